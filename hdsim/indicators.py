@@ -1,0 +1,199 @@
+"""Monthly indicators: flow counters and the recorder that turns model state into tidy series.
+
+Two tables come out of a run, both tidy (one value per row):
+
+- county series: ``date, indicator, value``: resident and hukou urbanization rates, population
+  by settlement type, the county city, births, deaths, migration flows, jobs by sector, housing
+  price, reclassified villages and upgraded townships;
+- township series: ``date, township_code, township, settlement, indicator, value``: residents,
+  urban residents, births, deaths, arrivals and departures by township and settlement type.
+
+Flows are counted per place during the step (:class:`Flows`), so that for every township and
+settlement type ``residents(t+1) = residents(t) + births - deaths + arrivals - departures``
+holds exactly, arrivals and departures including moves between places of one township.
+All values are in real persons (simulated persons times the population weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from hdsim.model.geography import SETTLEMENT_NAMES, PlaceKind
+
+if TYPE_CHECKING:
+    from hdsim.model.model import CountyModel
+
+FLOW_NAMES = ("births", "deaths", "arrivals", "departures")
+SECTORS = (
+    "coal_mining",
+    "coking_chemicals",
+    "metal_castings",
+    "other_manufacturing",
+    "construction",
+    "trade_logistics",
+    "tourism_hospitality",
+    "public_services",
+    "other_services",
+    "ecommerce",
+)
+
+
+@dataclass
+class Flows:
+    """Person flows of the current month, per place, plus county-level migration counters.
+
+    Attributes:
+        births: Births to residents, per place.
+        deaths: Deaths of residents, per place.
+        arrivals: Residents arriving at each place (moves, returns from outside).
+        departures: Residents leaving each place (moves, leaving the county).
+        migration: County-level counters (persons) by kind of move.
+    """
+
+    n_places: int
+    births: np.ndarray = field(init=False)
+    deaths: np.ndarray = field(init=False)
+    arrivals: np.ndarray = field(init=False)
+    departures: np.ndarray = field(init=False)
+    migration: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero all counters at the start of a month."""
+        for name in FLOW_NAMES:
+            setattr(self, name, np.zeros(self.n_places, dtype=np.int64))
+        self.migration = {
+            "leave_county_individuals": 0.0,
+            "leave_county_households": 0.0,
+            "return_individuals": 0.0,
+            "return_households": 0.0,
+            "moves_to_county_city": 0.0,
+            "moves_to_seats": 0.0,
+            "moves_to_villages": 0.0,
+            "hukou_conversions": 0.0,
+        }
+
+    def add(self, name: str, places: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Add persons to flow ``name`` at ``places`` (one entry per person, or with counts)."""
+        arr = getattr(self, name)
+        arr += np.bincount(places, weights=counts, minlength=self.n_places).astype(np.int64)
+
+
+class Recorder:
+    """Collects the monthly indicators of a model into lists of tidy rows."""
+
+    def __init__(self, model: CountyModel) -> None:
+        """Prepare per-place lookups of ``model``'s geography."""
+        self.model = model
+        geo = model.geo
+        self._settlement = geo.settlement()
+        self._county_rows: list[tuple[str, str, float]] = []
+        self._township_rows: list[np.ndarray] = []
+        self._dates: list[str] = []
+        self._last_residents: np.ndarray | None = None
+
+    def record(self) -> None:
+        """Record the indicators of the current month."""
+        m = self.model
+        geo = m.geo
+        w = m.weight
+        date = m.date_label
+        residents = m.take_census().residents_by_place.copy()
+        residents[geo.outside] = 0
+        urban = geo.urban
+        total = residents.sum()
+        urban_total = residents[urban].sum()
+        n = m.persons.n
+        alive = m.persons.alive[:n]
+        registered = alive.sum()
+        hukou_urban = (alive & m.persons.hukou_urban[:n]).sum()
+        kind = geo.kind
+        values: dict[str, float] = {
+            "resident_population": total * w,
+            "urban_population": urban_total * w,
+            "urbanization_rate": urban_total / max(total, 1),
+            "registered_population": registered * w,
+            "hukou_urbanization_rate": hukou_urban / max(registered, 1),
+            "county_city_population": residents[geo.county_city] * w,
+            "seat_population": residents[kind == PlaceKind.SEAT].sum() * w,
+            "urban_seat_population": residents[(kind == PlaceKind.SEAT) & urban].sum() * w,
+            "urban_village_population": residents[(kind == PlaceKind.VILLAGE) & urban].sum() * w,
+            "rural_population": (total - urban_total) * w,
+            "away_persons": (alive & m.persons.away[:n]).sum() * w,
+            "households_outside": (m.households.place[: m.households.n] == geo.outside).sum() * w,
+            "births": m.flows.births.sum() * w,
+            "deaths": m.flows.deaths.sum() * w,
+            "reclassified_villages": float(m.townships_state.reclassified),
+            "upgraded_townships": float(m.townships_state.upgraded),
+            "county_city_housing_price": float(m.townships_state.price[geo.county_city]),
+            "county_city_builtup_km2": float(m.townships_state.builtup_km2),
+            "county_city_school_quality": float(
+                m.townships_state.quality["school"][geo.county_city]
+            ),
+            "village_school_quality": float(
+                np.mean(m.townships_state.quality["school"][geo.villages])
+            ),
+        }
+        for key, val in m.flows.migration.items():
+            values[key] = val * w
+        values.update(m.labour.indicators())
+        for key, val in values.items():
+            self._county_rows.append((date, key, float(val)))
+        self._dates.append(date)
+        self._township_rows.append(
+            np.stack(
+                [
+                    residents,
+                    np.where(urban, residents, 0),
+                    m.flows.births,
+                    m.flows.deaths,
+                    m.flows.arrivals,
+                    m.flows.departures,
+                ]
+            )
+        )
+
+    def county_frame(self) -> pd.DataFrame:
+        """County indicators as a tidy frame: date, indicator, value."""
+        df = pd.DataFrame(self._county_rows, columns=["date", "indicator", "value"])
+        df["date"] = pd.to_datetime(df["date"])
+        return df
+
+    def county_wide(self) -> pd.DataFrame:
+        """County indicators with one column per indicator and one row per month."""
+        return self.county_frame().pivot(index="date", columns="indicator", values="value")
+
+    def township_frame(self) -> pd.DataFrame:
+        """Township series: date, township_code, township, settlement, indicator, value.
+
+        Places are summed by township and settlement type (village, seat, county_city).
+        """
+        m = self.model
+        geo = m.geo
+        in_county = geo.kind != PlaceKind.OUTSIDE
+        tship = geo.township[in_county].astype(np.int64)
+        settle = np.array([int(k) for k in geo.kind[in_county]])
+        group = tship * 4 + settle
+        uniq, inv = np.unique(group, return_inverse=True)
+        names = ["residents", "urban_residents", "births", "deaths", "arrivals", "departures"]
+        frames = []
+        for date, block in zip(self._dates, self._township_rows, strict=True):
+            sums = np.stack([np.bincount(inv, weights=b[in_county]) for b in block]) * m.weight
+            frames.append(pd.DataFrame(sums.T, columns=names).assign(date=date, group=uniq))
+        wide = pd.concat(frames, ignore_index=True)
+        wide["township_code"] = [geo.township_codes[g // 4] for g in wide["group"]]
+        wide["township"] = [geo.township_names[g // 4] for g in wide["group"]]
+        wide["settlement"] = [SETTLEMENT_NAMES[PlaceKind(g % 4)] for g in wide["group"]]
+        tidy = wide.drop(columns="group").melt(
+            id_vars=["date", "township_code", "township", "settlement"],
+            var_name="indicator",
+            value_name="value",
+        )
+        tidy["date"] = pd.to_datetime(tidy["date"])
+        return tidy

@@ -1,0 +1,1 @@
+"""Mechanisms of the model, one module each: demography, labour, location, hukou, townships."""

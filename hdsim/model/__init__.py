@@ -1,0 +1,1 @@
+"""The Mesa model: ``CountyModel`` and its agents."""

@@ -1,0 +1,235 @@
+"""Places of the county: villages, town and township seats, the county city, and 'outside'.
+
+A household lives in one *place*. Places are built from ``townships.csv``: every township gets
+its seat and its administrative villages; the seat of the county-seat township (大槐树镇) is the
+county city. A last place stands for "outside the county".
+
+Each place carries the urban-rural statistical code of China's 统计用区划代码 scheme, which decides
+whether its residents count as urban: 111 (county city, 主城区), 112 (城乡结合区, villages absorbed
+by the county city's built-up area), 121 (镇中心区, seat of a town), 122 (镇乡结合区), 210
+(乡中心区, seat of a township: rural), 220 (村庄, village: rural).
+
+Coordinates are a schematic estimate, not a survey: township seats sit on a circle around the
+county city at their road distance, villages on a sunflower spiral around their seat, so that
+distances (commuting reach, moving cost, built-up growth) have the right order of magnitude.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+URBAN_CODES = frozenset({111, 112, 121, 122})
+"""Statistical codes whose residents count as urban."""
+
+
+class PlaceKind(IntEnum):
+    """What kind of settlement a place is."""
+
+    VILLAGE = 0
+    SEAT = 1
+    COUNTY_CITY = 2
+    OUTSIDE = 3
+
+
+SETTLEMENT_NAMES = {
+    PlaceKind.VILLAGE: "village",
+    PlaceKind.SEAT: "seat",
+    PlaceKind.COUNTY_CITY: "county_city",
+    PlaceKind.OUTSIDE: "outside",
+}
+
+
+@dataclass
+class Geography:
+    """Columnar table of places, plus township-level lookups.
+
+    Attributes:
+        kind: ``PlaceKind`` of each place.
+        township: Township index of each place (-1 for outside).
+        code: Urban-rural statistical code of each place (mutable: reclassification, upgrades).
+        x: East coordinate, km from the county city.
+        y: North coordinate, km from the county city.
+        t0_population: Residents of each place at the census (estimate), persons.
+        distance: Matrix of distances between places, km (outside is 200 km from everything).
+        township_codes: Statistical code of each township.
+        township_names: Chinese name of each township.
+        township_is_town: Whether each township is a town (镇) rather than a township (乡).
+        seat_of: Place index of each township's seat (the county city for the county seat).
+        county_city: Place index of the county city.
+        outside: Place index of "outside the county".
+    """
+
+    kind: np.ndarray
+    township: np.ndarray
+    code: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    t0_population: np.ndarray
+    distance: np.ndarray
+    township_codes: list[str]
+    township_names: list[str]
+    township_is_town: np.ndarray
+    seat_of: np.ndarray
+    county_city: int
+    outside: int
+
+    @property
+    def n_places(self) -> int:
+        """Number of places, outside included."""
+        return int(self.kind.size)
+
+    @property
+    def n_townships(self) -> int:
+        """Number of townships."""
+        return len(self.township_codes)
+
+    @property
+    def urban(self) -> np.ndarray:
+        """Boolean mask of places whose residents count as urban."""
+        return np.isin(self.code, list(URBAN_CODES))
+
+    @property
+    def villages(self) -> np.ndarray:
+        """Indices of village places."""
+        return np.flatnonzero(self.kind == PlaceKind.VILLAGE)
+
+    @property
+    def seats(self) -> np.ndarray:
+        """Indices of the seats of all townships other than the county seat."""
+        return np.flatnonzero(self.kind == PlaceKind.SEAT)
+
+    def township_index(self, code: str) -> int:
+        """Index of the township with statistical code ``code``.
+
+        Raises:
+            KeyError: No township has that code.
+        """
+        try:
+            return self.township_codes.index(str(code))
+        except ValueError as exc:
+            raise KeyError(
+                f"township code {code} is not in townships.csv; known: "
+                f"{', '.join(self.township_codes)}"
+            ) from exc
+
+    def settlement(self) -> np.ndarray:
+        """Settlement label of every place: village, seat, county_city or outside."""
+        return np.array([SETTLEMENT_NAMES[PlaceKind(k)] for k in self.kind])
+
+    def reclassify(self, place: int, code: int) -> None:
+        """Give ``place`` a new statistical code (e.g. 220 → 112 when the city absorbs it)."""
+        self.code[place] = code
+
+
+def _spiral(n: int, radius: float, inner: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sunflower-spiral offsets of ``n`` points between radii ``inner`` and ``radius``."""
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    k = np.arange(n) + 0.5
+    r = inner + (radius - inner) * np.sqrt(k / n)
+    theta = k * np.pi * (3.0 - np.sqrt(5.0))
+    return r * np.cos(theta), r * np.sin(theta)
+
+
+def _split(total: int, n: int) -> np.ndarray:
+    """Split ``total`` persons over ``n`` places with sizes varying ±30%, summing exactly."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    weights = 1.0 + 0.3 * np.sin(np.arange(n) * 2.399963)
+    raw = total * weights / weights.sum()
+    out = np.floor(raw).astype(np.int64)
+    out[np.argsort(raw - out)[::-1][: total - out.sum()]] += 1
+    return out
+
+
+def build_geography(townships: pd.DataFrame, area_km2: float = 1494.0) -> Geography:
+    """Build the places of the county from the township table.
+
+    Args:
+        townships: ``townships.csv`` as loaded by :func:`hdsim.data.load_county_data`.
+        area_km2: County area, used for the radius of each township's villages.
+
+    Returns:
+        The county's geography with t0 populations per place (persons in family households).
+    """
+    n_t = len(townships)
+    radius = float(np.sqrt(area_km2 / max(n_t, 1) / np.pi))
+    kinds: list[int] = []
+    tship: list[int] = []
+    codes: list[int] = []
+    xs: list[float] = []
+    ys: list[float] = []
+    pops: list[int] = []
+    seat_of = np.zeros(n_t, dtype=np.int64)
+    county_city = -1
+    others = [i for i in range(n_t) if not bool(townships.iloc[i]["is_county_seat"])]
+    angle = {t: 2 * np.pi * j / max(len(others), 1) for j, t in enumerate(others)}
+    for t in range(n_t):
+        row = townships.iloc[t]
+        is_seat_township = bool(row["is_county_seat"])
+        is_town = str(row["kind"]) == "town"
+        cx = 0.0 if is_seat_township else float(row["distance_km"]) * np.cos(angle[t])
+        cy = 0.0 if is_seat_township else float(row["distance_km"]) * np.sin(angle[t])
+        # the seat (or the county city)
+        seat_of[t] = len(kinds)
+        if is_seat_township:
+            county_city = len(kinds)
+            kinds.append(PlaceKind.COUNTY_CITY)
+            codes.append(111)
+        else:
+            kinds.append(PlaceKind.SEAT)
+            codes.append(121 if is_town else 210)
+        tship.append(t)
+        xs.append(cx)
+        ys.append(cy)
+        seat_pop = int(row["seat_population_2020"])
+        pops.append(seat_pop)
+        # villages: the fringe ones (already urban at t0) nearest to the seat
+        n_v = int(row["admin_villages"])
+        fringe_pop = int(row["fringe_population_2020"])
+        rural_pop = int(row["population_2020"]) - seat_pop - fringe_pop
+        mean_size = (rural_pop + fringe_pop) / max(n_v, 1)
+        n_fringe = min(n_v - 1, round(fringe_pop / mean_size)) if fringe_pop > 0 else 0
+        n_fringe = max(n_fringe, 1) if fringe_pop > 0 else 0
+        dx, dy = _spiral(n_v, radius, inner=1.2)
+        fringe_code = 112 if is_seat_township else 122
+        for v, size in enumerate(np.concatenate([_split(fringe_pop, n_fringe),
+                                                 _split(rural_pop, n_v - n_fringe)])):
+            kinds.append(PlaceKind.VILLAGE)
+            codes.append(fringe_code if v < n_fringe else 220)
+            tship.append(t)
+            xs.append(cx + dx[v])
+            ys.append(cy + dy[v])
+            pops.append(int(size))
+    outside = len(kinds)
+    kinds.append(PlaceKind.OUTSIDE)
+    codes.append(0)
+    tship.append(-1)
+    xs.append(0.0)
+    ys.append(0.0)
+    pops.append(0)
+    x = np.array(xs)
+    y = np.array(ys)
+    distance = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]).astype(np.float32)
+    distance[outside, :] = 200.0
+    distance[:, outside] = 200.0
+    distance[outside, outside] = 0.0
+    return Geography(
+        kind=np.array(kinds, dtype=np.int8),
+        township=np.array(tship, dtype=np.int16),
+        code=np.array(codes, dtype=np.int16),
+        x=x,
+        y=y,
+        t0_population=np.array(pops, dtype=np.int64),
+        distance=distance,
+        township_codes=[str(c) for c in townships["code"]],
+        township_names=[str(n) for n in townships["name_zh"]],
+        township_is_town=(townships["kind"].astype(str) == "town").to_numpy(),
+        seat_of=seat_of,
+        county_city=county_city,
+        outside=outside,
+    )

@@ -1,0 +1,1 @@
+"""Synthetic population: columnar person and household tables built from census marginals."""
