@@ -84,7 +84,9 @@ class DataConfig:
 
     dir: str | None = field(
         default=None,
-        metadata={"help": "Folder with the county CSV files; empty uses the embedded Hongtong data."},
+        metadata={
+            "help": "Folder with the county CSV files; empty uses the embedded Hongtong data."
+        },
     )
 
 
@@ -165,15 +167,18 @@ class LocationParams:
         0.02, 0.0, 1.0, "Disutility per km between origin village and destination (assumption)."
     )
     beta_peers: float = bounded(
-        2.0, 0.0, 20.0, "Utility per share of village peers already at the destination (assumption)."
+        2.0,
+        0.0,
+        20.0,
+        "Utility per share of village peers already at the destination (assumption).",
     )
     asc_county_city: float = bounded(
         0.0, -10.0, 10.0, "Alternative-specific constant of the county city (calibrated)."
     )
-    asc_seat: float = bounded(-0.4, -10.0, 10.0, "Constant of town and township seats (calibrated).")
-    asc_outside: float = bounded(
-        -0.6, -10.0, 10.0, "Constant of leaving the county (calibrated)."
+    asc_seat: float = bounded(
+        -0.4, -10.0, 10.0, "Constant of town and township seats (calibrated)."
     )
+    asc_outside: float = bounded(-0.6, -10.0, 10.0, "Constant of leaving the county (calibrated).")
     asc_return_village: float = bounded(
         -0.5, -10.0, 10.0, "Constant of returning to the home village (calibrated)."
     )

@@ -110,8 +110,9 @@ class Demography:
 
         def q(rows: np.ndarray) -> np.ndarray:
             return np.where(
-                p.alive[rows] & (p.age[rows] < old), self.death_q[p.female[rows].astype(np.intp),
-                                                                  p.age[rows]], 0.0
+                p.alive[rows] & (p.age[rows] < old),
+                self.death_q[p.female[rows].astype(np.intp), p.age[rows]],
+                0.0,
             )
 
         young = rare_events(n, bound, q, self.rng)
@@ -166,8 +167,8 @@ class Demography:
 
         def leave(rows: np.ndarray) -> np.ndarray:
             age = p.age[rows]
-            at_risk = census.resident[rows] & p.alive[rows] & ~p.away[rows] & (age >= 16) & (
-                age <= 34
+            at_risk = (
+                census.resident[rows] & p.alive[rows] & ~p.away[rows] & (age >= 16) & (age <= 34)
             )
             return at_risk * np.where(p.employer[rows] >= 0, 0.5 * rate, rate)
 

@@ -131,8 +131,9 @@ class LabourMarket:
         """Append a firm row (e.g. a supplier spawned by a chain leader) and return it."""
         row = self.firms.append(1).start
         if self.firms.capacity > self._employed.size:
-            self._employed = np.r_[self._employed, np.zeros(self.firms.capacity - self._employed.size,
-                                                            dtype=np.int64)]
+            self._employed = np.r_[
+                self._employed, np.zeros(self.firms.capacity - self._employed.size, dtype=np.int64)
+            ]
         self.firms.place[row] = place
         self.firms.sector[row] = sector
         self.firms.target[row] = 0.0
@@ -258,10 +259,12 @@ class LabourMarket:
         f = self.firms
         nf = f.n
         n_places = m.geo.n_places
-        jobs = np.bincount(f.place[:nf], weights=f.target[:nf] + f.policy_jobs[:nf],
-                           minlength=n_places)
+        jobs = np.bincount(
+            f.place[:nf], weights=f.target[:nf] + f.policy_jobs[:nf], minlength=n_places
+        )
         wagebill = np.bincount(
-            f.place[:nf], weights=(f.target[:nf] + f.policy_jobs[:nf]) * f.wage[:nf],
+            f.place[:nf],
+            weights=(f.target[:nf] + f.policy_jobs[:nf]) * f.wage[:nf],
             minlength=n_places,
         )
         census = m.census
@@ -274,7 +277,9 @@ class LabourMarket:
                 np.where(competing > 0, accessible / competing, 0.0), 0.02, 0.95
             )
         city = m.geo.county_city
-        self.place_wage[m.geo.outside] = self.place_wage[city] * m.params.location.outside_wage_ratio
+        self.place_wage[m.geo.outside] = (
+            self.place_wage[city] * m.params.location.outside_wage_ratio
+        )
         self.place_employment[m.geo.outside] = OUTSIDE_EMPLOYMENT
 
     def drop_far_jobs(self, person_rows: np.ndarray, new_places: np.ndarray) -> None:
@@ -292,8 +297,9 @@ class LabourMarket:
         """Jobs by sector, employment rate and mean wage, in real persons."""
         w = self.model.weight
         emp = self.employees()
-        by_sector = np.bincount(self.firms.sector[: self.firms.n], weights=emp,
-                                minlength=len(SECTORS))
+        by_sector = np.bincount(
+            self.firms.sector[: self.firms.n], weights=emp, minlength=len(SECTORS)
+        )
         out = {f"jobs_{s}": by_sector[i] * w for i, s in enumerate(SECTORS)}
         out["jobs_total"] = emp.sum() * w
         out["job_targets_total"] = float(

@@ -189,8 +189,11 @@ class LocationChoice:
         barrier = agri * urban * (1.0 - sbr) * 0.5
         owner_here = h.owner[rows][:, None] & (alt == cur[:, None])
         own_land_home = (alt == origin[:, None]) & h.homestead[rows][:, None]
-        housing = np.where(owner_here | own_land_home | (kind == PlaceKind.VILLAGE), 0.0,
-                           s["price"][alt] * DWELLING_M2 * USER_COST)
+        housing = np.where(
+            owner_here | own_land_home | (kind == PlaceKind.VILLAGE),
+            0.0,
+            s["price"][alt] * DWELLING_M2 * USER_COST,
+        )
         moving = alt != cur[:, None]
         move_cost = (
             par.moving_cost
@@ -198,8 +201,12 @@ class LocationChoice:
             + par.elderly_inertia * traits["head_elderly"][:, None]
         )
         asc = np.select(
-            [kind == PlaceKind.COUNTY_CITY, kind == PlaceKind.SEAT, kind == PlaceKind.OUTSIDE,
-             kind == PlaceKind.VILLAGE],
+            [
+                kind == PlaceKind.COUNTY_CITY,
+                kind == PlaceKind.SEAT,
+                kind == PlaceKind.OUTSIDE,
+                kind == PlaceKind.VILLAGE,
+            ],
             [par.asc_county_city, par.asc_seat, par.asc_outside, par.asc_return_village],
         )
         asc = np.where(moving, asc, 0.0)

@@ -144,10 +144,9 @@ class TownshipState:
         users0 = self.users0[self.pool]
         load = np.where(users > 0, users0 / np.maximum(users, 1e-9), 1.0)
         for s in SERVICES:
-            cap_ratio = np.where(
-                self.capacity0[s] > 0, self.capacity[s] / np.maximum(self.capacity0[s], 1e-9), 1.0
-            )
-            cap_ratio = np.nan_to_num(cap_ratio, nan=1.0, posinf=1.0)
+            finite = np.isfinite(self.capacity0[s]) & (self.capacity0[s] > 0)
+            cap_ratio = np.ones_like(self.capacity0[s])
+            cap_ratio[finite] = self.capacity[s][finite] / self.capacity0[s][finite]
             q = self.quality_base[s] * np.minimum(cap_ratio * load, 1.5) ** p.congestion
             self.quality[s] = np.clip(q + self.quality_boost[s], 0.0, 1.0)
         h = m.households

@@ -197,8 +197,9 @@ def build_geography(townships: pd.DataFrame, area_km2: float = 1494.0) -> Geogra
         n_fringe = max(n_fringe, 1) if fringe_pop > 0 else 0
         dx, dy = _spiral(n_v, radius, inner=1.2)
         fringe_code = 112 if is_seat_township else 122
-        for v, size in enumerate(np.concatenate([_split(fringe_pop, n_fringe),
-                                                 _split(rural_pop, n_v - n_fringe)])):
+        for v, size in enumerate(
+            np.concatenate([_split(fringe_pop, n_fringe), _split(rural_pop, n_v - n_fringe)])
+        ):
             kinds.append(PlaceKind.VILLAGE)
             codes.append(fringe_code if v < n_fringe else 220)
             tship.append(t)
@@ -228,7 +229,7 @@ def build_geography(townships: pd.DataFrame, area_km2: float = 1494.0) -> Geogra
         distance=distance,
         township_codes=[str(c) for c in townships["code"]],
         township_names=[str(n) for n in townships["name_zh"]],
-        township_is_town=(townships["kind"].astype(str) == "town").to_numpy(),
+        township_is_town=np.array(townships["kind"].astype(str) == "town", dtype=bool),
         seat_of=seat_of,
         county_city=county_city,
         outside=outside,

@@ -151,7 +151,9 @@ class PublicServices(Policy):
         seats = geo.seats
         villages = geo.villages
         for service in ts.capacity:
-            ts.capacity[service][city] += ts.capacity0[service][city] * lv.county_city_capacity * share
+            ts.capacity[service][city] += (
+                ts.capacity0[service][city] * lv.county_city_capacity * share
+            )
             ts.quality_boost[service][city] += lv.county_city_quality * share
             ts.quality_boost[service][seats] += lv.seat_quality * share
             ts.quality_boost[service][villages] += lv.village_coverage * share

@@ -57,7 +57,11 @@ def _round_exact(values: np.ndarray, total: int) -> np.ndarray:
 
 
 def _household_sizes(
-    shares: np.ndarray, sizes: np.ndarray, n_households: int, n_persons: int, rng: np.random.Generator
+    shares: np.ndarray,
+    sizes: np.ndarray,
+    n_households: int,
+    n_persons: int,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Draw household sizes from ``shares`` and adjust them to sum to ``n_persons`` exactly."""
     out = rng.choice(sizes, size=n_households, p=shares / shares.sum()).astype(np.int64)
@@ -115,8 +119,13 @@ def _slot_targets(sizes: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
     child = np.maximum(middle - rng.uniform(22, 34, n), 0)
     # types: which generations are present
     u = rng.random(n)
-    has_elder = np.where(sizes == 1, u < 0.55, np.where(sizes == 2, u < 0.5,
-                         np.where(sizes == 3, u < 0.25, np.where(sizes == 4, u < 0.4, True))))
+    has_elder = np.where(
+        sizes == 1,
+        u < 0.55,
+        np.where(
+            sizes == 2, u < 0.5, np.where(sizes == 3, u < 0.25, np.where(sizes == 4, u < 0.4, True))
+        ),
+    )
     slot_has_elder = has_elder[slot_hh]
     age = np.empty(total)
     female = rng.random(total) < 0.5
@@ -189,12 +198,19 @@ def synthesize(
 
     sizes_tab = data.household_sizes
     sizes = _household_sizes(
-        sizes_tab["share"].to_numpy(float), sizes_tab["size"].to_numpy(), n_family_hh, n_family_p, rng
+        sizes_tab["share"].to_numpy(float),
+        sizes_tab["size"].to_numpy(),
+        n_family_hh,
+        n_family_p,
+        rng,
     )
     pool_age, pool_female = _person_pool(data, n_res, rng)
     # collective persons first: mostly students and young workers
-    w = np.where((pool_age >= 15) & (pool_age <= 24), 10.0,
-                 np.where((pool_age >= 25) & (pool_age <= 59), 1.5, 0.02))
+    w = np.where(
+        (pool_age >= 15) & (pool_age <= 24),
+        10.0,
+        np.where((pool_age >= 25) & (pool_age <= 59), 1.5, 0.02),
+    )
     coll_idx = rng.choice(n_res, size=n_coll_p, replace=False, p=w / w.sum())
     is_coll = np.zeros(n_res, bool)
     is_coll[coll_idx] = True
@@ -213,16 +229,21 @@ def synthesize(
     targets = geo.t0_population.astype(float) * scale
     kind = geo.kind
     urban = geo.urban
-    place_rank = np.where(kind == PlaceKind.OUTSIDE, 9, np.where(urban, 0, np.where(
-        kind == PlaceKind.SEAT, 1, 2)))
+    place_rank = np.where(
+        kind == PlaceKind.OUTSIDE, 9, np.where(urban, 0, np.where(kind == PlaceKind.SEAT, 1, 2))
+    )
     place_order = np.lexsort((rng.random(geo.n_places), place_rank))
     place_order = place_order[kind[place_order] != PlaceKind.OUTSIDE]
     bounds = np.cumsum(_round_exact(targets[place_order], n_family_p))
     cum = np.cumsum(sizes[order]) - sizes[order] / 2
     family_place = np.empty(n_family_hh, dtype=np.int32)
-    family_place[order] = place_order[np.minimum(np.searchsorted(bounds, cum), place_order.size - 1)]
+    family_place[order] = place_order[
+        np.minimum(np.searchsorted(bounds, cum), place_order.size - 1)
+    ]
     # collective households: the county city and town seats, by seat population
-    urban_seats = np.flatnonzero(((kind == PlaceKind.SEAT) & urban) | (kind == PlaceKind.COUNTY_CITY))
+    urban_seats = np.flatnonzero(
+        ((kind == PlaceKind.SEAT) & urban) | (kind == PlaceKind.COUNTY_CITY)
+    )
     p = targets[urban_seats] * np.where(kind[urban_seats] == PlaceKind.COUNTY_CITY, 3.0, 1.0)
     coll_place = rng.choice(urban_seats, size=n_coll_hh, p=p / p.sum())
     households.place[:n_hh] = np.r_[family_place, coll_place]
@@ -244,8 +265,9 @@ def synthesize(
     hh_w = np.where(urban[place], 1.0, 3.0) * ~households.collective[:n_hh]
     away_rows = slice(n_res, n_p)
     persons.household[away_rows] = rng.choice(n_hh, size=n_away, p=hh_w / hh_w.sum())
-    persons.age[away_rows] = np.where(rng.random(n_away) < 0.12, rng.integers(0, 16, n_away),
-                                      rng.integers(18, 50, n_away))
+    persons.age[away_rows] = np.where(
+        rng.random(n_away) < 0.12, rng.integers(0, 16, n_away), rng.integers(18, 50, n_away)
+    )
     persons.female[away_rows] = rng.random(n_away) < 0.45
     persons.away[away_rows] = True
     persons.birth_month[:n_p] = rng.integers(1, 13, n_p)
@@ -260,11 +282,14 @@ def synthesize(
     n_coll_persons = hh_persons[households.collective[:n_hh]].sum()
     n_rural_p = n_p - n_urban_p - n_coll_persons
     p_urban = np.clip(
-        (h_target * n_p - p_rural * n_rural_p - p_coll * n_coll_persons) / max(n_urban_p, 1), 0, 0.95
+        (h_target * n_p - p_rural * n_rural_p - p_coll * n_coll_persons) / max(n_urban_p, 1),
+        0,
+        0.95,
     )
     u = rng.random(n_hh)
-    hh_hukou = np.where(urban_hh, u < p_urban, np.where(households.collective[:n_hh],
-                                                         u < p_coll, u < p_rural))
+    hh_hukou = np.where(
+        urban_hh, u < p_urban, np.where(households.collective[:n_hh], u < p_coll, u < p_rural)
+    )
     persons.hukou_urban[:n_p] = hh_hukou[persons.household[:n_p]]
     households.hukou_urban[:n_hh] = hh_hukou
     persons.collective[:n_p] = households.collective[persons.household[:n_p]]
@@ -288,11 +313,14 @@ def synthesize(
     land_share = has_land * hh_persons * rng.lognormal(0.0, 0.5, n_hh)
     farmland = data.townships["farmland_mu"].to_numpy(float) * scale
     origin_tship = geo.township[households.origin[:n_hh]]
-    per_tship = np.bincount(origin_tship[has_land], weights=land_share[has_land],
-                            minlength=geo.n_townships)
+    per_tship = np.bincount(
+        origin_tship[has_land], weights=land_share[has_land], minlength=geo.n_townships
+    )
     households.farmland_mu[:n_hh] = np.where(
         has_land, land_share * farmland[origin_tship] / np.maximum(per_tship[origin_tship], 1e-9), 0
     )
     households.months_at_place[:n_hh] = np.where(is_village, 240, rng.integers(0, 240, n_hh))
-    households.owner[:n_hh] = np.where(is_village, True, rng.random(n_hh) < np.where(hh_hukou, 0.8, 0.45))
+    households.owner[:n_hh] = np.where(
+        is_village, True, rng.random(n_hh) < np.where(hh_hukou, 0.8, 0.45)
+    )
     return SyntheticPopulation(persons=persons, households=households, weight=1.0 / scale)

@@ -1,0 +1,157 @@
+"""The ``hdsim`` command (Hydra application).
+
+``hdsim`` alone is the main job: it compares the scenarios listed in ``compare`` (the five of
+the plan), ``replicates`` replicates each, and prints and writes the planner's table.
+``hdsim scenario=hukou_reform`` (or any ``scenario.*`` override) narrows the job to that one
+scenario. ``replicate=K`` runs a single replicate, which is what sweeps (``hdsim -m ...`` and the
+experiments in ``experiments/``) do per job.
+
+Errors in the configuration or the data end the command with one line on stderr and exit
+status 2, before anything runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from hdsim.config.scenarios import load_scenario
+from hdsim.config.schema import ConfigError, HdsimConfig, register_configs, to_config
+from hdsim.paths import require_config_dir
+
+log = logging.getLogger("hdsim")
+
+try:
+    _CONFIG_PATH = str(require_config_dir())
+except FileNotFoundError as _missing:  # pragma: no cover - broken installs only
+    print(f"hdsim: {_missing}", file=sys.stderr)
+    sys.exit(2)
+
+
+class UsageError(Exception):
+    """A problem the user can fix; reported as one line."""
+
+
+def _fail(message: str) -> None:
+    print(f"hdsim: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _overrides() -> list[str]:
+    try:
+        return list(HydraConfig.get().overrides.task)
+    except ValueError:
+        return []
+
+
+def _scenario_configs(cfg: HdsimConfig) -> list[HdsimConfig]:
+    """Configs of the scenarios to compare (only the chosen one if the user picked it)."""
+    from hdsim.ensemble import with_scenario
+
+    if any(o.lstrip("+~").startswith("scenario") for o in _overrides()):
+        return [cfg]
+    out = []
+    for name in cfg.compare:
+        scenario = cfg.scenario if name == cfg.scenario.name else load_scenario(name)
+        out.append(with_scenario(cfg, scenario))
+    return out
+
+
+def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
+    """Run what ``cfg`` asks for and write the outputs under ``out_dir``.
+
+    Returns:
+        For a single replicate, its resident urbanization rate at the end of the target year
+        (the value Hydra sweepers optimise); otherwise None.
+    """
+    from hdsim.data import load_county_data
+    from hdsim.ensemble import format_table, run_ensemble, summarise
+    from hdsim.run import atomic_write_text, run_and_write
+
+    data = load_county_data(cfg.data.dir)
+    if cfg.replicate is not None:
+        county = run_and_write(cfg, cfg.replicate, out_dir, data)
+        end = county[
+            (county["indicator"] == "urbanization_rate")
+            & (county["date"] == f"{cfg.horizon.target_year}-12-31")
+        ]
+        value = float(end["value"].iloc[0])
+        log.info(
+            "%s replicate %d: %.2f%% at end %d",
+            cfg.scenario.name,
+            cfg.replicate,
+            100 * value,
+            cfg.horizon.target_year,
+        )
+        return value
+    configs = _scenario_configs(cfg)
+    names = ", ".join(c.scenario.name for c in configs)
+    print(
+        f"hdsim: {len(configs)} scenario(s) ({names}) x {cfg.replicates} replicates "
+        f"at scale {cfg.households.scale} -> {out_dir}",
+        flush=True,
+    )
+    ensemble = run_ensemble(configs, cfg.replicates, out_dir, cfg.n_jobs, cfg.progress)
+    h = cfg.horizon
+    summary = summarise(ensemble, h.target_year, h.target_rate, h.end_year)
+    table = format_table(summary, h.target_year, h.target_rate)
+    summary.to_csv(out_dir / "summary.csv", index=False)
+    atomic_write_text(out_dir / "summary.md", table)
+    print(table, flush=True)
+    print(f"hdsim: outputs in {out_dir}", flush=True)
+    return None
+
+
+@hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")
+def _app(raw: DictConfig) -> float | None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        cfg = to_config(raw)
+        out_dir = Path(HydraConfig.get().runtime.output_dir)
+        return execute(cfg, out_dir)
+    except (ConfigError, UsageError) as exc:
+        _fail(str(exc))
+    except Exception as exc:
+        from hdsim.data import DataError
+
+        if isinstance(exc, DataError):
+            _fail(str(exc))
+        raise
+    return None
+
+
+def _preflight(argv: list[str]) -> None:
+    """Compose and validate the config of a single (non-multirun) job before Hydra starts it.
+
+    Hydra reports a bad override over several lines; this turns it into one.
+    """
+    if any(a in ("-m", "--multirun") for a in argv) or any(a.startswith("-") for a in argv):
+        return
+    from hydra import compose, initialize_config_dir
+
+    overrides = [a for a in argv if not a.startswith("hydra.") and not a.startswith("hydra/")]
+    try:
+        with initialize_config_dir(config_dir=_CONFIG_PATH, version_base="1.3"):
+            raw = compose(config_name="hdsim", overrides=overrides)
+        to_config(raw)
+    except ConfigError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # hydra/omegaconf override and composition errors
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+        _fail("; ".join(lines[:2]) if lines else type(exc).__name__)
+
+
+def main() -> None:
+    """Console entry point of ``hdsim``."""
+    register_configs()
+    _preflight(sys.argv[1:])
+    _app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Running replicates and writing their outputs.
+
+A *run* is one replicate of one scenario. Its random stream derives from the base seed and the
+replicate number through ``numpy.random.SeedSequence``, never from the order in which runs
+execute, so a run gives the same outputs in any process, under any launcher. Scenarios share
+the streams of a replicate on purpose (common random numbers): the difference between a policy
+scenario and the baseline of the same replicate is the policy's effect, not noise.
+
+Each run folder holds (written atomically, ``_SUCCESS`` last):
+
+- ``county.parquet``: tidy monthly county series (scenario, replicate, seed, date, indicator,
+  value);
+- ``township.parquet``: tidy monthly series by township and settlement type;
+- ``config.yaml``: the resolved configuration of the run;
+- ``provenance.json``: hdsim, Mesa, Python and numpy versions, config hash, seed entropy and
+  spawn key, data directory and checksum, command line;
+- ``_SUCCESS``: the config hash, written last; a folder without it is not a result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+import hdsim
+from hdsim.config.schema import HdsimConfig
+from hdsim.data import CountyData, load_county_data
+
+SUCCESS = "_SUCCESS"
+IGNORED_FOR_HASH = ("output", "progress", "n_jobs", "replicates", "compare", "replicate")
+
+
+def replicate_seed(base_seed: int, replicate: int) -> np.random.SeedSequence:
+    """Seed sequence of replicate ``replicate`` of an experiment with ``base_seed``."""
+    return np.random.SeedSequence(entropy=int(base_seed), spawn_key=(int(replicate),))
+
+
+def config_dict(cfg: HdsimConfig) -> dict[str, Any]:
+    """The configuration as plain data."""
+    return dataclasses.asdict(cfg)
+
+
+def config_hash(cfg: HdsimConfig) -> str:
+    """Hash of everything in the config that changes a run's results."""
+    data = {k: v for k, v in config_dict(cfg).items() if k not in IGNORED_FOR_HASH}
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """Outputs of one run.
+
+    Attributes:
+        county: Tidy county series.
+        township: Tidy township series.
+        seconds: Wall time of building and running the model.
+    """
+
+    county: pd.DataFrame
+    township: pd.DataFrame
+    seconds: float
+
+
+def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = None) -> RunResult:
+    """Build and run the model for one replicate of ``cfg.scenario``.
+
+    Args:
+        cfg: Validated configuration.
+        replicate: Replicate number (selects the random stream).
+        data: County data; loaded from ``cfg.data.dir`` when omitted.
+
+    Returns:
+        The run's county and township series, labelled with scenario, replicate and seed.
+    """
+    from hdsim.model.model import CountyModel  # heavy import kept out of module import
+
+    start = time.perf_counter()
+    model = CountyModel(cfg, data=data, seed_sequence=replicate_seed(cfg.seed, replicate))
+    model.run()
+    labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
+    county = model.recorder.county_frame().assign(**labels)
+    township = model.recorder.township_frame().assign(**labels)
+    front = ["scenario", "replicate", "seed"]
+    county = county[front + [c for c in county.columns if c not in front]]
+    township = township[front + [c for c in township.columns if c not in front]]
+    return RunResult(county=county, township=township, seconds=time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writing
+# --------------------------------------------------------------------------------------------
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as Parquet to ``path`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dict[str, Any]:
+    """What a reader needs to reproduce a run."""
+    seed = replicate_seed(cfg.seed, replicate if replicate is not None else 0)
+    return {
+        "hdsim_version": hdsim.__version__,
+        "mesa_version": mesa.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "config_hash": config_hash(cfg),
+        "scenario": cfg.scenario.name,
+        "replicate": replicate,
+        "seed_entropy": int(cfg.seed),
+        "seed_spawn_key": list(seed.spawn_key) if replicate is not None else None,
+        "data_dir": str(data.directory),
+        "data_checksum": data.checksum,
+        "command_line": " ".join(sys.argv),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def is_complete(run_dir: Path, cfg: HdsimConfig) -> bool:
+    """Whether ``run_dir`` holds finished outputs of a run with this configuration."""
+    marker = run_dir / SUCCESS
+    return marker.exists() and marker.read_text().strip() == config_hash(cfg)
+
+
+def write_run(
+    run_dir: Path, cfg: HdsimConfig, replicate: int, result: RunResult, data: CountyData
+) -> None:
+    """Write a run's outputs to ``run_dir``; ``_SUCCESS`` is written last."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / SUCCESS).unlink(missing_ok=True)
+    atomic_write_parquet(run_dir / "county.parquet", result.county)
+    if cfg.output.township_series:
+        atomic_write_parquet(run_dir / "township.parquet", result.township)
+    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
+    atomic_write_text(run_dir / "provenance.json", json.dumps(prov, indent=2, ensure_ascii=False))
+    atomic_write_text(run_dir / SUCCESS, config_hash(cfg))
+
+
+def run_and_write(
+    cfg: HdsimConfig, replicate: int, run_dir: Path, data: CountyData | None = None
+) -> pd.DataFrame:
+    """Run one replicate unless ``run_dir`` already holds it, and return its county series."""
+    run_dir = Path(run_dir)
+    if is_complete(run_dir, cfg):
+        return pd.read_parquet(run_dir / "county.parquet")
+    data = data if data is not None else load_county_data(cfg.data.dir)
+    result = run_replicate(cfg, replicate, data)
+    write_run(run_dir, cfg, replicate, result, data)
+    return result.county
