@@ -101,9 +101,11 @@ def run_ensemble(
     elapsed = time.perf_counter() - started
     order = {cfg.scenario.name: i for i, cfg in enumerate(configs)}
     ensemble = pd.concat(frames, ignore_index=True)
-    ensemble = ensemble.assign(_order=ensemble["scenario"].map(order)).sort_values(
-        ["_order", "replicate", "indicator", "date"], kind="stable"
-    ).drop(columns="_order")
+    ensemble = (
+        ensemble.assign(_order=ensemble["scenario"].map(order))
+        .sort_values(["_order", "replicate", "indicator", "date"], kind="stable")
+        .drop(columns="_order")
+    )
     atomic_write_parquet(root / "ensemble.parquet", ensemble.reset_index(drop=True))
     rate = len(tasks) / max(elapsed, 1e-9) * 60
     atomic_write_text(

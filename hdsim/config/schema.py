@@ -112,13 +112,13 @@ class DemographyParams:
         "Yearly relative change of fertility (literature: China's births fell ~10%/yr 2020-22).",
     )
     departure_rate: float = bounded(
-        0.045,
+        0.07,
         0.0,
         1.0,
         "Yearly probability a resident aged 16-34 leaves to work outside the county (calibrated).",
     )
     return_rate: float = bounded(
-        0.035,
+        0.02,
         0.0,
         1.0,
         "Yearly probability a person working outside the county comes back (calibrated).",
@@ -136,7 +136,7 @@ class LocationParams:
     """Random-utility (logit) choice of where a household lives."""
 
     consider_rate: float = bounded(
-        0.05, 0.0, 1.0, "Yearly probability a household considers moving (calibrated)."
+        0.1, 0.0, 1.0, "Yearly probability a household considers moving (calibrated)."
     )
     beta_income: float = bounded(
         1.2, 0.0, 10.0, "Utility per unit of log expected income (assumption, to calibrate)."
@@ -162,7 +162,7 @@ class LocationParams:
     beta_land: float = bounded(
         0.35, 0.0, 10.0, "Disutility per log(1+mu) of farmland left behind (assumption)."
     )
-    moving_cost: float = bounded(2.6, 0.0, 20.0, "Fixed disutility of moving (calibrated).")
+    moving_cost: float = bounded(1.8, 0.0, 20.0, "Fixed disutility of moving (calibrated).")
     moving_cost_per_km: float = bounded(
         0.02, 0.0, 1.0, "Disutility per km between origin village and destination (assumption)."
     )
@@ -173,14 +173,12 @@ class LocationParams:
         "Utility per share of village peers already at the destination (assumption).",
     )
     asc_county_city: float = bounded(
-        0.0, -10.0, 10.0, "Alternative-specific constant of the county city (calibrated)."
+        3.1, -10.0, 10.0, "Alternative-specific constant of the county city (calibrated)."
     )
-    asc_seat: float = bounded(
-        -0.4, -10.0, 10.0, "Constant of town and township seats (calibrated)."
-    )
+    asc_seat: float = bounded(0.5, -10.0, 10.0, "Constant of town and township seats (calibrated).")
     asc_outside: float = bounded(-0.6, -10.0, 10.0, "Constant of leaving the county (calibrated).")
     asc_return_village: float = bounded(
-        -0.5, -10.0, 10.0, "Constant of returning to the home village (calibrated)."
+        -2.0, -10.0, 10.0, "Constant of returning to the home village (calibrated)."
     )
     elderly_inertia: float = bounded(
         1.0, 0.0, 10.0, "Extra moving disutility when the household head is 60+ (assumption)."
