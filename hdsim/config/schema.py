@@ -123,6 +123,12 @@ class DemographyParams:
         1.0,
         "Yearly probability a person working outside the county comes back (calibrated).",
     )
+    job_response: float = bounded(
+        1.5,
+        0.0,
+        10.0,
+        "Elasticity of departures (down) and returns (up) to local job prospects (assumption).",
+    )
     household_return_rate: float = bounded(
         0.02,
         0.0,

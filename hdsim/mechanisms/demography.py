@@ -14,6 +14,10 @@ Rules, applied every month to all persons at once:
   the individual migration that emptied Hongtong by 13% between 2010 and 2020.
 - **Returning.** A person away returns with the yearly probability ``return_rate`` (tripled
   from age 50), and a household living outside comes back with ``household_return_rate``.
+- **Job prospects.** Both respond to the employment probability the labour market publishes
+  for the home place, relative to the census month ``r``: departures are multiplied by
+  ``r ** -job_response`` and returns by ``r ** job_response`` (Harris-Todaro at the county
+  border: new jobs keep and bring people back).
 
 Whole households also leave through the location choice (``hdsim.mechanisms.location``).
 """
@@ -188,11 +192,15 @@ class Demography:
         outside = m.geo.outside
         rate = float(monthly(self.params.return_rate))
 
-        def back(rows: np.ndarray) -> np.ndarray:
-            at_risk = p.away[rows] & p.alive[rows] & (census.person_place[rows] != outside)
-            return at_risk * np.where(p.age[rows] >= 50, 3.0 * rate, rate)
+        response = self.params.job_response
 
-        returning = rare_events(n, 3.0 * rate, back, self.rng)
+        def back(rows: np.ndarray) -> np.ndarray:
+            places = census.person_place[rows]
+            at_risk = p.away[rows] & p.alive[rows] & (places != outside)
+            prospects = m.labour.job_prospects(np.where(at_risk, places, 0)) ** response
+            return at_risk * np.where(p.age[rows] >= 50, 3.0 * rate, rate) * prospects
+
+        returning = rare_events(n, 12.0 * rate, back, self.rng)
         if returning.size:
             p.away[returning] = False
             m.flows.add("arrivals", census.person_place[returning])

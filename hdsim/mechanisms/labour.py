@@ -122,6 +122,7 @@ class LabourMarket:
         self.place_employment = np.zeros(model.geo.n_places)
         self._staff_at_census()
         self.update_place_signals()
+        self.place_employment0 = self.place_employment.copy()
 
     # -- firm rows -----------------------------------------------------------------------------
 
@@ -145,8 +146,9 @@ class LabourMarket:
         return row
 
     def employees(self) -> np.ndarray:
-        """Current employees of every firm (simulated persons), kept up to date on every hire
-        and every job ended through :meth:`release`.
+        """Current employees of every firm (simulated persons).
+
+        Kept up to date on every hire and on every job ended through :meth:`release`.
         """
         return self._employed[: self.firms.n]
 
@@ -175,6 +177,10 @@ class LabourMarket:
         self._separations()
         self._hire(self.params.hire_efficiency)
         self.update_place_signals()
+
+    def job_prospects(self, places: np.ndarray) -> np.ndarray:
+        """Employment probability at ``places`` relative to the census month (1 = unchanged)."""
+        return self.place_employment[places] / np.maximum(self.place_employment0[places], 1e-9)
 
     def retire(self, birthday_rows: np.ndarray) -> None:
         """End the jobs of persons who have just reached retirement age."""

@@ -68,6 +68,7 @@ class CountyModel(mesa.Model):
         *,
         data: CountyData | None = None,
         seed_sequence: np.random.SeedSequence | None = None,
+        household_path: str = "vectorized",
     ) -> None:
         """Build the county at the census and schedule the scenario's policies.
 
@@ -77,7 +78,19 @@ class CountyModel(mesa.Model):
                 when omitted.
             seed_sequence: Seed sequence of this run; defaults to one built from
                 ``config.seed``.
+            household_path: ``"vectorized"`` applies the household rules to all households at
+                once; ``"agents"`` creates every ``Household`` agent and applies the same rules
+                agent by agent through Mesa's ``shuffle_do`` (the reference path of the
+                benchmarks and of the agreement test).
+
+        Raises:
+            ValueError: ``household_path`` is neither of the two.
         """
+        if household_path not in ("vectorized", "agents"):
+            raise ValueError(
+                f"household_path must be 'vectorized' or 'agents', not {household_path!r}"
+            )
+        self.household_path = household_path
         ss = seed_sequence if seed_sequence is not None else np.random.SeedSequence(config.seed)
         children = ss.spawn(len(STREAMS) + 1)
         super().__init__(rng=np.random.default_rng(children[0]))
@@ -111,6 +124,8 @@ class CountyModel(mesa.Model):
         self.last_relocated_persons = 0
         self.last_relocated_by_household = np.zeros(0, dtype=np.int64)
         self.policies = build_policies(self)
+        if household_path == "agents":
+            self.materialize_households()
         self.recorder.record()
 
     # -- calendar ------------------------------------------------------------------------------
@@ -210,7 +225,11 @@ class CountyModel(mesa.Model):
         self.demography.step()
         self.agents_by_type[Firm].do("step")
         self.labour.step()
-        self.location.step()
+        if self.household_path == "agents":
+            self.location.prepare()
+            self.agents_by_type[Household].shuffle_do("consider_move")
+        else:
+            self.location.step()
         self.hukou.step()
         self.townships_state.update_services_and_housing()
         self.agents_by_type[Township].do("step")

@@ -47,7 +47,7 @@ class SyntheticPopulation:
 
 
 def _round_exact(values: np.ndarray, total: int) -> np.ndarray:
-    """Round non-negative ``values`` to integers summing exactly to ``total`` (largest remainder)."""
+    """Round ``values`` (non-negative) to integers summing to ``total`` (largest remainder)."""
     scaled = values * (total / max(values.sum(), 1e-12))
     out = np.floor(scaled).astype(np.int64)
     short = int(total - out.sum())

@@ -1,0 +1,44 @@
+"""Shared fixtures: small validated configs, the embedded data, and cached small runs."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+
+import pytest
+
+from hdsim.config.scenarios import load_scenario
+from hdsim.config.schema import HdsimConfig, to_config
+from hdsim.data import CountyData, load_county_data
+from hdsim.run import RunResult, run_replicate
+
+SMALL_SCALE = 0.05
+
+
+@cache
+def county_data() -> CountyData:
+    """The embedded Hongtong data, loaded once per test session."""
+    return load_county_data()
+
+
+def small_config(
+    scenario: str = "baseline", scale: float = SMALL_SCALE, **horizon: int
+) -> HdsimConfig:
+    """A validated config of ``scenario`` at a small scale."""
+    cfg = HdsimConfig(scenario=load_scenario(scenario))
+    cfg.households.scale = scale
+    cfg.horizon = dataclasses.replace(cfg.horizon, **horizon)
+    return to_config(cfg)
+
+
+@cache
+def small_run(
+    scenario: str = "baseline", replicate: int = 0, scale: float = SMALL_SCALE
+) -> RunResult:
+    """One small run, computed once per session and shared by tests."""
+    return run_replicate(small_config(scenario, scale), replicate, county_data())
+
+
+@pytest.fixture(scope="session")
+def data() -> CountyData:
+    return county_data()
