@@ -5,10 +5,11 @@ registration says. The gap between them is the population that lives in town wit
 rights of townspeople, which the plan wants to narrow (市民化).
 
 Rule: a household living in an urban place whose registration (户口簿) is agricultural is
-*eligible* once it has lived there ``residence_months`` months (the settlement threshold; hukou reform cuts it). An eligible household converts, all resident members at
-once, with the monthly probability equivalent to ``conversion_rate`` a year, multiplied by the
-reform's boost. Homeowners convert twice as readily (a dwelling is the usual condition in
-county towns). Members working outside keep their hukou.
+*eligible* once it has lived there ``residence_months`` months (the settlement threshold;
+hukou reform cuts it). An eligible household converts, all resident members at once, with the
+monthly probability equivalent to ``conversion_rate`` a year, multiplied by the reform's
+boost. Homeowners convert twice as readily (a dwelling is the usual condition in county
+towns). Members working outside keep their hukou.
 """
 
 from __future__ import annotations
