@@ -109,9 +109,11 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
 
 @hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")
 def _app(raw: DictConfig) -> float | None:
+    from hdsim.experiments.design import apply_design
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        cfg = to_config(raw)
+        cfg = apply_design(to_config(raw))  # a sweep job's design row (experiments)
         out_dir = Path(HydraConfig.get().runtime.output_dir)
         return execute(cfg, out_dir)
     except (ConfigError, UsageError) as exc:

@@ -44,9 +44,42 @@ SUCCESS = "_SUCCESS"
 IGNORED_FOR_HASH = ("output", "progress", "n_jobs", "replicates", "compare", "replicate")
 
 
-def replicate_seed(base_seed: int, replicate: int) -> np.random.SeedSequence:
-    """Seed sequence of replicate ``replicate`` of an experiment with ``base_seed``."""
-    return np.random.SeedSequence(entropy=int(base_seed), spawn_key=(int(replicate),))
+SAMPLE_STREAM_TAG = 0x53414D50
+"""Spawn-key word that separates design-row streams from the model's own child streams."""
+
+
+def replicate_seed(
+    base_seed: int, replicate: int, sample_id: int | None = None
+) -> np.random.SeedSequence:
+    """Seed sequence of replicate ``replicate`` of an experiment with ``base_seed``.
+
+    Args:
+        base_seed: Base seed of the experiment.
+        replicate: Replicate number.
+        sample_id: Design row of an uncertainty sample, or None for a policy run. Policy runs
+            (any scenario, any lever values) share the stream of their replicate: common random
+            numbers. A design row gets its own streams, spawn key
+            ``(replicate, SAMPLE_STREAM_TAG, sample_id)``, which no policy run and no child
+            stream of the model (``(replicate, i)``, i < 8) can have.
+
+    Returns:
+        The run's seed sequence.
+    """
+    if sample_id is None:
+        return np.random.SeedSequence(entropy=int(base_seed), spawn_key=(int(replicate),))
+    key = (int(replicate), SAMPLE_STREAM_TAG, int(sample_id))
+    return np.random.SeedSequence(entropy=int(base_seed), spawn_key=key)
+
+
+def run_seed(cfg: HdsimConfig, replicate: int) -> np.random.SeedSequence:
+    """Seed sequence of a run, from the base seed and the run's identity (see ``replicate_seed``).
+
+    The design row enters the identity unless ``experiment.crn_across_samples`` asks the rows of
+    a design to share their replicate's stream.
+    """
+    exp = cfg.experiment
+    sample = None if exp.crn_across_samples else exp.sample_id
+    return replicate_seed(cfg.seed, replicate, sample)
 
 
 def config_dict(cfg: HdsimConfig) -> dict[str, Any]:
@@ -90,7 +123,7 @@ def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = No
     from hdsim.model.model import CountyModel  # heavy import kept out of module import
 
     start = time.perf_counter()
-    model = CountyModel(cfg, data=data, seed_sequence=replicate_seed(cfg.seed, replicate))
+    model = CountyModel(cfg, data=data, seed_sequence=run_seed(cfg, replicate))
     model.run()
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
     county = model.recorder.county_frame().assign(**labels)
@@ -141,7 +174,7 @@ def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
 
 def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dict[str, Any]:
     """What a reader needs to reproduce a run."""
-    seed = replicate_seed(cfg.seed, replicate if replicate is not None else 0)
+    seed = run_seed(cfg, replicate if replicate is not None else 0)
     return {
         "hdsim_version": hdsim.__version__,
         "mesa_version": mesa.__version__,
@@ -152,6 +185,8 @@ def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dic
         "replicate": replicate,
         "seed_entropy": int(cfg.seed),
         "seed_spawn_key": list(seed.spawn_key) if replicate is not None else None,
+        "experiment": cfg.experiment.name,
+        "sample_id": cfg.experiment.sample_id,
         "data_dir": str(data.directory),
         "data_checksum": data.checksum,
         "command_line": " ".join(sys.argv),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -393,6 +394,75 @@ class ScenarioConfig:
 
 
 @dataclass
+class DesignConfig:
+    """A sampled design over parameters (uncertainties and levers); see docs/experiments.md."""
+
+    method: str = field(
+        default="none",
+        metadata={"help": "Sampler: none, lhs (Latin hypercube), sobol (Saltelli) or morris."},
+    )
+    samples: int = bounded(
+        0,
+        0,
+        1_000_000,
+        "Base size: rows (lhs), N of Saltelli (N*(D+2) rows), Morris trajectories (N*(D+1) rows).",
+    )
+    levels: int = bounded(4, 2, 100, "Grid levels of the Morris trajectories.")
+    seed: int = bounded(20201101, 0, 2**32 - 1, "Seed of the design sampler (not of the runs).")
+    parameters: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Dotted config key -> [low, high] range of each sampled parameter."},
+    )
+
+
+@dataclass
+class ExperimentConfig:
+    """Identity of a sweep job: the experiment, and the design row it runs (if any)."""
+
+    name: str = field(default="", metadata={"help": "Experiment name (experiments/<name>.yaml)."})
+    sample_id: int | None = field(
+        default=None,
+        metadata={"help": "Row of the design this job runs; empty runs the config as it is."},
+    )
+    crn_across_samples: bool = field(
+        default=False,
+        metadata={
+            "help": "Share a replicate's random stream across design rows (default: each row "
+            "has its own streams)."
+        },
+    )
+    design: DesignConfig = field(default_factory=DesignConfig)
+
+
+class CalibrationUse(str, Enum):
+    """Where a run takes its fitted behavioural parameters from."""
+
+    posterior = "posterior"
+    point = "point"
+
+
+@dataclass
+class CalibrationConfig:
+    """Parameter uncertainty: draw the fitted behaviour of each replicate from the posterior.
+
+    See ``docs/calibration.md``. With ``use: posterior`` replicate k of every scenario draws one
+    accepted parameter set of the stored ABC posterior (the draw depends on the base seed and
+    k only, so scenarios share it: common random numbers); the drawn values replace the
+    fitted parameters of ``behaviour``. ``use: point`` keeps the values of ``behaviour`` (the
+    point estimate in ``configs/behaviour/hongtong.yaml``, or your own overrides).
+    """
+
+    use: CalibrationUse = field(
+        default=CalibrationUse.posterior,
+        metadata={"help": "posterior (draw per replicate) or point (the behaviour values)."},
+    )
+    file: str | None = field(
+        default=None,
+        metadata={"help": "Posterior CSV; empty uses hdsim/data/calibration/posterior.csv."},
+    )
+
+
+@dataclass
 class OutputConfig:
     """What a run writes."""
 
@@ -430,6 +500,8 @@ class HdsimConfig:
     data: DataConfig = field(default_factory=DataConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
 
 
 # --------------------------------------------------------------------------------------------

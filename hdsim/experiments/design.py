@@ -1,0 +1,249 @@
+"""Sampled designs over uncertainties and levers, and how a sweep job picks its row.
+
+An experiment that samples parameters declares them in its config::
+
+    experiment:
+      design:
+        method: lhs            # lhs | sobol | morris
+        samples: 64            # rows (lhs), N (sobol: N*(D+2) rows), trajectories (morris)
+        seed: 7                # seed of the sampler, not of the runs
+        parameters:
+          behaviour.location.asc_county_city: [2.6, 3.6]
+          scenario.policies.hukou_reform.intensity: [0.0, 2.0]
+
+and sweeps ``experiment.sample_id=range(0, ROWS)``. The design is a pure function of this
+block (SALib's samplers with a fixed seed), so every job, in any process and under any launcher,
+recomputes the same matrix and takes row ``sample_id``: no design file has to travel with the
+jobs. :func:`apply_design` writes the row's values into the job's config before it runs, and the
+run's ``config.yaml`` records them. ``hdsim-aggregate`` writes the matrix as ``design.csv``.
+
+Keys under ``scenario.policies`` are *levers*, keys under ``behaviour`` are *uncertainties*,
+anything else is a *setting*. Integer fields are rounded. Ranges must lie inside the bounds the
+schema declares for the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from hdsim.config.schema import ConfigError, DesignConfig, HdsimConfig, to_config
+
+METHODS = ("none", "lhs", "sobol", "morris")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One sampled parameter.
+
+    Attributes:
+        key: Dotted config key, e.g. ``behaviour.location.asc_county_city``.
+        low: Lower end of the sampled range.
+        high: Upper end of the sampled range.
+        kind: ``lever``, ``uncertainty`` or ``setting``.
+        integer: Whether the field holds an integer (sampled values are rounded).
+    """
+
+    key: str
+    low: float
+    high: float
+    kind: str
+    integer: bool
+
+
+def parameter_kind(key: str) -> str:
+    """Whether a config key is a lever, an uncertainty or a setting."""
+    if key.startswith("scenario.policies."):
+        return "lever"
+    if key.startswith("behaviour."):
+        return "uncertainty"
+    return "setting"
+
+
+def _schema_field(key: str) -> dataclasses.Field[Any]:
+    """The dataclass field of ``HdsimConfig`` that a dotted key names.
+
+    Raises:
+        ConfigError: The key names no numeric field.
+    """
+    node: Any = HdsimConfig
+    found: dataclasses.Field[Any] | None = None
+    for part in key.split("."):
+        if not (isinstance(node, type) and dataclasses.is_dataclass(node)):
+            found = None
+            break
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if part not in fields:
+            found = None
+            break
+        found = fields[part]
+        default = (
+            found.default_factory()  # type: ignore[misc]
+            if found.default_factory is not dataclasses.MISSING
+            else found.default
+        )
+        node = type(default) if dataclasses.is_dataclass(default) else None
+    if found is None or node is not None or "bounds" not in found.metadata:
+        raise ConfigError(
+            f"experiment.design.parameters: '{key}' is not a numeric parameter of the config "
+            "(write the full dotted key, e.g. behaviour.location.asc_county_city)"
+        )
+    return found
+
+
+def design_parameters(spec: DesignConfig) -> list[Parameter]:
+    """The validated parameters of a design, in declaration order.
+
+    Raises:
+        ConfigError: Unknown key, malformed range, or a range outside the field's bounds.
+    """
+    out = []
+    for key, bounds in spec.parameters.items():
+        f = _schema_field(key)
+        try:
+            low, high = (float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"experiment.design.parameters.{key}={bounds!r}: write the range as [low, high]"
+            ) from None
+        if not low < high:
+            raise ConfigError(
+                f"experiment.design.parameters.{key}: low {low} must be below high {high}"
+            )
+        lo, hi = f.metadata["bounds"]
+        if (lo is not None and low < lo) or (hi is not None and high > hi):
+            raise ConfigError(
+                f"experiment.design.parameters.{key}=[{low}, {high}] leaves the field's "
+                f"range [{lo}, {hi}]"
+            )
+        integer = f.type in (int, "int")
+        out.append(Parameter(key, low, high, parameter_kind(key), integer))
+    return out
+
+
+def salib_problem(params: list[Parameter]) -> dict[str, Any]:
+    """The SALib problem dictionary of a design."""
+    return {
+        "num_vars": len(params),
+        "names": [p.key for p in params],
+        "bounds": [[p.low, p.high] for p in params],
+    }
+
+
+def _check_spec(spec: DesignConfig) -> list[Parameter]:
+    if spec.method not in METHODS:
+        raise ConfigError(
+            f"experiment.design.method={spec.method!r}: choose one of {', '.join(METHODS)}"
+        )
+    params = design_parameters(spec)
+    if spec.method != "none":
+        if not params:
+            raise ConfigError("experiment.design.parameters is empty: declare what to sample")
+        if spec.samples < 1:
+            raise ConfigError("experiment.design.samples must be at least 1")
+    return params
+
+
+def design_size(spec: DesignConfig) -> int:
+    """Number of rows of the design (jobs per replicate)."""
+    params = _check_spec(spec)
+    d = len(params)
+    return {
+        "none": 0,
+        "lhs": spec.samples,
+        "sobol": spec.samples * (d + 2),
+        "morris": spec.samples * (d + 1),
+    }[spec.method]
+
+
+def _spec_key(spec: DesignConfig) -> str:
+    return json.dumps(dataclasses.asdict(spec), default=str)  # keeps parameter order
+
+
+@lru_cache(maxsize=8)
+def _matrix(key: str) -> np.ndarray:
+    raw = json.loads(key)
+    spec = DesignConfig(**raw)
+    params = _check_spec(spec)
+    problem = salib_problem(params)
+    if spec.method == "lhs":
+        from SALib.sample import latin
+
+        x = latin.sample(problem, spec.samples, seed=spec.seed)
+    elif spec.method == "sobol":
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.seed)
+    elif spec.method == "morris":
+        from SALib.sample import morris
+
+        x = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
+    else:
+        return np.empty((0, len(params)))
+    x = np.asarray(x, dtype=float)
+    for j, p in enumerate(params):
+        if p.integer:
+            x[:, j] = np.round(x[:, j])
+    x.setflags(write=False)
+    return x
+
+
+def design_matrix(spec: DesignConfig) -> np.ndarray:
+    """The design matrix (rows = samples, columns = parameters in declaration order)."""
+    return _matrix(_spec_key(spec))
+
+
+def design_frame(spec: DesignConfig) -> pd.DataFrame:
+    """The design as a table: ``sample_id`` then one column per parameter key."""
+    params = design_parameters(spec)
+    x = design_matrix(spec)
+    frame = pd.DataFrame(x, columns=[p.key for p in params])
+    frame.insert(0, "sample_id", np.arange(len(frame)))
+    return frame
+
+
+def design_row(spec: DesignConfig, sample_id: int) -> dict[str, float | int]:
+    """Parameter values of design row ``sample_id``.
+
+    Raises:
+        ConfigError: The row does not exist.
+    """
+    params = _check_spec(spec)
+    if spec.method == "none":
+        raise ConfigError(
+            f"experiment.sample_id={sample_id} is set but experiment.design.method is none: "
+            "declare a design or drop sample_id"
+        )
+    x = design_matrix(spec)
+    if not 0 <= sample_id < len(x):
+        raise ConfigError(
+            f"experiment.sample_id={sample_id} is outside the design: the {spec.method} design "
+            f"has {len(x)} rows, sweep experiment.sample_id=range(0,{len(x)})"
+        )
+    return {
+        p.key: int(v) if p.integer else float(v) for p, v in zip(params, x[sample_id], strict=True)
+    }
+
+
+def apply_design(cfg: HdsimConfig) -> HdsimConfig:
+    """The job's config with its design row written in (unchanged if it has no ``sample_id``).
+
+    Raises:
+        ConfigError: Bad design, row out of range, or a value the schema rejects.
+    """
+    spec = cfg.experiment.design
+    if cfg.experiment.sample_id is None:
+        _check_spec(spec)
+        return cfg
+    row = design_row(spec, int(cfg.experiment.sample_id))
+    conf = OmegaConf.structured(cfg)
+    for key, value in row.items():
+        OmegaConf.update(conf, key, value, merge=False)
+    return to_config(conf)
