@@ -111,8 +111,8 @@ class Recorder:
         urban_total = residents[urban].sum()
         n = m.persons.n
         alive = m.persons.alive[:n]
-        registered = alive.sum()
-        hukou_urban = (alive & m.persons.hukou_urban[:n]).sum()
+        registered = np.count_nonzero(alive)
+        hukou_urban = np.count_nonzero(alive & m.persons.hukou_urban[:n])
         kind = geo.kind
         values: dict[str, float] = {
             "resident_population": total * w,
@@ -125,8 +125,11 @@ class Recorder:
             "urban_seat_population": residents[(kind == PlaceKind.SEAT) & urban].sum() * w,
             "urban_village_population": residents[(kind == PlaceKind.VILLAGE) & urban].sum() * w,
             "rural_population": (total - urban_total) * w,
-            "away_persons": (alive & m.persons.away[:n]).sum() * w,
-            "households_outside": (m.households.place[: m.households.n] == geo.outside).sum() * w,
+            "away_persons": np.count_nonzero(alive & m.persons.away[:n]) * w,
+            "households_outside": np.count_nonzero(
+                m.households.place[: m.households.n] == geo.outside
+            )
+            * w,
             "births": m.flows.births.sum() * w,
             "deaths": m.flows.deaths.sum() * w,
             "reclassified_villages": float(m.townships_state.reclassified),

@@ -76,7 +76,8 @@ def test_a_complete_run_is_not_recomputed(tmp_path, data):
         ("public_services", "county_city_school_quality"),
         ("public_services", "village_school_quality"),  # coverage of villages
         ("industrial_cluster", "jobs_total"),
-        ("industrial_cluster", "resident_population"),  # jobs keep young people in the county
+        ("industrial_cluster", "jobs_metal_castings"),  # Huaxiang's park and its suppliers
+        ("industrial_cluster", "firms"),  # chain leaders spawn suppliers
         ("seven_actions", "urbanization_rate"),
         ("seven_actions", "upgraded_townships"),
         ("seven_actions", "reclassified_villages"),

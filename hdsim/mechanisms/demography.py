@@ -200,15 +200,16 @@ class Demography:
             prospects = m.labour.job_prospects(np.where(at_risk, places, 0)) ** response
             return at_risk * np.where(p.age[rows] >= 50, 3.0 * rate, rate) * prospects
 
-        returning = rare_events(n, 12.0 * rate, back, self.rng)
+        best = float(np.max(m.labour.job_prospects(np.arange(m.geo.n_places)) ** response))
+        returning = rare_events(n, 3.0 * rate * best, back, self.rng)
         if returning.size:
             p.away[returning] = False
             m.flows.add("arrivals", census.person_place[returning])
             m.flows.migration["return_individuals"] += returning.size
         # whole households living outside come back to their home place
         h = m.households
-        out = np.flatnonzero(h.place[: h.n] == outside)
-        coming = out[self.rng.random(out.size) < monthly(self.params.household_return_rate)]
+        rate_h = float(monthly(self.params.household_return_rate))
+        coming = rare_events(h.n, rate_h, lambda r: rate_h * (h.place[r] == outside), self.rng)
         if coming.size:
             m.relocate(coming, h.origin[coming])
             m.flows.migration["return_households"] += float(m.last_relocated_persons)

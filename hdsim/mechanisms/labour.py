@@ -195,20 +195,10 @@ class LabourMarket:
 
     def seekers(self) -> np.ndarray:
         """Rows of residents of working age without a job (students in dormitories excluded)."""
-        m = self.model
-        p = m.persons
-        census = m.census
+        p = self.model.persons
+        census = self.model.census
         n = census.resident.size
-        age = p.age[:n]
-        ok = (
-            census.resident
-            & p.alive[:n]
-            & ~p.away[:n]
-            & (p.employer[:n] < 0)
-            & (age >= 18)
-            & (age < self.params.retirement_age)
-            & ~(p.collective[:n] & (age < 23))
-        )
+        ok = census.labour_force & p.alive[:n] & ~p.away[:n] & (p.employer[:n] < 0)
         return np.flatnonzero(ok)
 
     def _hire(self, efficiency: float) -> None:
@@ -243,17 +233,25 @@ class LabourMarket:
             per_place = hires.sum(axis=0)
         if per_place.sum() == 0:
             return
-        # seekers grouped by place; each hire takes a random seeker of its place, and a seeker
-        # drawn twice in one month takes only the first offer
-        order = np.argsort(seeker_place, kind="stable")
-        sorted_seekers = seekers[order]
-        start = np.searchsorted(seeker_place[order], np.arange(n_places))
+        # each place's hires go to random seekers of that place: every seeker draws a key,
+        # a generous share of the lowest keys per place is kept, and the k lowest are hired
+        key = self.rng.random(seekers.size)
+        keep = (
+            key < np.minimum(1.0, (1.5 * per_place + 4.0) / np.maximum(supply, 1.0))[seeker_place]
+        )
+        pool, pool_place, pool_key = seekers[keep], seeker_place[keep], key[keep]
+        order = np.lexsort((pool_key, pool_place))
+        pool, pool_place = pool[order], pool_place[order]
+        start = np.searchsorted(pool_place, np.arange(n_places))
+        available = np.bincount(pool_place, minlength=n_places)
+        per_place = np.minimum(per_place, available)
         slot_place = np.repeat(np.arange(n_places), per_place)
-        rank = (self.rng.random(slot_place.size) * supply[slot_place]).astype(np.int64)
-        people = sorted_seekers[start[slot_place] + rank]
-        firms = np.repeat(np.tile(hiring, n_places), hires.T.ravel())
-        people, first = np.unique(people, return_index=True)
-        self._employ(people, firms[first])
+        rank = np.arange(slot_place.size) - np.repeat(np.cumsum(per_place) - per_place, per_place)
+        people = pool[start[slot_place] + rank]
+        firm_slots = np.repeat(np.tile(hiring, n_places), hires.T.ravel())
+        # a place's slots are ordered by firm; if its pool ran short, the last firms wait
+        slot_start = np.repeat(np.cumsum(hires.sum(axis=0)) - hires.sum(axis=0), per_place)
+        self._employ(people, firm_slots[slot_start + rank])
 
     def _staff_at_census(self) -> None:
         for _ in range(6):

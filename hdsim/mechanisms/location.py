@@ -34,6 +34,7 @@ import numpy as np
 
 from hdsim.config.schema import LocationParams
 from hdsim.mechanisms.demography import monthly
+from hdsim.mechanisms.sampling import rare_events
 from hdsim.model.geography import PlaceKind
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class LocationChoice:
         geo = model.geo
         self.alternatives = np.r_[geo.county_city, geo.seats].astype(np.int64)
         self._signals: dict[str, np.ndarray] = {}
+        self._place_terms: dict[str, np.ndarray] = {}
 
     # -- signals -------------------------------------------------------------------------------
 
@@ -78,17 +80,11 @@ class LocationChoice:
         """Collect this month's place signals (wages, services, prices, peers) once."""
         m = self.model
         geo = m.geo
-        h = m.households
-        n_places = geo.n_places
         state = m.townships_state
         labour = m.labour
         policy = m.policy
-        nh = h.n
-        active = ~h.collective[:nh]
-        key = h.origin[:nh][active].astype(np.int64) * n_places + h.place[:nh][active]
-        peers = np.bincount(key, minlength=n_places * n_places).reshape(n_places, n_places)
-        peer_total = np.maximum(peers.sum(axis=1, keepdims=True), 1)
-        occupied = np.bincount(h.place[:nh][active], minlength=n_places)
+        by_origin = m.households_by_origin
+        occupied = by_origin.sum(axis=0)
         self._signals = {
             "wage": labour.place_wage,
             "employment": labour.place_employment,
@@ -97,13 +93,32 @@ class LocationChoice:
             "amenity": state.amenity,
             "price": state.price,
             "urban": geo.urban.astype(np.float64),
-            "peer_share": peers / peer_total,
+            "peers": by_origin,
+            "peer_total": np.maximum(by_origin.sum(axis=1), 1),
             "vacant": np.maximum(state.housing_units - occupied, 0),
             "farm_income": np.array(
                 m.params.labour.farm_income_per_mu * (1.0 + 0.05) ** (m.steps / 12.0)
             ),
             "services_by_residence": np.array(policy.services_by_residence),
             "land_rights_kept": np.array(policy.land_rights_kept),
+        }
+        par = self.params
+        kind = geo.kind
+        asc = np.select(
+            [kind == PlaceKind.COUNTY_CITY, kind == PlaceKind.SEAT, kind == PlaceKind.OUTSIDE],
+            [par.asc_county_city, par.asc_seat, par.asc_outside],
+            default=par.asc_return_village,
+        )
+        self._place_terms = {
+            "income": 12.0 * labour.place_wage * labour.place_employment,
+            "urban": geo.urban.astype(np.float64),
+            "school": state.quality["school"],
+            "health": 0.5 * (state.quality["health"] + state.quality["elderly_care"]),
+            "amenity": par.beta_amenity * state.amenity,
+            "housing": np.where(
+                kind == PlaceKind.VILLAGE, 0.0, state.price * DWELLING_M2 * USER_COST
+            ),
+            "asc": asc,
         }
 
     def consider_probability(self) -> float:
@@ -140,7 +155,7 @@ class LocationChoice:
             "workers": count((age >= 18) & (age < 60)),
             "children": count((age >= 3) & (age <= 15)),
             "elderly": count(age >= 60),
-            "agri": count(~p.hukou_urban[members]) * 2 > size,
+            "agri": (count(~p.hukou_urban[members]) * 2 > size).astype(np.float64),
             "head_elderly": count((age >= 18) & (age < 60)) == 0,
         }
 
@@ -174,56 +189,50 @@ class LocationChoice:
         traits = self.household_traits(rows)
         valid &= (traits["size"] > 0)[:, None]
 
-        kind = geo.kind[alt]
-        dist_land = geo.distance[alt, origin[:, None]]
-        near_land = dist_land <= FARM_REACH_KM
+        place = self._place_terms
+        near_land = geo.distance[alt, origin[:, None]] <= FARM_REACH_KM
         land_kept = float(s["land_rights_kept"])
         farmland = h.farmland_mu[rows].astype(np.float64)
-        rent_share = 0.3 + 0.5 * land_kept
-        farm = farmland[:, None] * s["farm_income"] * np.where(near_land, 1.0, rent_share)
-        workers = np.maximum(traits["workers"], 0)[:, None]
-        income = BASE_INCOME + workers * 12.0 * s["wage"][alt] * s["employment"][alt] + farm
-        urban = s["urban"][alt]
-        agri = traits["agri"][:, None].astype(np.float64)
+        farm_full = farmland * float(s["farm_income"])
+        farm = farm_full[:, None] * np.where(near_land, 1.0, 0.3 + 0.5 * land_kept)
+        workers = traits["workers"][:, None]
+        income = BASE_INCOME + workers * place["income"][alt] + farm
+        urban = place["urban"][alt]
+        agri = traits["agri"][:, None]
         sbr = float(s["services_by_residence"])
-        barrier = agri * urban * (1.0 - sbr) * 0.5
-        owner_here = h.owner[rows][:, None] & (alt == cur[:, None])
-        own_land_home = (alt == origin[:, None]) & h.homestead[rows][:, None]
-        housing = np.where(
-            owner_here | own_land_home | (kind == PlaceKind.VILLAGE),
-            0.0,
-            s["price"][alt] * DWELLING_M2 * USER_COST,
-        )
+        access = 1.0 - agri * urban * ((1.0 - sbr) * 0.5)
         moving = alt != cur[:, None]
+        free_home = (h.owner[rows][:, None] & ~moving) | (
+            (alt == origin[:, None]) & h.homestead[rows][:, None]
+        )
+        housing = np.where(free_home, 0.0, place["housing"][alt])
         move_cost = (
             par.moving_cost
-            + par.moving_cost_per_km * geo.distance[alt, cur[:, None]]
             + par.elderly_inertia * traits["head_elderly"][:, None]
+            + par.moving_cost_per_km * geo.distance[alt, cur[:, None]]
         )
-        asc = np.select(
-            [
-                kind == PlaceKind.COUNTY_CITY,
-                kind == PlaceKind.SEAT,
-                kind == PlaceKind.OUTSIDE,
-                kind == PlaceKind.VILLAGE,
-            ],
-            [par.asc_county_city, par.asc_seat, par.asc_outside, par.asc_return_village],
+        services = (
+            par.beta_school * (traits["children"] > 0)[:, None] * place["school"][alt]
+            + par.beta_health * (traits["elderly"] > 0)[:, None] * place["health"][alt]
         )
-        asc = np.where(moving, asc, 0.0)
+        land = (par.beta_land * (1.0 - land_kept)) * np.log1p(farmland)[:, None]
+        peers = s["peers"][origin[:, None], alt] / s["peer_total"][origin][:, None]
         utility = (
             par.beta_income * np.log(income)
-            + par.beta_school * (traits["children"] > 0)[:, None] * s["school"][alt] * (1 - barrier)
-            + par.beta_health * (traits["elderly"] > 0)[:, None] * s["health"][alt] * (1 - barrier)
-            + par.beta_amenity * s["amenity"][alt]
+            + services * access
+            + place["amenity"][alt]
             - par.beta_housing * housing / income
-            - par.beta_hukou * agri * urban * (1.0 - sbr)
-            - par.beta_land * np.log1p(farmland)[:, None] * (1.0 - land_kept) * ~near_land
-            - move_cost * moving
-            + par.beta_peers * s["peer_share"][origin[:, None], alt]
-            + asc
+            - (par.beta_hukou * (1.0 - sbr)) * agri * urban
+            - land * ~near_land
+            + par.beta_peers * peers
+            + np.where(moving, place["asc"][alt] - move_cost, 0.0)
         )
-        utility = np.where(valid, utility + self.rng.gumbel(size=utility.shape), -np.inf)
-        return alt[np.arange(k), np.argmax(utility, axis=1)]
+        # Gumbel-max by an exponential race: argmax(U + Gumbel) = argmin(Exp(1) / exp(U))
+        top = np.where(valid, utility, -np.inf).max(axis=1, keepdims=True)
+        weight = np.exp(np.minimum(utility - np.where(np.isfinite(top), top, 0.0), 0.0)) * valid
+        race = self.rng.standard_exponential(size=utility.shape)
+        with np.errstate(divide="ignore"):
+            return alt[np.arange(k), np.argmin(race / weight, axis=1)]
 
     def ration(self, rows: np.ndarray, dest: np.ndarray) -> np.ndarray:
         """Turn away arrivals beyond the vacant dwellings of seats and the county city.
@@ -273,7 +282,11 @@ class LocationChoice:
     def step(self) -> None:
         """Let every household that considers moving this month choose, all at once."""
         self.prepare()
-        cand = self.candidates()
-        rows = cand[self.rng.random(cand.size) < self.consider_probability()]
+        h = self.model.households
+        outside = self.model.geo.outside
+        p = self.consider_probability()
+        rows = rare_events(
+            h.n, p, lambda r: p * (~h.collective[r] & (h.place[r] != outside)), self.rng
+        )
         dest = self.ration(rows, self.choose(rows))
         self.apply(rows, dest)

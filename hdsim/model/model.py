@@ -60,6 +60,9 @@ class CountyModel(mesa.Model):
         streams: One random generator per mechanism.
         policy: Current effect of the scenario's policies.
         flows: Person flows of the current month.
+        households_by_origin: Family households by home village (row) and place (column),
+            kept up to date by :meth:`relocate`; it gives the peers and the occupied dwellings
+            the location choice needs.
     """
 
     def __init__(
@@ -108,6 +111,13 @@ class CountyModel(mesa.Model):
         self.households = population.households
         self.weight = population.weight
         self.members = MemberIndex(self.persons, self.households.n)
+        h = self.households
+        family = ~h.collective[: h.n]
+        n_places = self.geo.n_places
+        key = h.origin[: h.n][family].astype(np.int64) * n_places + h.place[: h.n][family]
+        self.households_by_origin = np.bincount(key, minlength=n_places * n_places).reshape(
+            n_places, n_places
+        )
         self.n_steps = month_index(config.horizon.start, f"{config.horizon.end_year}-12") + 1
         self.flows = Flows(self.geo.n_places)
         self.take_census()
@@ -205,6 +215,10 @@ class CountyModel(mesa.Model):
         to_in = dest != outside
         self.flows.add("departures", old[from_in], per_hh[from_in])
         self.flows.add("arrivals", dest[to_in], per_hh[to_in])
+        family = ~h.collective[rows]
+        origin = h.origin[rows][family]
+        np.subtract.at(self.households_by_origin, (origin, old[family]), 1)
+        np.add.at(self.households_by_origin, (origin, dest[family]), 1)
         h.place[rows] = dest
         h.months_at_place[rows] = 0
         h.owner[rows] = (dest == h.origin[rows]) & h.homestead[rows]

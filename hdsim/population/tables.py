@@ -164,8 +164,9 @@ class MemberIndex:
         tail = np.arange(self.n_indexed, self.persons.n)
         if tail.size == 0:
             return indexed
-        in_rows = np.isin(self.persons.household[tail], rows)
-        return np.concatenate([indexed, tail[in_rows]])
+        wanted = np.zeros(self.n_households, dtype=bool)
+        wanted[rows] = True
+        return np.concatenate([indexed, tail[wanted[self.persons.household[tail]]]])
 
 
 @dataclass
@@ -177,12 +178,14 @@ class Census:
         resident: Persons alive, not away, whose household lives in the county.
         residents_by_place: Resident persons per place (0 for outside).
         working_by_place: Residents aged 18 to retirement per place.
+        labour_force: Residents aged 18 to retirement, students in dormitories excluded.
     """
 
     person_place: np.ndarray
     resident: np.ndarray
     residents_by_place: np.ndarray
     working_by_place: np.ndarray
+    labour_force: np.ndarray
 
 
 def take_census(persons: PersonTable, n_places: int, outside: int, retirement_age: int) -> Census:
@@ -202,11 +205,13 @@ def take_census(persons: PersonTable, n_places: int, outside: int, retirement_ag
     resident = persons.alive[:n] & ~persons.away[:n] & (place != outside)
     age = persons.age[:n]
     working = (age >= 18) & (age < retirement_age)
-    key = place[resident].astype(np.int64) * 2 + working[resident]
-    counts = np.bincount(key, minlength=2 * n_places).reshape(n_places, 2)
+    key = place * 2 + working
+    counts = np.bincount(key[resident], minlength=2 * n_places).reshape(n_places, 2)
+    student = persons.collective[:n] & (age < 23)
     return Census(
         person_place=place,
         resident=resident,
         residents_by_place=counts.sum(axis=1),
         working_by_place=counts[:, 1],
+        labour_force=resident & working & ~student,
     )
