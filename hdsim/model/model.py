@@ -239,17 +239,25 @@ class CountyModel(mesa.Model):
         self.demography.step()
         self.agents_by_type[Firm].do("step")
         self.labour.step()
-        if self.household_path == "agents":
-            self.location.prepare()
-            self.agents_by_type[Household].shuffle_do("consider_move")
-        else:
-            self.location.step()
+        self.household_stage()
         self.hukou.step()
         self.townships_state.update_services_and_housing()
         self.agents_by_type[Township].do("step")
         self.recorder.record()
         if self.steps >= self.n_steps:
             self.running = False
+
+    def household_stage(self) -> None:
+        """Households consider moving and choose where to live.
+
+        On the vectorized path the rule runs once over all households; on the reference path
+        every ``Household`` agent applies it to itself, in random order (``shuffle_do``).
+        """
+        if self.household_path == "agents":
+            self.location.prepare()
+            self.agents_by_type[Household].shuffle_do("consider_move")
+        else:
+            self.location.step()
 
     def run(self) -> CountyModel:
         """Run to the end of the horizon and return the model."""
