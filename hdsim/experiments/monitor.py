@@ -47,8 +47,8 @@ JOB_RECORD = "job.json"
 
 
 def _format_seconds(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    whole = max(0, round(seconds))
+    return f"{whole // 3600:d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:

@@ -1,0 +1,426 @@
+"""``hdsim-aggregate``: collect an experiment folder into tidy tables and ensemble statistics.
+
+``hdsim-aggregate multirun/<experiment>/<date_time>`` finds every run folder below the
+experiment folder (Hydra job folders of a sweep, or ``runs/<scenario>/rep_<k>`` of a main job),
+and writes into ``<folder>/aggregate/`` (names and columns: ``docs/experiments.md``):
+
+- ``runs.parquet``: the tidy county series of every complete run, with columns experiment,
+  scenario, one column per factor (levers, uncertainties and settings that vary across runs, or
+  that the design samples; the column is the dotted config key), sample_id, replicate, seed,
+  date, indicator, value;
+- ``run_index.csv``: one row per run folder with its status (complete, failed, incomplete),
+  factors, seed spawn key, seconds and, for failed runs, the first line of the error;
+  ``failures.csv``: the failed and incomplete ones only;
+- ``factors.csv``: each factor column, its kind (lever, uncertainty, setting) and whether the
+  design samples it;
+- ``outcomes.parquet``: one row per complete run: the urbanization rate at the end of the target
+  year, whether it reaches the target, the month and year it first does, the hukou rate;
+- ``summary.csv``, ``bands.parquet``, ``crossing_years.csv``: ensemble statistics per group
+  (scenario and grid factors; the design's sampled factors and replicates are pooled): mean and
+  5/25/50/75/95% bands over time, P(reach target by the target year) with a Wilson 95% interval,
+  and the distribution of the crossing year;
+- for a sampled design: ``design.csv`` and, from :mod:`~hdsim.experiments.sensitivity` and
+  :mod:`~hdsim.experiments.discovery`, ``sensitivity_sobol.csv`` or ``sensitivity_morris.csv``,
+  ``prim_boxes.csv`` and ``prim_trajectory.csv``;
+- ``report.md``: the same in a few tables for a reader.
+
+Failed runs are listed and left out; the others still aggregate. The command exits with status 1
+when runs failed or are incomplete (after writing everything), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from hdsim.config.schema import ConfigError, HdsimConfig, to_config
+from hdsim.ensemble import wilson_interval
+from hdsim.experiments.design import apply_design, design_frame, design_parameters, parameter_kind
+from hdsim.experiments.monitor import ERROR, JOB_RECORD
+from hdsim.run import SUCCESS, atomic_write_parquet, atomic_write_text, config_hash
+
+BOOKKEEPING_PREFIXES = (
+    "replicate",
+    "replicates",
+    "progress",
+    "n_jobs",
+    "compare",
+    "output.",
+    "experiment.",
+    "scenario.name",
+    "scenario.label_zh",
+    "scenario.question",
+)
+BAND_INDICATORS = (
+    "urbanization_rate",
+    "hukou_urbanization_rate",
+    "resident_population",
+    "urban_population",
+    "county_city_population",
+)
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+class AggregateError(Exception):
+    """The folder cannot be aggregated; the message is one line."""
+
+
+@dataclass
+class RunRecord:
+    """What the aggregator knows about one run folder.
+
+    Attributes:
+        path: The run folder.
+        status: ``complete``, ``failed`` or ``incomplete``.
+        config: The run's validated configuration (design row applied), if readable.
+        flat: The configuration flattened to dotted keys.
+        error: First line of the error of a failed run.
+        info: Extra fields from ``provenance.json`` and ``job.json``.
+    """
+
+    path: Path
+    status: str
+    config: HdsimConfig | None
+    flat: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested dict flattened to dotted keys; lists and empty dicts become JSON strings."""
+    if isinstance(tree, dict) and tree:
+        out: dict[str, Any] = {}
+        for k, v in tree.items():
+            out |= flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(tree, (list, dict)):
+        return {prefix: json.dumps(tree, ensure_ascii=False)}
+    return {prefix: tree}
+
+
+def find_run_dirs(root: Path) -> list[Path]:
+    """Run folders below ``root`` (a folder that holds other run folders is a container)."""
+    candidates = {p.parent for name in (SUCCESS, ERROR, JOB_RECORD) for p in root.rglob(name)}
+    candidates |= {p.parent.parent for p in root.rglob(".hydra/overrides.yaml")}
+    candidates = {c for c in candidates if "aggregate" not in c.relative_to(root).parts}
+    runs = [c for c in candidates if not any(o != c and c in o.parents for o in candidates)]
+    return sorted(runs)
+
+
+def _load_config(run_dir: Path) -> HdsimConfig | None:
+    for name in ("config.yaml", ".hydra/config.yaml"):
+        path = run_dir / name
+        if path.exists():
+            try:
+                return apply_design(to_config(OmegaConf.load(path)))
+            except (ConfigError, ValueError, OSError):
+                return None
+    return None
+
+
+def read_run(run_dir: Path) -> RunRecord:
+    """Status, configuration and records of one run folder."""
+    cfg = _load_config(run_dir)
+    info: dict[str, Any] = {}
+    for name in ("provenance.json", JOB_RECORD):
+        path = run_dir / name
+        if path.exists():
+            with contextlib.suppress(ValueError):
+                record = json.loads(path.read_text())
+                info |= {f"{name.split('.')[0]}_{k}": v for k, v in record.items()}
+    marker = run_dir / SUCCESS
+    complete = (
+        marker.exists()
+        and (run_dir / "county.parquet").exists()
+        and (cfg is None or marker.read_text().strip() == config_hash(cfg))
+    )
+    if complete:
+        status, error = "complete", ""
+    elif (run_dir / ERROR).exists():
+        status = "failed"
+        error = (run_dir / ERROR).read_text(encoding="utf-8").splitlines()[0][:500]
+    else:
+        status, error = "incomplete", "no _SUCCESS marker (interrupted, or still running)"
+    flat = flatten(OmegaConf.to_container(OmegaConf.structured(cfg))) if cfg is not None else {}
+    return RunRecord(run_dir, status, cfg, flat, error, info)
+
+
+def _bookkeeping(key: str) -> bool:
+    return any(key == p or key.startswith(p) for p in BOOKKEEPING_PREFIXES)
+
+
+def factor_table(records: list[RunRecord]) -> pd.DataFrame:
+    """Factors of an experiment: keys that vary across runs, and the design's parameters."""
+    design_keys: list[str] = []
+    for r in records:
+        if r.config is not None and r.config.experiment.design.method != "none":
+            design_keys = [p.key for p in design_parameters(r.config.experiment.design)]
+            break
+    values: dict[str, set[str]] = {}
+    for r in records:
+        for k, v in r.flat.items():
+            values.setdefault(k, set()).add(repr(v))
+    varying = [k for k, vs in values.items() if len(vs) > 1 and not _bookkeeping(k)]
+    keys = design_keys + [k for k in sorted(varying) if k not in design_keys]
+    return pd.DataFrame(
+        {
+            "factor": keys,
+            "kind": [parameter_kind(k) for k in keys],
+            "in_design": [k in design_keys for k in keys],
+        }
+    )
+
+
+def run_index(records: list[RunRecord], root: Path, factors: list[str]) -> pd.DataFrame:
+    """One row per run folder: status, identity, factors, cost, error."""
+    rows = []
+    for r in records:
+        row: dict[str, Any] = {
+            "run": str(r.path.relative_to(root)) if r.path != root else ".",
+            "status": r.status,
+            "experiment": r.flat.get("experiment.name", ""),
+            "scenario": r.flat.get("scenario.name", ""),
+        }
+        row |= {k: r.flat.get(k) for k in factors}
+        row |= {
+            "sample_id": r.flat.get("experiment.sample_id"),
+            "replicate": r.info.get("provenance_replicate", r.flat.get("replicate")),
+            "seed": r.flat.get("seed"),
+            "seed_spawn_key": json.dumps(r.info.get("provenance_seed_spawn_key")),
+            "seconds": r.info.get("provenance_seconds"),
+            "resumed": r.info.get("job_resumed"),
+            "peak_rss_mb": r.info.get("job_peak_rss_mb"),
+            "error": r.error,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tidy_runs(records: list[RunRecord], index: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """The county series of every complete run with the experiment's identity columns."""
+    frames = []
+    complete = [(r, row) for r, row in zip(records, index.itertuples(), strict=True)]
+    for r, row in complete:
+        if r.status != "complete":
+            continue
+        county = pd.read_parquet(r.path / "county.parquet")
+        ident = {"experiment": row.experiment, "scenario": row.scenario}
+        ident |= {k: r.flat.get(k) for k in factors}
+        ident |= {"sample_id": r.flat.get("experiment.sample_id")}
+        front = pd.DataFrame(ident, index=county.index)
+        county = county.drop(columns=["scenario"])
+        frames.append(pd.concat([front, county], axis=1))
+    if not frames:
+        raise AggregateError("no complete run to aggregate")
+    tidy = pd.concat(frames, ignore_index=True)
+    order = ["experiment", "scenario", *factors, "sample_id", "replicate", "seed", "date"]
+    order += ["indicator", "value"]
+    tidy = tidy[order + [c for c in tidy.columns if c not in order]]
+    for col in ("experiment", "scenario", "indicator"):
+        tidy[col] = tidy[col].astype("category")
+    tidy["sample_id"] = tidy["sample_id"].astype("Int64")
+    return tidy
+
+
+def run_outcomes(tidy: pd.DataFrame, id_cols: list[str], horizon: Any) -> pd.DataFrame:
+    """One row per run: target-year rate, whether it reaches the target, when it first does."""
+    end = pd.Timestamp(f"{horizon.target_year}-12-31")
+    rate = tidy[tidy["indicator"] == "urbanization_rate"]
+    hukou = tidy[(tidy["indicator"] == "hukou_urbanization_rate") & (tidy["date"] == end)]
+    keys = [*id_cols, "sample_id", "replicate"]
+    at_end = rate[rate["date"] == end].set_index(keys)["value"].rename("rate_target")
+    crossed = rate[rate["value"] >= horizon.target_rate]
+    first = crossed.groupby(keys, observed=True, dropna=False)["date"].min().rename("crossing_date")
+    out = pd.concat([at_end, first], axis=1)
+    out["hukou_rate_target"] = hukou.set_index(keys)["value"]
+    out = out.reset_index()
+    out["reached"] = out["rate_target"] >= horizon.target_rate
+    out["crossing_year"] = out["crossing_date"].dt.year.astype("Int64")
+    return out
+
+
+def _group_cols(factors: pd.DataFrame) -> list[str]:
+    return ["scenario", *factors.loc[~factors["in_design"], "factor"].tolist()]
+
+
+def ensemble_bands(tidy: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """Mean and quantile bands over time of the main indicators, per group."""
+    sub = tidy[tidy["indicator"].isin(BAND_INDICATORS)]
+    keys = [*groups, "indicator", "date"]
+    g = sub.groupby(keys, observed=True, dropna=False)["value"]
+    out = g.agg(n="count", mean="mean")
+    for q in QUANTILES:
+        out[f"p{round(q * 100):02d}"] = g.quantile(q)
+    return out.reset_index()
+
+
+def ensemble_summary(outcomes: pd.DataFrame, groups: list[str], horizon: Any) -> pd.DataFrame:
+    """Per group: rate at the target year, P(reach) with a Wilson interval, crossing years."""
+    rows = []
+    for key, runs in outcomes.groupby(groups, observed=True, dropna=False, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        k, n = int(runs["reached"].sum()), len(runs)
+        lo, hi = wilson_interval(k, n)
+        years = runs["crossing_year"].dropna()
+        rows.append(
+            dict(zip(groups, key, strict=True))
+            | {
+                "runs": n,
+                "rate_mean": runs["rate_target"].mean(),
+                "rate_p05": runs["rate_target"].quantile(0.05),
+                "rate_p50": runs["rate_target"].quantile(0.5),
+                "rate_p95": runs["rate_target"].quantile(0.95),
+                "p_reach": k / n,
+                "p_reach_lo": lo,
+                "p_reach_hi": hi,
+                "share_crossing_by_end": len(years) / n,
+                "crossing_year_median": float(years.median()) if len(years) else np.nan,
+                "hukou_rate_mean": runs["hukou_rate_target"].mean(),
+                "target_year": horizon.target_year,
+                "target_rate": horizon.target_rate,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def crossing_years(outcomes: pd.DataFrame, groups: list[str], end_year: int) -> pd.DataFrame:
+    """Distribution of the year the target is first reached, per group."""
+    label = outcomes["crossing_year"].astype("string").fillna(f"not by {end_year}")
+    frame = outcomes[groups].assign(crossing_year=label)
+    counts = frame.groupby([*groups, "crossing_year"], observed=True, dropna=False).size()
+    out = counts.rename("runs").reset_index()
+    totals = out.groupby(groups, observed=True, dropna=False)["runs"].transform("sum")
+    out["share"] = out["runs"] / totals
+    return out
+
+
+def _markdown(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
+    if frame.empty:
+        return "(none)\n"
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        cells = [format(v, floatfmt) if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def aggregate(
+    root: Path, out_dir: Path | None = None, prim_threshold: float | None = None
+) -> dict[str, Any]:
+    """Aggregate the experiment folder ``root``; see the module docstring.
+
+    Args:
+        root: Experiment (sweep) folder.
+        out_dir: Where to write; ``root/aggregate`` by default.
+        prim_threshold: Rate that counts as success for PRIM (default: the target rate).
+
+    Returns:
+        Counts of runs by status and the paths written.
+
+    Raises:
+        AggregateError: Nothing to aggregate.
+    """
+    from hdsim.experiments.discovery import discover
+    from hdsim.experiments.sensitivity import sensitivity
+
+    root = Path(root)
+    if not root.is_dir():
+        raise AggregateError(f"{root} is not a folder")
+    out = Path(out_dir) if out_dir is not None else root / "aggregate"
+    records = [read_run(d) for d in find_run_dirs(root)]
+    if not records:
+        raise AggregateError(f"no run folders below {root}")
+    factors = factor_table(records)
+    names = factors["factor"].tolist()
+    index = run_index(records, root, names)
+    atomic_write_text(out / "run_index.csv", index.to_csv(index=False))
+    failures = index[index["status"] != "complete"][["run", "status", "error"]]
+    atomic_write_text(out / "failures.csv", failures.to_csv(index=False))
+    atomic_write_text(out / "factors.csv", factors.to_csv(index=False))
+    tidy = tidy_runs(records, index, names)
+    atomic_write_parquet(out / "runs.parquet", tidy)
+    cfg = next(r.config for r in records if r.status == "complete" and r.config is not None)
+    h = cfg.horizon
+    groups = _group_cols(factors)
+    outcomes = run_outcomes(tidy, ["experiment", "scenario", *names], h)
+    atomic_write_parquet(out / "outcomes.parquet", outcomes)
+    summary = ensemble_summary(outcomes, groups, h)
+    atomic_write_text(out / "summary.csv", summary.to_csv(index=False))
+    atomic_write_parquet(out / "bands.parquet", ensemble_bands(tidy, groups))
+    crossing = crossing_years(outcomes, groups, h.end_year)
+    atomic_write_text(out / "crossing_years.csv", crossing.to_csv(index=False))
+    report = [
+        f"# Experiment {cfg.experiment.name or root.name}\n",
+        f"Runs: {(index['status'] == 'complete').sum()} complete, "
+        f"{(index['status'] == 'failed').sum()} failed, "
+        f"{(index['status'] == 'incomplete').sum()} incomplete.\n",
+    ]
+    timing = root / "timing.json"
+    if timing.exists():
+        t = json.loads(timing.read_text())
+        report.append(
+            f"Wall time {t.get('elapsed_seconds')} s, {t.get('runs_per_minute')} runs/min "
+            f"({t.get('launcher', '').rsplit('.', 1)[-1]}).\n"
+        )
+    report += [
+        f"\n## P(≥{h.target_rate:.0%} by end {h.target_year}) per group\n\n",
+        _markdown(summary),
+    ]
+    spec = cfg.experiment.design
+    if spec.method != "none":
+        atomic_write_text(out / "design.csv", design_frame(spec).to_csv(index=False))
+        table, note = sensitivity(spec, outcomes, out)
+        report += ["\n## Sensitivity\n\n", note, "\n\n", _markdown(table)]
+        threshold = h.target_rate if prim_threshold is None else prim_threshold
+        boxes, note = discover(spec, outcomes, threshold, out)
+        report += [f"\n## Scenario discovery (PRIM, rate ≥ {threshold:.1%})\n\n", note]
+        report += ["\n\n", _markdown(boxes)]
+    if len(failures):
+        report += ["\n## Failed or incomplete runs\n\n", _markdown(failures)]
+    atomic_write_text(out / "report.md", "".join(report))
+    counts = index["status"].value_counts().to_dict()
+    return {"counts": counts, "out_dir": out, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point of ``hdsim-aggregate``."""
+    parser = argparse.ArgumentParser(
+        prog="hdsim-aggregate",
+        description="Collect an experiment folder into tidy tables and ensemble statistics.",
+    )
+    parser.add_argument("folder", type=Path, help="experiment folder (multirun/<name>/<time>)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (FOLDER/aggregate)")
+    parser.add_argument(
+        "--prim-threshold",
+        type=float,
+        default=None,
+        help="urbanization rate counted as success by PRIM (default: the target rate)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        result = aggregate(args.folder, args.out, args.prim_threshold)
+    except (AggregateError, ConfigError) as exc:
+        print(f"hdsim-aggregate: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    counts = result["counts"]
+    print(
+        f"hdsim-aggregate: {counts.get('complete', 0)} complete, {counts.get('failed', 0)} "
+        f"failed, {counts.get('incomplete', 0)} incomplete -> {result['out_dir']}"
+    )
+    if counts.get("failed", 0) or counts.get("incomplete", 0):
+        print(f"hdsim-aggregate: see {result['out_dir'] / 'failures.csv'}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
