@@ -67,7 +67,7 @@ def parameter_kind(key: str) -> str:
     return "setting"
 
 
-def _schema_field(key: str) -> dataclasses.Field[Any]:
+def schema_field(key: str) -> dataclasses.Field[Any]:
     """The dataclass field of ``HdsimConfig`` that a dotted key names.
 
     Raises:
@@ -106,7 +106,7 @@ def design_parameters(spec: DesignConfig) -> list[Parameter]:
     """
     out = []
     for key, bounds in spec.parameters.items():
-        f = _schema_field(key)
+        f = schema_field(key)
         try:
             low, high = (float(v) for v in bounds)
         except (TypeError, ValueError):

@@ -1,0 +1,405 @@
+"""``hdsim-target``: the smallest lever intensity at which P(reach the target) attains a level.
+
+For one lever (``--lever scenario.policies.hukou_reform.intensity``) or for a policy package
+scaled by one factor (``--package``: every lever the scenario switches on, intensity times the
+factor), the search evaluates candidate values with the same replicates, hence the same random
+streams (common random numbers: a candidate differs from another only by the lever). The
+probability of reaching the target rate by the end of the target year is the share of replicates
+that do, with a Wilson 95% interval.
+
+Search: evaluate the top of the range; a level that is not reached there is reported as "not
+reachable within the lever's range". Otherwise evaluate the bottom, then bisect between the
+highest value known to fall short and the lowest value known to reach the level until the bracket
+is narrower than ``--tolerance``; the answer is the upper end of the bracket. With common random
+numbers each replicate's outcome is, in practice, monotone in the intensity, so the estimated
+probability is too; a non-monotone pair of candidates is flagged in the output.
+
+Outputs in ``--out`` (default ``target/<date_time>``): ``target_seeking.csv`` (one row per
+level), ``target_candidates.csv`` (every candidate evaluated), ``target.md``, and the runs of
+each candidate in ``candidates/<value>/`` (resumable: rerunning with the same ``--out`` skips
+complete runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from hdsim.config.schema import ConfigError, HdsimConfig, to_config
+from hdsim.data import CountyData, load_county_data
+from hdsim.ensemble import wilson_interval
+from hdsim.experiments.design import schema_field
+from hdsim.run import atomic_write_text, run_and_write
+
+INTENSITY_MAX = 2.0
+
+
+@dataclass
+class Evaluation:
+    """The replicates of one candidate value.
+
+    Attributes:
+        value: Lever intensity (or package factor).
+        reached: Number of replicates reaching the target.
+        runs: Number of replicates.
+        rate_mean: Mean urbanization rate at the end of the target year.
+        rate_p05: Its 5% quantile over replicates.
+        rate_p95: Its 95% quantile over replicates.
+    """
+
+    value: float
+    reached: int
+    runs: int
+    rate_mean: float = float("nan")
+    rate_p05: float = float("nan")
+    rate_p95: float = float("nan")
+
+    @property
+    def p_reach(self) -> float:
+        """Share of replicates reaching the target."""
+        return self.reached / self.runs if self.runs else float("nan")
+
+
+@dataclass
+class Threshold:
+    """Answer of the search for one probability level.
+
+    Attributes:
+        level: Probability level sought.
+        status: ``reached``, ``reached at the bottom of the range`` or ``not reachable within
+            the lever's range``.
+        value: Smallest value found reaching the level (None if not reachable).
+        bracket_low: Highest value evaluated that falls short (None if none).
+        bracket_high: Lowest value evaluated that reaches the level (None if none).
+    """
+
+    level: float
+    status: str
+    value: float | None
+    bracket_low: float | None
+    bracket_high: float | None
+
+
+def find_thresholds(
+    evaluate: Callable[[float], Evaluation],
+    low: float,
+    high: float,
+    levels: list[float],
+    tolerance: float,
+) -> tuple[list[Threshold], dict[float, Evaluation]]:
+    """Smallest value in ``[low, high]`` at which the estimated P(reach) attains each level.
+
+    Args:
+        evaluate: Runs the replicates of one value (with common random numbers).
+        low: Bottom of the lever's range.
+        high: Top of the lever's range.
+        levels: Probability levels (e.g. 0.5, 0.8).
+        tolerance: Width of the final bracket.
+
+    Returns:
+        One answer per level, and every evaluation made (by value).
+    """
+    cache: dict[float, Evaluation] = {}
+
+    def p(x: float) -> float:
+        x = round(float(x), 10)
+        if x not in cache:
+            cache[x] = evaluate(x)
+        return cache[x].p_reach
+
+    out = []
+    for level in sorted(levels):
+        if p(high) < level:
+            out.append(Threshold(level, "not reachable within the lever's range", None, high, None))
+            continue
+        if p(low) >= level:
+            out.append(Threshold(level, "reached at the bottom of the range", low, None, low))
+            continue
+        short = max((x for x, e in cache.items() if e.p_reach < level), default=low)
+        reach = min((x for x, e in cache.items() if e.p_reach >= level and x > short), default=high)
+        while reach - short > tolerance:
+            mid = (short + reach) / 2
+            if p(mid) >= level:
+                reach = mid
+            else:
+                short = mid
+        out.append(Threshold(level, "reached", reach, short, reach))
+    return out, cache
+
+
+def compose(overrides: list[str]) -> HdsimConfig:
+    """The validated config of ``hdsim`` with these overrides (Hydra's compose API)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from hdsim.config.schema import register_configs
+    from hdsim.paths import require_config_dir
+
+    register_configs()
+    try:
+        with initialize_config_dir(config_dir=str(require_config_dir()), version_base="1.3"):
+            raw = hydra_compose(config_name="hdsim", overrides=overrides)
+    except ConfigError:
+        raise
+    except Exception as exc:  # hydra/omegaconf override errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(first) from exc
+    return to_config(raw)
+
+
+def package_levers(cfg: HdsimConfig) -> dict[str, float]:
+    """Intensity keys of the levers the scenario switches on, with their intensities."""
+    out = {}
+    for name, lever in vars(cfg.scenario.policies).items():
+        intensity = getattr(lever, "intensity", None)
+        if intensity is not None and intensity > 0:
+            out[f"scenario.policies.{name}.intensity"] = float(intensity)
+    return out
+
+
+def candidate_config(cfg: HdsimConfig, lever: str | None, value: float) -> HdsimConfig:
+    """``cfg`` with the lever set to ``value`` (or the package scaled by ``value``)."""
+    conf = OmegaConf.structured(cfg)
+    keys = {lever: value} if lever else {k: v * value for k, v in package_levers(cfg).items()}
+    for key, v in keys.items():
+        OmegaConf.update(conf, key, v, merge=False)
+    new = to_config(conf)
+    label = lever.rsplit(".", 2)[-2] if lever else "package"
+    return replace(
+        new, scenario=replace(new.scenario, name=f"{cfg.scenario.name}@{label}={value:.4f}")
+    )
+
+
+_WORKER_DATA: CountyData | None = None
+
+
+def _init_worker(data_dir: str | None) -> None:
+    global _WORKER_DATA
+    _WORKER_DATA = load_county_data(data_dir)
+
+
+def _run(cfg: HdsimConfig, replicate: int, run_dir: Path) -> float:
+    """Run (or reuse) one replicate; its rate at the end of the target year."""
+    county = run_and_write(cfg, replicate, run_dir, _WORKER_DATA)
+    end = pd.Timestamp(f"{cfg.horizon.target_year}-12-31")
+    rate = county[(county["indicator"] == "urbanization_rate") & (county["date"] == end)]
+    return float(rate["value"].iloc[0])
+
+
+def make_evaluator(
+    cfg: HdsimConfig, lever: str | None, replicates: int, out: Path, pool: Executor | None
+) -> Callable[[float], Evaluation]:
+    """An ``evaluate`` function running replicates ``0..replicates-1`` of a candidate.
+
+    Every candidate uses the same replicate numbers, hence the same random streams.
+    """
+    h = cfg.horizon
+
+    def evaluate(value: float) -> Evaluation:
+        cand = candidate_config(cfg, lever, value)
+        root = out / "candidates" / f"{value:.4f}"
+        dirs = [root / f"rep_{r:03d}" for r in range(replicates)]
+        if pool is None:
+            rates = [_run(cand, r, d) for r, d in enumerate(dirs)]
+        else:
+            rates = list(pool.map(_run, [cand] * replicates, range(replicates), dirs))
+        rate = pd.Series(rates)
+        reached = int((rate >= h.target_rate).sum())
+        print(
+            f"hdsim-target: {value:.4f}: P(reach)={reached}/{len(rate)}, "
+            f"mean rate {rate.mean():.2%}",
+            flush=True,
+        )
+        return Evaluation(
+            value, reached, len(rate), rate.mean(), rate.quantile(0.05), rate.quantile(0.95)
+        )
+
+    return evaluate
+
+
+def tables(
+    answers: list[Threshold], cache: dict[float, Evaluation], label: str, low: float, high: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The answer table (one row per level) and the candidate table."""
+    cand = pd.DataFrame(
+        [
+            {
+                "value": e.value,
+                "runs": e.runs,
+                "reached": e.reached,
+                "p_reach": e.p_reach,
+                "p_reach_lo": wilson_interval(e.reached, e.runs)[0],
+                "p_reach_hi": wilson_interval(e.reached, e.runs)[1],
+                "rate_mean": e.rate_mean,
+                "rate_p05": e.rate_p05,
+                "rate_p95": e.rate_p95,
+            }
+            for e in sorted(cache.values(), key=lambda e: e.value)
+        ]
+    )
+    cand.insert(0, "lever", label)
+    cand["monotone_ok"] = cand["p_reach"].cummax().eq(cand["p_reach"])
+    rows = []
+    for a in answers:
+        at = cache.get(round(a.value, 10)) if a.value is not None else cache.get(round(high, 10))
+        lo, hi = wilson_interval(at.reached, at.runs) if at else (np.nan, np.nan)
+        rows.append(
+            {
+                "lever": label,
+                "level": a.level,
+                "status": a.status,
+                "value": a.value,
+                "bracket_low": a.bracket_low,
+                "bracket_high": a.bracket_high,
+                "p_reach_at_value": at.p_reach if at else np.nan,
+                "p_reach_lo": lo,
+                "p_reach_hi": hi,
+                "range_low": low,
+                "range_high": high,
+                "replicates": at.runs if at else np.nan,
+            }
+        )
+    return pd.DataFrame(rows), cand
+
+
+def run_target(
+    overrides: list[str],
+    lever: str | None,
+    levels: list[float],
+    value_range: tuple[float, float] | None,
+    replicates: int,
+    tolerance: float,
+    out: Path,
+    n_jobs: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Search the thresholds and write the tables; see the module docstring.
+
+    Raises:
+        ConfigError: Bad lever key, range, levels or override.
+    """
+    cfg = compose(overrides)
+    if lever is not None:
+        f = schema_field(lever)
+        lo_b, hi_b = f.metadata["bounds"]
+        default = (lo_b, hi_b)
+        label = lever
+    else:
+        base = package_levers(cfg)
+        if not base:
+            raise ConfigError(
+                f"scenario {cfg.scenario.name} switches no lever on: choose a scenario with "
+                "levers (e.g. scenario=seven_actions) or a --lever"
+            )
+        lo_b, hi_b = 0.0, INTENSITY_MAX / max(base.values())
+        default = (lo_b, hi_b)
+        label = f"package:{cfg.scenario.name}"
+    low, high = value_range if value_range is not None else default
+    if not (lo_b is None or low >= lo_b) or not (hi_b is None or high <= hi_b) or low >= high:
+        raise ConfigError(
+            f"--range {low} {high} must be increasing and inside [{lo_b}, {hi_b}] for {label}"
+        )
+    if not levels or any(not 0 < v <= 1 for v in levels):
+        raise ConfigError("--levels must be probabilities in (0, 1]")
+    if tolerance <= 0:
+        raise ConfigError("--tolerance must be positive")
+    started = time.perf_counter()
+    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+    if workers == 1:
+        _init_worker(cfg.data.dir)
+        answers, cache = find_thresholds(
+            make_evaluator(cfg, lever, replicates, out, None), low, high, levels, tolerance
+        )
+    else:
+        ctx = get_context("forkserver")
+        with ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(cfg.data.dir,)
+        ) as pool:
+            evaluate = make_evaluator(cfg, lever, replicates, out, pool)
+            answers, cache = find_thresholds(evaluate, low, high, levels, tolerance)
+    answer, cand = tables(answers, cache, label, low, high)
+    h = cfg.horizon
+    answer["target_rate"] = h.target_rate
+    answer["target_year"] = h.target_year
+    answer["scale"] = cfg.households.scale
+    atomic_write_text(out / "target_seeking.csv", answer.to_csv(index=False))
+    atomic_write_text(out / "target_candidates.csv", cand.to_csv(index=False))
+    seconds = time.perf_counter() - started
+    runs = int(cand["runs"].sum())
+    lines = [
+        f"# Target seeking: {label}\n\n",
+        f"Smallest value in [{low}, {high}] at which P(rate ≥ {h.target_rate:.0%} at end "
+        f"{h.target_year}) reaches each level; {replicates} replicates per candidate with "
+        f"common random numbers, scale {cfg.households.scale}, tolerance {tolerance}.\n\n",
+        "| level | answer | P(reach) at answer [95% CI] |\n|---|---|---|\n",
+    ]
+    for r in answer.itertuples():
+        value = f"{r.value:.3f}" if r.value is not None and not pd.isna(r.value) else "—"
+        lines.append(
+            f"| {r.level:.2f} | {r.status}: {value} | {r.p_reach_at_value:.2f} "
+            f"[{r.p_reach_lo:.2f}-{r.p_reach_hi:.2f}] |\n"
+        )
+    lines.append(
+        f"\n{len(cand)} candidates, {runs} runs, {seconds:.1f} s "
+        f"({runs / max(seconds, 1e-9) * 60:.1f} runs/min).\n"
+    )
+    atomic_write_text(out / "target.md", "".join(lines))
+    return answer, cand
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point of ``hdsim-target``."""
+    parser = argparse.ArgumentParser(
+        prog="hdsim-target",
+        description="Smallest lever intensity (or package factor) at which P(reach target) "
+        "attains the given levels. Extra arguments are hdsim config overrides.",
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--lever", help="dotted key, e.g. scenario.policies.hukou_reform.intensity")
+    which.add_argument(
+        "--package", action="store_true", help="scale every lever the scenario switches on"
+    )
+    parser.add_argument("--levels", type=float, nargs="+", default=[0.5, 0.8])
+    parser.add_argument("--range", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
+    parser.add_argument("--replicates", type=int, default=20)
+    parser.add_argument("--tolerance", type=float, default=0.05)
+    parser.add_argument("--jobs", type=int, default=1, help="processes (-1 = one per core)")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "overrides", nargs="*", help="e.g. scenario=seven_actions households.scale=0.1"
+    )
+    args = parser.parse_args(argv)
+    out = args.out or Path("target") / time.strftime("%Y-%m-%d_%H-%M-%S")
+    if args.replicates < 1:
+        print("hdsim-target: error: --replicates must be at least 1", file=sys.stderr)
+        sys.exit(2)
+    try:
+        run_target(
+            args.overrides,
+            args.lever,
+            args.levels,
+            tuple(args.range) if args.range else None,
+            args.replicates,
+            args.tolerance,
+            out,
+            args.jobs,
+        )
+    except ConfigError as exc:
+        print(f"hdsim-target: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print((out / "target.md").read_text(encoding="utf-8"))
+    print(f"hdsim-target: outputs in {out}")
+
+
+if __name__ == "__main__":
+    main()
