@@ -20,6 +20,7 @@ import numpy as np
 
 from hdsim.config.schema import HukouParams
 from hdsim.mechanisms.demography import monthly
+from hdsim.mechanisms.sampling import rare_events
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
@@ -59,12 +60,21 @@ class HukouConversion:
     def step(self) -> None:
         """Convert the hukou of the eligible households that decide to this month."""
         m = self.model
-        rows = self.eligible()
-        if rows.size == 0:
-            return
-        rate = monthly(self.params.conversion_rate * m.policy.conversion_multiplier)
-        rate = rate * np.where(m.households.owner[rows], 2.0, 1.0)
-        converting = rows[self.rng.random(rows.size) < rate]
+        h = m.households
+        rate = float(monthly(self.params.conversion_rate * m.policy.conversion_multiplier))
+        threshold = self.threshold_months()
+        urban = m.geo.urban
+
+        def convert(rows: np.ndarray) -> np.ndarray:
+            eligible = (
+                urban[h.place[rows]]
+                & ~h.collective[rows]
+                & ~h.hukou_urban[rows]
+                & (h.months_at_place[rows] >= threshold)
+            )
+            return eligible * np.where(h.owner[rows], 2.0 * rate, rate)
+
+        converting = rare_events(h.n, min(2.0 * rate, 1.0), convert, self.rng)
         if converting.size == 0:
             return
         m.households.hukou_urban[converting] = True

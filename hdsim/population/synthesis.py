@@ -165,11 +165,12 @@ def _match_by_rank(
         candidates = np.flatnonzero(slot_female != (diff > 0))
         slot_female[rng.choice(candidates, size=abs(diff), replace=False)] = diff > 0
     age = np.empty(target_age.size, dtype=np.int16)
-    jitter = rng.random(target_age.size) * 0.5
+    # ranks by target age in steps of 1/16 year with random jitter: an O(n) radix sort
+    key = ((target_age + rng.random(target_age.size) * 0.5) * 16).astype(np.int16)
     for sex in (False, True):
         slots = np.flatnonzero(slot_female == sex)
-        pool = np.sort(pool_age[pool_female == sex])
-        order = slots[np.argsort(target_age[slots] + jitter[slots], kind="stable")]
+        pool = np.sort(pool_age[pool_female == sex], kind="stable")
+        order = slots[np.argsort(key[slots], kind="stable")]
         age[order] = pool
     return age, slot_female
 
@@ -224,8 +225,11 @@ def synthesize(
     households = HouseholdTable(n_hh, capacity=n_hh + max(16, n_hh // 50))
     slot_hh = np.repeat(np.arange(n_family_hh), sizes)
     mean_age = np.bincount(slot_hh, weights=fam_age, minlength=n_family_hh) / sizes
-    rank = np.argsort(np.argsort(mean_age)) / max(n_family_hh - 1, 1)
-    order = np.argsort(0.45 * rank + 0.55 * rng.random(n_family_hh))
+    rank = np.empty(n_family_hh)
+    rank[np.argsort((mean_age * 16).astype(np.int16), kind="stable")] = np.arange(n_family_hh)
+    rank /= max(n_family_hh - 1, 1)
+    mixed = 0.45 * rank + 0.55 * rng.random(n_family_hh)
+    order = np.argsort((mixed * 30000).astype(np.int16), kind="stable")
     targets = geo.t0_population.astype(float) * scale
     kind = geo.kind
     urban = geo.urban
