@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hdsim.model.geography import SETTLEMENT_NAMES, PlaceKind
+from hdsim.policies.outputs import policy_indicators
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
@@ -146,6 +147,7 @@ class Recorder:
         for key, val in m.flows.migration.items():
             values[key] = val * w
         values.update(m.labour.indicators())
+        values.update(policy_indicators(m))
         for key, val in values.items():
             self._county_rows.append((date, key, float(val)))
         self._dates.append(date)

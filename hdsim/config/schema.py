@@ -14,7 +14,6 @@ Hongtong's observed figures), ``literature`` (taken from published estimates) or
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -22,32 +21,28 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from hdsim.config.fields import MONTH_PATTERN, ConfigError, bounded, month
+from hdsim.config.policies import (  # the levers of a scenario: hdsim/config/policies.py
+    HukouReformLever,
+    IndustrialClusterLever,
+    LandSupplyLever,
+    PoliciesConfig,
+    PublicServicesLever,
+    TownshipUpgradeLever,
+)
 
-
-class ConfigError(ValueError):
-    """A configuration value is wrong; the message is one line saying what and how to fix it."""
-
-
-def bounded(default: Any, lo: float | None, hi: float | None, help: str) -> Any:
-    """Declare a dataclass field with an inclusive range and a help text.
-
-    Args:
-        default: Default value of the field.
-        lo: Smallest allowed value, or None for no lower bound.
-        hi: Largest allowed value, or None for no upper bound.
-        help: One line describing the field and the status of its value.
-
-    Returns:
-        A ``dataclasses.field`` carrying the bounds in its metadata.
-    """
-    return field(default=default, metadata={"bounds": (lo, hi), "help": help})
-
-
-def month(default: str, help: str) -> Any:
-    """Declare a field holding a calendar month written ``YYYY-MM``."""
-    return field(default=default, metadata={"month": True, "help": help})
-
+__all__ = [
+    "MONTH_PATTERN",
+    "ConfigError",
+    "HukouReformLever",
+    "IndustrialClusterLever",
+    "LandSupplyLever",
+    "PoliciesConfig",
+    "PublicServicesLever",
+    "TownshipUpgradeLever",
+    "bounded",
+    "month",
+]
 
 # --------------------------------------------------------------------------------------------
 # Simulation frame
@@ -271,111 +266,8 @@ class BehaviourConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# Policies
+# Policies (the levers and the budget: hdsim/config/policies.py)
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class HukouReformLever:
-    """Hukou reform: lower settlement thresholds, services by residence, land rights kept."""
-
-    start: str = month("2023-01", "Month the reform starts.")
-    intensity: float = bounded(0.0, 0.0, 2.0, "0 = off, 1 = as the plan reads.")
-    settlement_threshold: float = bounded(
-        0.75, 0.0, 1.0, "Share of the residence requirement removed at intensity 1."
-    )
-    conversion_boost: float = bounded(
-        3.0, 0.0, 20.0, "Extra multiple of the conversion rate at intensity 1 (assumption)."
-    )
-    services_by_residence: float = bounded(
-        0.7, 0.0, 1.0, "Share of the hukou service barrier removed at intensity 1."
-    )
-    land_rights_kept: float = bounded(
-        0.6, 0.0, 1.0, "Share of land attachment removed (rights kept after moving) at intensity 1."
-    )
-
-
-@dataclass
-class PublicServicesLever:
-    """Public-service extension: county-city capacity and quality, coverage of villages."""
-
-    start: str = month("2023-01", "Month the extension starts.")
-    intensity: float = bounded(0.0, 0.0, 2.0, "0 = off, 1 = as the plan reads.")
-    ramp_months: int = bounded(24, 1, 240, "Months over which new capacity comes on line.")
-    county_city_capacity: float = bounded(
-        0.3, 0.0, 5.0, "Relative increase of county-city service capacity at intensity 1."
-    )
-    county_city_quality: float = bounded(
-        0.15, 0.0, 1.0, "Increase of county-city service quality (index points) at intensity 1."
-    )
-    seat_quality: float = bounded(
-        0.05, 0.0, 1.0, "Increase of town-seat service quality at intensity 1."
-    )
-    village_coverage: float = bounded(
-        0.05,
-        0.0,
-        1.0,
-        "Increase of village service quality at intensity 1 (pulls against moving).",
-    )
-    housing_units: float = bounded(
-        0.08, 0.0, 2.0, "Relative increase of county-city housing (new district) at intensity 1."
-    )
-
-
-@dataclass
-class IndustrialClusterLever:
-    """Industrial cluster growth: development-zone jobs, chain-leader suppliers, specialised towns."""
-
-    start: str = month("2023-01", "Month the cluster programme starts.")
-    intensity: float = bounded(0.0, 0.0, 2.0, "0 = off, 1 = as the plan reads.")
-    ramp_months: int = bounded(36, 1, 240, "Months over which the new jobs appear.")
-    zone_jobs: int = bounded(
-        6000, 0, 200000, "Development-zone jobs at intensity 1 (incl. 3,000 of the Huaxiang park)."
-    )
-    suppliers_per_leader: int = bounded(
-        3, 0, 50, "Supplier firms each chain leader spawns at intensity 1 (assumption)."
-    )
-    supplier_jobs: int = bounded(150, 0, 10000, "Jobs per spawned supplier firm (assumption).")
-    specialised_town_jobs: int = bounded(
-        2000, 0, 100000, "Jobs added across specialised towns at intensity 1 (assumption)."
-    )
-    specialised_towns: list[str] = field(
-        default_factory=lambda: ["141024101", "141024104", "141024106"],
-        metadata={"help": "Statistical codes of the specialised towns (configurable choice)."},
-    )
-
-
-@dataclass
-class LandSupplyLever:
-    """Construction-land supply for the county city: faster built-up growth and reclassification."""
-
-    start: str = month("2023-01", "Month the extra land supply starts.")
-    intensity: float = bounded(0.0, 0.0, 2.0, "0 = off, 1 = as the plan reads.")
-    extra_builtup_km2: float = bounded(
-        0.6, 0.0, 20.0, "Extra yearly built-up growth at intensity 1, km² (assumption)."
-    )
-
-
-@dataclass
-class TownshipUpgradeLever:
-    """乡→镇 upgrades: the seat of an upgraded township counts as urban (code 210 → 121)."""
-
-    start: str = month("2024-01", "Month the upgrades take effect.")
-    codes: list[str] = field(
-        default_factory=list,
-        metadata={"help": "Statistical codes of the townships (乡) upgraded to towns (镇)."},
-    )
-
-
-@dataclass
-class PoliciesConfig:
-    """The policy levers of a scenario; each has a start month and an intensity."""
-
-    hukou_reform: HukouReformLever = field(default_factory=HukouReformLever)
-    public_services: PublicServicesLever = field(default_factory=PublicServicesLever)
-    industrial_cluster: IndustrialClusterLever = field(default_factory=IndustrialClusterLever)
-    land_supply: LandSupplyLever = field(default_factory=LandSupplyLever)
-    township_upgrade: TownshipUpgradeLever = field(default_factory=TownshipUpgradeLever)
 
 
 @dataclass
@@ -527,6 +419,8 @@ def _check(obj: Any, path: str) -> None:
                 )
         if f.metadata.get("month") and not MONTH_PATTERN.match(str(value)):
             raise ConfigError(f"{key}={value!r} is not a month: write it as YYYY-MM, e.g. 2023-01")
+    if isinstance(obj, PoliciesConfig):
+        obj.check_budget()  # again: the values may have changed since construction
     if isinstance(obj, HorizonConfig):
         start_year = int(obj.start[:4])
         if obj.end_year <= start_year:

@@ -167,7 +167,7 @@ class Demography:
         p = m.persons
         census = m.census
         n = census.resident.size
-        rate = float(monthly(self.params.departure_rate))
+        rate = float(monthly(self.params.departure_rate * m.policy.departure_multiplier))
 
         def leave(rows: np.ndarray) -> np.ndarray:
             age = p.age[rows]
@@ -190,7 +190,7 @@ class Demography:
         census = m.census
         n = census.resident.size
         outside = m.geo.outside
-        rate = float(monthly(self.params.return_rate))
+        rate = float(monthly(self.params.return_rate * m.policy.return_multiplier))
 
         response = self.params.job_response
 

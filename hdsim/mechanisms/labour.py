@@ -175,7 +175,7 @@ class LabourMarket:
     def step(self) -> None:
         """Separations, hiring and the place signals of one month."""
         self._separations()
-        self._hire(self.params.hire_efficiency)
+        self._hire(min(1.0, self.params.hire_efficiency * self.model.policy.hire_multiplier))
         self.update_place_signals()
 
     def job_prospects(self, places: np.ndarray) -> np.ndarray:

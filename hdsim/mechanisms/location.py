@@ -95,7 +95,7 @@ class LocationChoice:
             "urban": geo.urban.astype(np.float64),
             "peers": by_origin,
             "peer_total": np.maximum(by_origin.sum(axis=1), 1),
-            "vacant": np.maximum(state.housing_units - occupied, 0),
+            "vacant": self._vacant(state.housing_units, occupied),
             "farm_income": np.array(
                 m.params.labour.farm_income_per_mu * (1.0 + 0.05) ** (m.steps / 12.0)
             ),
@@ -120,6 +120,16 @@ class LocationChoice:
             ),
             "asc": asc,
         }
+
+    def _vacant(self, units: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+        """Dwellings free for arrivals; the county city's are capped by its networks' headroom
+        (waste, sewage, utilities: ``PolicyState.county_city_headroom``).
+        """
+        vacant = np.maximum(units - occupied, 0)
+        city = self.model.geo.county_city
+        headroom = self.model.policy.county_city_headroom(self.model, float(occupied[city]))
+        vacant[city] = min(vacant[city], np.floor(headroom))
+        return vacant
 
     def consider_probability(self) -> float:
         """Monthly probability that a household considers moving."""

@@ -1,5 +1,19 @@
-"""Policy levers switched on through Mesa's event scheduling."""
+"""Policy levers switched on through Mesa's event scheduling; their costs and catalogue.
 
-from hdsim.policies.levers import LEVERS, Policy, PolicyState, build_policies
+The names below are loaded on first use, so that light modules of the package (the budget
+check, the recorder's policy indicators) can be imported without the whole model.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __all__ = ["LEVERS", "Policy", "PolicyState", "build_policies"]
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``LEVERS``, ``Policy``, ``PolicyState`` and ``build_policies`` lazily."""
+    if name in __all__:
+        return getattr(import_module("hdsim.policies.levers"), name)
+    raise AttributeError(f"module 'hdsim.policies' has no attribute {name!r}")

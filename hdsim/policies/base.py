@@ -1,0 +1,322 @@
+"""The policy machinery: the state mechanisms read, and the lever base class.
+
+A lever is configured in the scenario (``scenario.policies.<lever>``, see
+:mod:`hdsim.config.policies`). When it is on, :meth:`Policy.schedule` registers its activation
+with ``model.schedule_event`` for the start of its start month; activation registers a monthly
+event (``model.schedule_recurring``) that, for ``ramp_months`` months, phases in one month's
+share of the lever's effect and of its capital cost, and from then on books its running cost.
+Events fire between steps, before the step that simulates their month.
+
+Levers act in two ways, so that no mechanism needs to know which scenario runs:
+
+- on state the model already has (service capacity, quality and amenity of places, dwellings,
+  house prices, firms' policy jobs, the commuting kernel of the labour market);
+- through :class:`PolicyState`, whose fields the mechanisms read: each lever *contributes*
+  to a field, and contributions combine (shares removed as ``1 - prod(1 - c)``, multipliers as
+  products, additions as sums), so two levers acting on the same barrier cannot remove more
+  than all of it.
+
+The effect a lever delivers is its intensity times the plan's implementation efficiency
+(``policies.implementation_efficiency``, the safeguards of the plan); its spending is its
+intensity times its costs, whatever the efficiency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from mesa.time import Schedule
+
+from hdsim.config.fields import ConfigError
+from hdsim.config.policies import Lever
+
+if TYPE_CHECKING:
+    from hdsim.model.model import CountyModel
+
+SHARES = ("services_by_residence", "threshold_reduction", "land_rights_kept")
+"""Fields that are shares of a barrier removed: contributions combine as 1 - prod(1 - c)."""
+GAINS = {
+    "hire_multiplier": "hire_gain",
+    "return_multiplier": "return_gain",
+}
+"""Multipliers built as prod(1 + contribution), by the name of their contribution."""
+
+
+def month_index(start: str, month: str) -> int:
+    """Months from ``start`` (YYYY-MM) to ``month`` (YYYY-MM)."""
+    y0, m0 = (int(v) for v in start.split("-"))
+    y1, m1 = (int(v) for v in month.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+@dataclass
+class PolicyState:
+    """The current effect of all policies, read by the mechanisms.
+
+    Attributes:
+        services_by_residence: Share of the hukou barrier to urban services removed.
+        threshold_reduction: Share of the residence requirement for hukou removed.
+        conversion_multiplier: Multiple of the base hukou conversion rate.
+        land_rights_kept: Share of land attachment removed by keeping rights after moving.
+        extra_builtup_km2: Extra yearly built-up growth of the county city, km².
+        hire_multiplier: Multiple of the share of vacancies filled per month.
+        departure_multiplier: Multiple of the yearly departure rate of the young.
+        return_multiplier: Multiple of the yearly return rate of people away.
+        infrastructure_capacity: Residents the county city's networks can serve, real persons.
+        active: Names of the levers switched on so far.
+        contributions: Each lever's current contribution to the fields above.
+        spending: 亿元 spent by each lever in each step (index = step number).
+        budget_line: 亿元 available in each step.
+    """
+
+    services_by_residence: float = 0.0
+    threshold_reduction: float = 0.0
+    conversion_multiplier: float = 1.0
+    land_rights_kept: float = 0.0
+    extra_builtup_km2: float = 0.0
+    hire_multiplier: float = 1.0
+    departure_multiplier: float = 1.0
+    return_multiplier: float = 1.0
+    infrastructure_capacity: float = math.inf
+    infrastructure_base: float = math.inf
+    active: tuple[str, ...] = ()
+    contributions: dict[str, dict[str, float]] = field(default_factory=dict)
+    spending: dict[str, np.ndarray] = field(default_factory=dict)
+    budget_line: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def contribute(self, lever: str, **values: float) -> None:
+        """Set lever ``lever``'s current contributions and recombine all fields."""
+        self.contributions.setdefault(lever, {}).update(values)
+        self.recombine()
+
+    def _all(self, key: str) -> list[float]:
+        return [c[key] for c in self.contributions.values() if key in c]
+
+    def recombine(self) -> None:
+        """Combine every lever's contributions into the fields the mechanisms read."""
+        for key in SHARES:
+            kept = np.prod([1.0 - min(max(c, 0.0), 1.0) for c in self._all(key)])
+            setattr(self, key, float(1.0 - kept))
+        self.conversion_multiplier = 1.0 + float(sum(self._all("conversion_boost")))
+        self.extra_builtup_km2 = float(sum(self._all("extra_builtup_km2")))
+        for name, key in GAINS.items():
+            setattr(self, name, float(np.prod([1.0 + c for c in self._all(key)])))
+        cuts = [min(max(c, 0.0), 1.0) for c in self._all("departure_cut")]
+        self.departure_multiplier = float(np.prod([1.0 - c for c in cuts]))
+        self.infrastructure_capacity = self.infrastructure_base + float(
+            sum(self._all("capacity_persons"))
+        )
+
+    def county_city_headroom(self, model: CountyModel, households_there: float) -> float:
+        """Households the county city can still admit before its networks are full.
+
+        Args:
+            model: The county model (its last census gives the county city's residents).
+            households_there: Family households living in the county city now.
+
+        Returns:
+            Households, in simulated units (never negative).
+        """
+        if not math.isfinite(self.infrastructure_capacity):
+            return math.inf
+        residents = float(model.census.residents_by_place[model.geo.county_city])
+        size = max(residents / max(households_there, 1.0), 1.0)
+        free = self.infrastructure_capacity / model.weight - residents
+        return max(free / size, 0.0)
+
+
+class Policy:
+    """A lever with a start month, an intensity and costs, activated by a scheduled event.
+
+    Subclasses set :attr:`name` and override :meth:`setup` (one-off work at activation),
+    :meth:`phase_in` (one month's share of the effect) and, if the lever keeps acting after
+    its ramp, :meth:`every_month`.
+
+    Attributes:
+        name: Name of the lever in the scenario config.
+        lever: The lever's configuration.
+        intensity: 0 = off, 1 = as the plan reads.
+        effect: Intensity times the plan's implementation efficiency.
+        progress: Share of the full effect phased in so far (0 to 1).
+    """
+
+    name: ClassVar[str] = "policy"
+
+    def __init__(self, model: CountyModel, lever: Lever, efficiency: float = 1.0) -> None:
+        """Bind the lever configuration to the model.
+
+        Args:
+            model: The county model.
+            lever: The lever's dataclass from the scenario config.
+            efficiency: The plan's implementation efficiency.
+        """
+        self.model = model
+        self.lever = lever
+        self.intensity = float(lever.intensity)
+        self.effect = self.intensity * float(efficiency)
+        self.progress = 0.0
+        self.months_done = 0
+        self._generator: Any = None
+
+    # -- timing --------------------------------------------------------------------------------
+
+    @property
+    def start_time(self) -> float:
+        """Model time of activation: just before the step that simulates the start month."""
+        months = month_index(self.model.config.horizon.start, self.lever.start)
+        return max(months + 0.5, 0.0)
+
+    def enabled(self) -> bool:
+        """Whether the lever does anything in this scenario."""
+        return self.lever.is_on()
+
+    def schedule(self) -> None:
+        """Register the activation with the model's event list if the lever is on."""
+        if self.enabled():
+            self.model.schedule_event(self.activate, at=self.start_time)
+
+    def activate(self) -> None:
+        """Switch the lever on and start its monthly events."""
+        state = self.model.policy
+        state.active = (*state.active, self.name)
+        self.setup()
+        self._generator = self.model.schedule_recurring(
+            self.monthly, Schedule(interval=1.0, start=self.model.time)
+        )
+
+    def monthly(self) -> None:
+        """Phase in one month's share during the ramp, act, and book the month's spending."""
+        lv = self.lever
+        ramp = max(int(lv.ramp_months), 1)
+        spent = lv.cost_units() * lv.running_yi / 12.0
+        if self.months_done < ramp:
+            self.months_done += 1
+            self.progress = self.months_done / ramp
+            self.phase_in(1.0 / ramp)
+            spent += lv.cost_units() * lv.cost_yi / ramp
+        elif self.months_done == ramp:
+            self.months_done += 1
+            self.ramp_ended()
+        self.every_month()
+        step = self.model.steps + 1
+        book = self.model.policy.spending.get(self.name)
+        if book is not None and step < book.size:
+            book[step] += spent
+
+    # -- what a lever does (overridden) --------------------------------------------------------
+
+    def setup(self) -> None:
+        """One-off work at activation (find places and firms)."""
+
+    def phase_in(self, delta: float) -> None:
+        """Add ``delta`` (a share of the full effect, summing to 1 over the ramp)."""
+
+    def ramp_ended(self) -> None:
+        """Called once in the month after the ramp."""
+
+    def every_month(self) -> None:
+        """Called every month from activation on."""
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def amount(self, magnitude: float, delta: float) -> float:
+        """This month's addition of a magnitude given at intensity 1."""
+        return float(magnitude) * self.effect * delta
+
+    def contribute(self, **magnitudes: float) -> None:
+        """Set this lever's PolicyState contributions to ``magnitude x effect x progress``."""
+        self.model.policy.contribute(
+            self.name, **{k: float(v) * self.effect * self.progress for k, v in magnitudes.items()}
+        )
+
+    @property
+    def city(self) -> int:
+        """Place of the county city."""
+        return int(self.model.geo.county_city)
+
+    @property
+    def seats(self) -> np.ndarray:
+        """Places of the town and township seats (the county city excluded)."""
+        return self.model.geo.seats
+
+    @property
+    def villages(self) -> np.ndarray:
+        """Places of the villages, urban fringe villages included."""
+        return self.model.geo.villages
+
+    def seats_of(self, codes: list[str], key: str) -> np.ndarray:
+        """Seats of the townships with statistical codes ``codes``.
+
+        Raises:
+            ConfigError: A code is not a township of the county data.
+        """
+        geo = self.model.geo
+        out = []
+        for code in codes:
+            try:
+                out.append(int(geo.seat_of[geo.township_index(str(code))]))
+            except KeyError as exc:
+                raise ConfigError(
+                    f"scenario.policies.{self.name}.{key}: township code {code} is not in "
+                    f"townships.csv; known: {', '.join(geo.township_codes)}"
+                ) from exc
+        return np.array(out, dtype=np.int64)
+
+    def add_amenity(self, places: np.ndarray | int, magnitude: float, delta: float) -> None:
+        """Raise the amenity index of ``places``."""
+        self.model.townships_state.amenity[places] += self.amount(magnitude, delta)
+
+    def add_quality(
+        self, services: tuple[str, ...], places: np.ndarray | int, magnitude: float, delta: float
+    ) -> None:
+        """Raise the quality of ``services`` at ``places`` (index points)."""
+        ts = self.model.townships_state
+        for s in services:
+            ts.quality_boost[s][places] += self.amount(magnitude, delta)
+
+    def add_capacity(
+        self, services: tuple[str, ...], places: np.ndarray | int, relative: float, delta: float
+    ) -> None:
+        """Raise the capacity of ``services`` at ``places`` relative to its t0 level."""
+        ts = self.model.townships_state
+        for s in services:
+            ts.capacity[s][places] += ts.capacity0[s][places] * self.amount(relative, delta)
+
+    def add_housing(self, places: np.ndarray | int, relative: float, delta: float) -> None:
+        """Add dwellings at ``places`` relative to their t0 stock."""
+        ts = self.model.townships_state
+        ts.housing_units[places] += ts.housing_units0[places] * self.amount(relative, delta)
+
+    def firm_rows(self, sector: str, places: np.ndarray | int) -> np.ndarray:
+        """Rows of the firms of ``sector`` at ``places``; a new firm row if there is none."""
+        from hdsim.indicators import SECTORS
+
+        m = self.model
+        f = m.labour.firms
+        nf = f.n
+        index = SECTORS.index(sector)
+        rows = np.flatnonzero((f.sector[:nf] == index) & np.isin(f.place[:nf], places))
+        if rows.size:
+            return rows
+        place = int(np.atleast_1d(places)[0])
+        wages = f.wage[:nf][f.sector[:nf] == index]
+        row = m.labour.add_firm(
+            name=f"{self.name}:{sector}",
+            place=place,
+            sector=index,
+            wage=float(wages.mean()) if wages.size else float(f.wage[:nf].mean()),
+            growth=0.0,
+            policy_jobs=0.0,
+        )
+        m.add_firm_agent(row)
+        return np.array([row])
+
+    def add_jobs(self, rows: np.ndarray, jobs: float, delta: float) -> None:
+        """Add real jobs to firms ``rows``, spread in proportion to their workforce."""
+        f = self.model.labour.firms
+        weight = f.target[rows] + f.policy_jobs[rows]
+        weight = weight / weight.sum() if weight.sum() > 0 else np.full(rows.size, 1 / rows.size)
+        f.policy_jobs[rows] += weight * self.amount(jobs, delta) * self.model.scale
