@@ -37,6 +37,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 import hdsim
+from hdsim.calibration.posterior import calibrated_config, calibration_draw, posterior_checksum
 from hdsim.config.schema import HdsimConfig
 from hdsim.data import CountyData, load_county_data
 
@@ -90,6 +91,7 @@ def config_dict(cfg: HdsimConfig) -> dict[str, Any]:
 def config_hash(cfg: HdsimConfig) -> str:
     """Hash of everything in the config that changes a run's results."""
     data = {k: v for k, v in config_dict(cfg).items() if k not in IGNORED_FOR_HASH}
+    data["posterior_checksum"] = posterior_checksum(cfg)  # a re-calibration changes results
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -123,6 +125,7 @@ def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = No
     from hdsim.model.model import CountyModel  # heavy import kept out of module import
 
     start = time.perf_counter()
+    cfg = calibrated_config(cfg, replicate)  # behaviour drawn from the posterior (or the point)
     model = CountyModel(cfg, data=data, seed_sequence=run_seed(cfg, replicate))
     model.run()
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
@@ -187,6 +190,7 @@ def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dic
         "seed_spawn_key": list(seed.spawn_key) if replicate is not None else None,
         "experiment": cfg.experiment.name,
         "sample_id": cfg.experiment.sample_id,
+        "calibration": calibration_draw(cfg, replicate if replicate is not None else 0),
         "data_dir": str(data.directory),
         "data_checksum": data.checksum,
         "command_line": " ".join(sys.argv),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -326,7 +326,7 @@ class ExperimentConfig:
     design: DesignConfig = field(default_factory=DesignConfig)
 
 
-class CalibrationUse(str, Enum):
+class CalibrationUse(StrEnum):
     """Where a run takes its fitted behavioural parameters from."""
 
     posterior = "posterior"

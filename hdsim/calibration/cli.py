@@ -1,0 +1,152 @@
+"""The ``hdsim-calibrate`` command: re-calibrate the behaviour to the targets with one command.
+
+Typical use, after adding a row for a new bulletin to ``hdsim/data/calibration/targets.csv``::
+
+    hdsim-calibrate                      # back-test, fit, check, compare; install if accepted
+    hdsim-calibrate --no-install         # the same, only into the job folder
+    hdsim-calibrate --quick              # a small budget to try a targets file (never installs)
+    hdsim-calibrate behaviour.location.beta_income=1.5   # Hydra overrides of the base config
+
+Outputs go to ``outputs/calibration/<date>/<time>/`` (``report.md`` first). Problems with the
+targets, priors or overrides end the command with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from hdsim.calibration.pipeline import CalibrationRequest, calibrate
+from hdsim.calibration.smc import SMCSettings
+from hdsim.config.schema import ConfigError
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 8:
+        raise argparse.ArgumentTypeError(f"{text} must lie in (0, 8]")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    p = argparse.ArgumentParser(
+        prog="hdsim-calibrate",
+        description="Fit hdsim's free behavioural parameters to the observed figures (ABC-SMC), "
+        "back-test the fit, and store the posterior that scenario runs draw from.",
+    )
+    p.add_argument("overrides", nargs="*", help="Hydra overrides of the base config (key=value)")
+    p.add_argument("--targets", type=Path, help="targets CSV (default: the packaged one)")
+    p.add_argument("--priors", type=Path, help="priors CSV (default: the packaged one)")
+    p.add_argument("--scale", type=_positive_float, default=0.05, help="households scale")
+    p.add_argument("--particles", type=int, default=100, help="posterior sample size")
+    p.add_argument("--first", type=int, default=400, help="prior draws of generation 0")
+    p.add_argument("--per-generation", type=int, default=200, help="runs per later generation")
+    p.add_argument("--generations", type=int, default=3, help="generations after the first")
+    p.add_argument("--no-backtest", action="store_true", help="skip the back-test")
+    p.add_argument(
+        "--holdout", action="append", help="target group held out by the back-test (repeatable)"
+    )
+    p.add_argument("--backtest-generations", type=int, default=2)
+    p.add_argument("--backtest-per-generation", type=int, default=150)
+    p.add_argument("--backtest-particles", type=int, default=60)
+    p.add_argument("--check-replicates", type=int, default=10, help="runs of the point estimate")
+    p.add_argument(
+        "--predictive-replicates", type=int, default=40, help="posterior-predictive baseline runs"
+    )
+    p.add_argument("--end-year", type=int, default=2030, help="last year of the comparators")
+    p.add_argument("--seed", type=int, default=20221231, help="seed of the calibration runs")
+    p.add_argument("--smc-seed", type=int, default=20240501, help="seed of the sampler")
+    p.add_argument("-j", "--n-jobs", type=int, default=1, help="processes (-1 = all cores)")
+    p.add_argument("--out", type=Path, help="job folder (default outputs/calibration/<now>)")
+    p.add_argument("--no-install", action="store_true", help="do not write into the package")
+    p.add_argument(
+        "--force", action="store_true", help="install even if the point estimate check fails"
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny budget (about 150 runs) to try a targets file; never installs",
+    )
+    return p
+
+
+def request_from(args: argparse.Namespace) -> CalibrationRequest:
+    """Turn parsed arguments into a :class:`CalibrationRequest`."""
+    out = args.out or Path("outputs") / "calibration" / time.strftime("%Y-%m-%d/%H-%M-%S")
+    settings = SMCSettings(
+        particles=args.particles,
+        first=args.first,
+        per_generation=args.per_generation,
+        generations=args.generations,
+        seed=args.smc_seed,
+    )
+    bt = SMCSettings(
+        particles=args.backtest_particles,
+        first=args.first,
+        per_generation=args.backtest_per_generation,
+        generations=args.backtest_generations,
+        seed=args.smc_seed + 1,
+    )
+    request = CalibrationRequest(
+        out_dir=out,
+        targets_file=args.targets,
+        priors_file=args.priors,
+        overrides=list(args.overrides),
+        scale=args.scale,
+        seed=args.seed,
+        settings=settings,
+        backtest=not args.no_backtest,
+        holdout=args.holdout,
+        backtest_settings=bt,
+        check_replicates=args.check_replicates,
+        predictive_replicates=args.predictive_replicates,
+        comparator_end_year=args.end_year,
+        n_jobs=args.n_jobs,
+        install=not args.no_install,
+        force=args.force,
+    )
+    if args.quick:
+        request.settings = SMCSettings(particles=20, first=60, per_generation=30, generations=1)
+        request.backtest_settings = SMCSettings(
+            particles=15, first=60, per_generation=20, generations=1
+        )
+        request.check_replicates = 3
+        request.predictive_replicates = 6
+        request.install = False
+    request.settings.check()
+    if request.backtest:
+        request.backtest_settings.check()
+    return request
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point of ``hdsim-calibrate``."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        request = request_from(args)
+        outcome = calibrate(request, say=lambda line: print(line, flush=True))
+    except ConfigError as exc:  # CalibrationError is one
+        print(f"hdsim-calibrate: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except ValueError as exc:
+        from hdsim.data import DataError
+
+        if isinstance(exc, DataError):
+            print(f"hdsim-calibrate: error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        raise
+    status = "installed into the package" if outcome.installed else "not installed"
+    if not outcome.accepted:
+        status += " (point estimate check FAILED: see report.md)"
+    print(f"hdsim-calibrate: {status}; report: {request.out_dir / 'report.md'}", flush=True)
+    if request.install and not outcome.accepted and not request.force:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
