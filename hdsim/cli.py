@@ -117,14 +117,26 @@ def _app(raw: DictConfig) -> float | None:
         out_dir = Path(HydraConfig.get().runtime.output_dir)
         return execute(cfg, out_dir)
     except (ConfigError, UsageError) as exc:
+        if _in_sweep():  # fail this job only: Hydra records it, the sweep monitor lists it
+            raise
         _fail(str(exc))
     except Exception as exc:
         from hdsim.data import DataError
 
-        if isinstance(exc, DataError):
+        if isinstance(exc, DataError) and not _in_sweep():
             _fail(str(exc))
         raise
     return None
+
+
+def _in_sweep() -> bool:
+    """Whether this job is one of a multirun (whose other jobs must still run)."""
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
 
 
 def _preflight(argv: list[str]) -> None:

@@ -1,0 +1,351 @@
+"""Experiments at scale: designs, seeds, sweeps under three launchers, resume and failure,
+aggregation, sensitivity on known functions, PRIM on a known box, target seeking.
+
+Sweeps run the real ``hdsim -m`` command at scale 0.02 with a handful of jobs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hdsim.config.schema import ConfigError, DesignConfig, ExperimentConfig, HdsimConfig
+from hdsim.experiments.design import apply_design, design_frame, design_size
+from hdsim.experiments.discovery import prim
+from hdsim.experiments.sensitivity import morris_indices, sobol_indices
+from hdsim.experiments.target import Evaluation, find_thresholds, run_target
+from hdsim.run import SAMPLE_STREAM_TAG, replicate_seed, run_seed
+
+HDSIM = [str(Path(sys.executable).with_name("hdsim"))]
+AGGREGATE = [sys.executable, "-m", "hdsim.experiments.aggregate"]
+TINY = ["households.scale=0.02", "horizon.end_year=2025"]
+
+
+def hdsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(HDSIM + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def job_dirs(sweep: Path) -> list[Path]:
+    return sorted(p for p in sweep.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+# ------------------------------------------------------------------------------------ designs
+
+
+def _spec(method: str, samples: int) -> DesignConfig:
+    return DesignConfig(
+        method=method,
+        samples=samples,
+        seed=5,
+        parameters={
+            "behaviour.location.asc_county_city": [2.6, 3.6],
+            "behaviour.hukou.residence_months": [6, 36],
+            "scenario.policies.hukou_reform.intensity": [0, 2],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "samples", "rows"), [("lhs", 7, 7), ("sobol", 4, 20), ("morris", 3, 12)]
+)
+def test_design_is_a_pure_function_of_its_block_and_stays_in_range(method, samples, rows):
+    spec = _spec(method, samples)
+    a, b = design_frame(spec), design_frame(_spec(method, samples))
+    assert design_size(spec) == rows == len(a)
+    pd.testing.assert_frame_equal(a, b)
+    for key, (lo, hi) in spec.parameters.items():
+        assert a[key].between(lo, hi).all()
+    assert (a["behaviour.hukou.residence_months"] % 1 == 0).all()  # integer field rounded
+
+
+def test_a_job_takes_its_design_row_and_bad_designs_fail_in_one_line():
+    spec = _spec("lhs", 5)
+    frame = design_frame(spec)
+    cfg = HdsimConfig(experiment=ExperimentConfig(sample_id=3, design=spec))
+    applied = apply_design(cfg)
+    assert applied.behaviour.location.asc_county_city == pytest.approx(
+        frame.loc[3, "behaviour.location.asc_county_city"]
+    )
+    assert applied.scenario.policies.hukou_reform.intensity == pytest.approx(
+        frame.loc[3, "scenario.policies.hukou_reform.intensity"]
+    )
+    bad = [
+        HdsimConfig(experiment=ExperimentConfig(sample_id=5, design=spec)),  # row 5 of 0..4
+        HdsimConfig(experiment=ExperimentConfig(sample_id=0, design=DesignConfig())),
+        HdsimConfig(
+            experiment=ExperimentConfig(
+                sample_id=0,
+                design=DesignConfig(method="lhs", samples=2, parameters={"behaviour.nope": [0, 1]}),
+            )
+        ),
+        HdsimConfig(
+            experiment=ExperimentConfig(
+                sample_id=0,
+                design=DesignConfig(
+                    method="lhs", samples=2, parameters={"behaviour.location.asc_seat": [0, 99]}
+                ),
+            )
+        ),
+    ]
+    for cfg in bad:
+        with pytest.raises(ConfigError) as err:
+            apply_design(cfg)
+        assert "\n" not in str(err.value)
+
+
+# -------------------------------------------------------------------------------------- seeds
+
+
+def test_policy_runs_share_streams_and_design_rows_never_collide():
+    assert replicate_seed(9, 3).spawn_key == (3,)  # the default used by the core is unchanged
+    states = {}
+    for r in range(3):
+        policy = replicate_seed(9, r)
+        states[("policy", r)] = tuple(policy.generate_state(4))
+        for i, child in enumerate(policy.spawn(8)):  # the model's own child streams
+            states[("child", r, i)] = tuple(child.generate_state(4))
+        for s in range(20):
+            states[("row", r, s)] = tuple(replicate_seed(9, r, s).generate_state(4))
+    assert len(set(states.values())) == len(states)
+    row = HdsimConfig(experiment=ExperimentConfig(sample_id=4))
+    assert run_seed(row, 2).spawn_key == (2, SAMPLE_STREAM_TAG, 4)
+    shared = HdsimConfig(experiment=ExperimentConfig(sample_id=4, crn_across_samples=True))
+    assert run_seed(shared, 2).spawn_key == (2,)
+
+
+# --------------------------------------------------------------- sensitivity and discovery
+
+
+def test_sobol_and_morris_rank_a_known_linear_function():
+    from hdsim.experiments.design import design_matrix, design_parameters, salib_problem
+
+    def model(x: np.ndarray) -> np.ndarray:  # x0 matters most, x2 not at all
+        a = (x[:, 0] - 2.6) / 1.0
+        b = (x[:, 1] - 6) / 30
+        return 4 * a + 1 * b + 0 * x[:, 2]
+
+    spec = _spec("sobol", 256)
+    spec.parameters["behaviour.hukou.residence_months"] = [6, 36]
+    problem = salib_problem(design_parameters(spec))
+    s = sobol_indices(problem, model(design_matrix(spec))).set_index("parameter")
+    names = problem["names"]
+    assert s.loc[names[0], "ST"] > s.loc[names[1], "ST"] > s.loc[names[2], "ST"]
+    assert abs(s.loc[names[2], "ST"]) <= s.loc[names[2], "ST_conf"] + 0.01
+    assert s.loc[names[0], "S1"] - s.loc[names[0], "S1_conf"] > 0.8  # 16/17 of the variance
+
+    spec_m = _spec("morris", 20)
+    x = design_matrix(spec_m)
+    m = morris_indices(salib_problem(design_parameters(spec_m)), x, model(x), 4).set_index(
+        "parameter"
+    )
+    assert m.loc[names[0], "mu_star"] > m.loc[names[1], "mu_star"] > m.loc[names[2], "mu_star"]
+    assert m.loc[names[2], "mu_star"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_constant_output_has_no_sensitivity():
+    from hdsim.experiments.design import design_parameters, salib_problem
+
+    spec = _spec("sobol", 8)
+    out = sobol_indices(salib_problem(design_parameters(spec)), np.zeros(design_size(spec)))
+    assert out[["S1", "ST"]].isna().all().all()
+
+
+def test_prim_recovers_a_known_box():
+    rng = np.random.default_rng(1)
+    x = rng.random((3000, 3))
+    y = (x[:, 0] > 0.6) & (x[:, 1] < 0.3)
+    box, trajectory = prim(x, y)
+    assert abs(box.low[0] - 0.6) < 0.06 and box.high[0] > 0.99
+    assert abs(box.high[1] - 0.3) < 0.06 and box.low[1] < 0.01
+    assert box.low[2] < 0.01 and box.high[2] > 0.99  # x2 plays no role: not restricted
+    assert box.coverage > 0.9 and box.density > 0.8
+    densities = [b.density for b in trajectory]
+    assert densities[-1] > densities[0]  # peeling concentrates the cases of interest
+    assert all(a.mass >= b.mass for a, b in itertools.pairwise(trajectory))
+
+
+# ----------------------------------------------------------------------------- target seeking
+
+
+def _threshold_evaluator(thresholds: np.ndarray):
+    """P(reach | x) = share of replicates whose own threshold is <= x (monotone, like CRN)."""
+    calls: list[float] = []
+
+    def evaluate(x: float) -> Evaluation:
+        calls.append(x)
+        return Evaluation(x, int((thresholds <= x).sum()), len(thresholds))
+
+    return evaluate, calls
+
+
+def test_target_seeking_finds_the_smallest_value_within_tolerance():
+    thresholds = np.array([0.3, 0.5, 0.7, 0.9, 1.1, 1.2, 1.3, 1.5, 1.7, 1.9])
+    evaluate, calls = _threshold_evaluator(thresholds)
+    answers, _ = find_thresholds(evaluate, 0.0, 2.0, [0.5, 0.8], tolerance=0.01)
+    for a in answers:
+        truth = np.sort(thresholds)[int(np.ceil(a.level * len(thresholds))) - 1]
+        assert a.status == "reached"
+        assert truth <= a.value <= truth + 0.01
+        assert a.bracket_low < truth
+    assert len(calls) == len(set(calls))  # no candidate evaluated twice
+
+
+def test_target_seeking_says_when_a_level_is_not_reachable():
+    evaluate, calls = _threshold_evaluator(np.array([0.5, 5.0, 5.0, 5.0]))
+    answers, _ = find_thresholds(evaluate, 0.0, 2.0, [0.5, 0.8], tolerance=0.01)
+    assert [a.status for a in answers] == ["not reachable within the lever's range"] * 2
+    assert calls == [2.0]
+
+
+def test_hdsim_target_on_the_model_reports_unreachable_and_writes_tables(tmp_path):
+    answer, cand = run_target(
+        ["scenario=hukou_reform", *TINY, "horizon.target_rate=0.99"],
+        "scenario.policies.hukou_reform.intensity",
+        [0.5],
+        None,
+        2,
+        0.5,
+        tmp_path,
+    )
+    assert answer.loc[0, "status"] == "not reachable within the lever's range"
+    assert answer.loc[0, "range_high"] == 2.0 and len(cand) == 1
+    assert (tmp_path / "target_seeking.csv").exists() and (tmp_path / "target.md").exists()
+    keys = {
+        json.loads((d / "provenance.json").read_text())["seed_spawn_key"][0]
+        for d in (tmp_path / "candidates").glob("*/rep_*")
+    }
+    assert keys == {0, 1}
+    with pytest.raises(ConfigError):
+        run_target(
+            TINY, "scenario.policies.hukou_reform.intensity", [0.5], (0, 3), 1, 0.1, tmp_path
+        )
+
+
+# ------------------------------------------------------------------------------------ sweeps
+
+
+@pytest.fixture(scope="module")
+def launcher_sweeps(tmp_path_factory):
+    """The same small experiment under the basic, joblib and submitit_local launchers."""
+    root = tmp_path_factory.mktemp("launchers")
+    args = ["-m", "+experiment=compare_scenarios", *TINY, "scenario=baseline,hukou_reform"]
+    args += ["replicate=0"]
+    out = {}
+    for launcher in ("basic", "hdsim_joblib", "hdsim_submitit_local"):
+        sweep = root / launcher
+        extra = [] if launcher == "basic" else [f"hydra/launcher={launcher}"]
+        res = hdsim(*args, *extra, f"hydra.sweep.dir={sweep}", cwd=root)
+        assert res.returncode == 0, res.stderr[-2000:]
+        out[launcher] = sweep
+    return out
+
+
+def test_launchers_give_identical_per_run_outputs(launcher_sweeps):
+    basic = launcher_sweeps["basic"]
+    names = [d.name for d in job_dirs(basic)]
+    assert len(names) == 2
+    for launcher, sweep in launcher_sweeps.items():
+        assert [d.name for d in job_dirs(sweep)] == names, launcher
+        for name in names:
+            a = pd.read_parquet(basic / name / "county.parquet")
+            b = pd.read_parquet(sweep / name / "county.parquet")
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+        timing = json.loads((sweep / "timing.json").read_text())
+        assert timing["done"] == 2 and timing["failed"] == 0 and timing["runs_per_minute"] > 0
+
+
+def test_failed_runs_are_listed_others_aggregate_and_a_rerun_resumes(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "+experiment=compare_scenarios", *TINY, "scenario=baseline", "replicate=0,1"]
+    # intensity 5 is outside the lever's range: those jobs fail when they validate their config
+    args += ["scenario.policies.hukou_reform.intensity=0,5", f"hydra.sweep.dir={sweep}"]
+    first = hdsim(*args, cwd=tmp_path)
+    assert first.returncode != 0  # a job failed: the command says so
+    dirs = job_dirs(sweep)
+    failed = [d for d in dirs if (d / "_ERROR").exists()]
+    done = [d for d in dirs if (d / "_SUCCESS").exists()]
+    assert len(failed) == 2 and len(done) == 2 and not set(failed) & set(done)
+    assert "out of range" in (failed[0] / "_ERROR").read_text().splitlines()[0]
+    stamps = {d: (d / "county.parquet").stat().st_mtime_ns for d in done}
+
+    agg = subprocess.run([*AGGREGATE, str(sweep)], capture_output=True, text=True, timeout=300)
+    assert agg.returncode == 1, agg.stderr  # runs failed: non-zero, but everything written
+    out = sweep / "aggregate"
+    failures = pd.read_csv(out / "failures.csv")
+    assert len(failures) == 2 and failures["error"].str.contains("intensity=5").all()
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.groupby(["replicate"]).ngroups == 2 and runs["replicate"].nunique() == 2
+    assert {"experiment", "scenario", "replicate", "date", "indicator", "value"} <= set(runs)
+
+    again = hdsim(*args, cwd=tmp_path)
+    assert again.returncode != 0
+    for d in done:  # complete runs are skipped, not redone
+        assert (d / "county.parquet").stat().st_mtime_ns == stamps[d]
+        assert json.loads((d / "job.json").read_text())["resumed"] is True
+    for d in failed:
+        assert (d / "_ERROR").exists() and not (d / "_SUCCESS").exists()
+
+
+def test_aggregate_statistics_are_consistent(launcher_sweeps):
+    sweep = launcher_sweeps["basic"]
+    agg = subprocess.run(
+        [*AGGREGATE, str(sweep), "--out", str(sweep.parent / "agg_basic")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert agg.returncode == 0, agg.stderr
+    out = sweep.parent / "agg_basic"
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["scenario"]) == {"baseline", "hukou_reform"}
+    assert (summary["p_reach_lo"] <= summary["p_reach"]).all()
+    assert (summary["p_reach"] <= summary["p_reach_hi"]).all()
+    assert (summary["rate_p05"] <= summary["rate_mean"] + 1e-12).all()
+    bands = pd.read_parquet(out / "bands.parquet")
+    ok = (bands["p05"] <= bands["p50"] + 1e-12) & (bands["p50"] <= bands["p95"] + 1e-12)
+    assert ok.all()
+    crossing = pd.read_csv(out / "crossing_years.csv")
+    assert np.allclose(crossing.groupby("scenario")["share"].sum(), 1.0)
+    outcomes = pd.read_parquet(out / "outcomes.parquet")
+    assert (outcomes["reached"] == (outcomes["rate_target"] >= 0.55)).all()
+
+
+def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
+    sweep = tmp_path / "morris"
+    design = [
+        "experiment.design.method=morris",
+        "experiment.design.samples=2",
+        "++experiment.design.parameters={behaviour.location.asc_county_city:[2.6,3.6],"
+        "scenario.policies.hukou_reform.intensity:[0,2]}",
+    ]
+    base = ["-m", "+experiment=compare_scenarios", "experiment.name=tiny_morris", *TINY, *design]
+    base += ["scenario=hukou_reform", "replicate=0"]
+    too_far = hdsim(
+        *base, "experiment.sample_id=range(0,7)", f"hydra.sweep.dir={sweep}x", cwd=tmp_path
+    )
+    assert too_far.returncode != 0 and "has 6 rows" in too_far.stderr
+    res = hdsim(*base, "experiment.sample_id=range(0,6)", f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    agg = subprocess.run(
+        [*AGGREGATE, str(sweep), "--prim-threshold", "0.3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert agg.returncode == 0, agg.stderr
+    out = sweep / "aggregate"
+    design_csv = pd.read_csv(out / "design.csv")
+    outcomes = pd.read_parquet(out / "outcomes.parquet").sort_values("sample_id")
+    key = "behaviour.location.asc_county_city"
+    assert np.allclose(outcomes[key].to_numpy(), design_csv[key].to_numpy())
+    morris = pd.read_csv(out / "sensitivity_morris.csv")
+    assert set(morris["output"]) == {"rate_target", "p_reach"}
+    assert set(morris["parameter"]) == {key, "scenario.policies.hukou_reform.intensity"}
+    assert (out / "prim_boxes.csv").exists() and "PRIM" in (out / "report.md").read_text()
