@@ -104,7 +104,31 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     atomic_write_text(out_dir / "summary.md", table)
     print(table, flush=True)
     print(f"hdsim: outputs in {out_dir}", flush=True)
+    if cfg.output.report:
+        _build_report(out_dir)
     return None
+
+
+def _build_report(out_dir: Path) -> None:
+    """Build the job's report (Chinese; HTML, Markdown, PDF) and print where it is.
+
+    The run outputs are already written: a report failure prints one line and the command still
+    succeeds, since ``hdsim-report <out_dir>`` can build the report again later.
+    """
+    try:
+        from hdsim.report import build_report
+
+        result = build_report(out_dir)
+    except Exception as exc:
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"hdsim: report not built ({type(exc).__name__}: {reason}); "
+            f"retry with: hdsim-report {out_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    print(f"hdsim: report in {result.main_file}", flush=True)
 
 
 @hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")

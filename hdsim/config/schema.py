@@ -362,6 +362,10 @@ class OutputConfig:
     township_series: bool = field(
         default=True, metadata={"help": "Write township time series beside the county series."}
     )
+    report: bool = field(
+        default=True,
+        metadata={"help": "Build the main job's report (hdsim-report, Chinese) when it ends."},
+    )
 
 
 @dataclass

@@ -1,0 +1,238 @@
+"""Build a report from a run, job or experiment folder: the document, its files, a manifest.
+
+:func:`build_report` reads the folder (:func:`hdsim.report.inputs.load_inputs`), builds one
+:class:`~hdsim.report.document.Document` in the chosen language and writes it in every chosen
+format into ``<folder>/report/<lang>/`` (or ``out``):
+
+- ``report.html``: one self-contained page, figures embedded;
+- ``report.md`` with ``figures/<key>.png`` and ``figures/<key>.svg`` beside it;
+- ``report.pdf``: A4 pages (:mod:`hdsim.report.pdf`);
+- ``inputs.csv``: every input figure with source and confidence (the full list);
+- ``report.json``: manifest of sections, tables, figures, files, PDF page count and the runs
+  that were missing or failed.
+
+Every file is written atomically. Nothing is simulated.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+import hdsim
+from hdsim.report import appendix, sections
+from hdsim.report.catalogue import Catalogue
+from hdsim.report.document import (
+    Document,
+    FigureBlock,
+    Section,
+    render_figures,
+    render_html,
+    render_markdown,
+)
+from hdsim.report.fonts import report_rc
+from hdsim.report.inputs import ReportError, ReportInputs, load_inputs
+
+FORMATS: tuple[str, ...] = ("html", "md", "pdf")
+"""Report formats, all written by default."""
+
+SECTION_BUILDERS = (
+    sections.section_answer,
+    sections.section_runs,
+    sections.section_trajectories,
+    sections.section_hukou,
+    sections.section_townships,
+    sections.section_jobs,
+    sections.section_migration,
+    sections.section_policies,
+    appendix.section_sensitivity,
+    appendix.section_prim,
+    appendix.section_target,
+    appendix.section_calibration,
+    appendix.section_assumptions,
+    appendix.section_reproducibility,
+)
+"""Sections in report order; each returns None when the outputs hold nothing for it."""
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build_report` wrote.
+
+    Attributes:
+        folder: Folder of the report files.
+        files: Report file per format.
+        figures: Figure files per figure key (PNG and SVG, when Markdown was asked for).
+        pdf_pages: Page count of the PDF, or None when no PDF was written.
+        manifest: Path of ``report.json``.
+        headline: Path of the headline figure, when asked for.
+        failed_runs: Runs that were missing or failed.
+    """
+
+    folder: Path
+    files: dict[str, Path]
+    figures: dict[str, list[Path]]
+    pdf_pages: int | None
+    manifest: Path
+    headline: Path | None = None
+    failed_runs: list[str] = field(default_factory=list)
+
+    @property
+    def main_file(self) -> Path:
+        """The file to open first (HTML when written)."""
+        for fmt in FORMATS:
+            if fmt in self.files:
+                return self.files[fmt]
+        return self.manifest
+
+
+def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
+    """The report of ``inputs`` in language ``lang``."""
+    cat = Catalogue(lang)
+    ctx = sections.Context(inputs, cat)
+    built = [builder(ctx) for builder in SECTION_BUILDERS]
+    kind = cat(f"kind_{inputs.kind}")
+    return Document(
+        title=cat("title"),
+        subtitle=cat(
+            "subtitle", kind=kind, target=ctx.target, target_year=inputs.horizon.target_year
+        ),
+        meta=[
+            cat("built_from", folder=str(inputs.root)),
+            cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
+        ],
+        sections=[s for s in built if s is not None],
+        catalogue=cat,
+    )
+
+
+def parse_formats(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Formats from ``"html,md,pdf"`` (or a list); raises ReportError on an unknown one."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    wanted = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown:
+        raise ReportError(
+            f"unknown format '{unknown[0]}'; use a comma-separated list of {', '.join(FORMATS)}"
+        )
+    return wanted
+
+
+def _manifest(doc: Document, inputs: ReportInputs, result: ReportResult) -> dict[str, Any]:
+    def section(s: Section) -> dict[str, Any]:
+        return {
+            "key": s.key,
+            "title": s.title,
+            "tables": [t.key for t in s.tables()],
+            "figures": [f.key for f in s.figures()],
+            "pdf_figures": [f.key for f in s.figures() if f.draw is not None],
+        }
+
+    return {
+        "lang": doc.catalogue.lang,
+        "folder": str(inputs.root),
+        "kind": inputs.kind,
+        "hdsim_version": hdsim.__version__,
+        "scenarios": inputs.scenarios,
+        "sections": [section(s) for s in doc.sections],
+        "files": {k: str(v) for k, v in result.files.items()},
+        "figures": {k: [str(p) for p in v] for k, v in result.figures.items()},
+        "pdf_pages": result.pdf_pages,
+        "failed_runs": result.failed_runs,
+        "headline": str(result.headline) if result.headline else None,
+    }
+
+
+def write_headline(doc: Document, path: Path) -> Path:
+    """Save the headline figure (all scenarios' fan chart) to ``path`` (format by its suffix)."""
+    import io
+
+    from hdsim.run import atomic_write_bytes
+
+    block: FigureBlock = next(f for f in doc.figures() if f.key == "headline")
+    fig = block.figure()
+    buffer = io.BytesIO()
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    fig.savefig(buffer, format=fmt)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def build_report(
+    folder: str | Path,
+    lang: str = "zh",
+    formats: tuple[str, ...] | str = FORMATS,
+    out: str | Path | None = None,
+    headline: str | Path | None = None,
+) -> ReportResult:
+    """Build the report of a run, job or experiment folder.
+
+    Args:
+        folder: Folder holding hdsim outputs.
+        lang: ``"zh"`` (default) or ``"en"``.
+        formats: Any of ``html``, ``md``, ``pdf`` (tuple or comma-separated string).
+        out: Folder of the report files; default ``<folder>/report/<lang>``.
+        headline: Also save the headline figure to this path.
+
+    Returns:
+        What was written.
+
+    Raises:
+        ReportError: One-line problem with the folder, the language or the formats.
+    """
+    from hdsim.run import atomic_write_text
+
+    formats = parse_formats(formats)
+    if lang not in ("zh", "en"):
+        raise ReportError(f"unknown language '{lang}'; use zh or en")
+    inputs = load_inputs(folder)
+    target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
+    target.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    pdf_pages = None
+    headline_path = None
+    with matplotlib.rc_context(report_rc()):
+        doc = build_document(inputs, lang)
+        figure_dir = target / "figures" if "md" in formats else None
+        figures = render_figures(doc, figure_dir, ("png", "svg"))
+        if "html" in formats:
+            files["html"] = target / "report.html"
+            atomic_write_text(files["html"], render_html(doc))
+        if "md" in formats:
+            files["md"] = target / "report.md"
+            atomic_write_text(files["md"], render_markdown(doc, "figures"))
+        if "pdf" in formats:
+            from hdsim.report.pdf import write_pdf
+
+            files["pdf"] = target / "report.pdf"
+            pdf_pages = write_pdf(doc, files["pdf"])
+        if headline:
+            headline_path = write_headline(doc, Path(headline).expanduser().resolve())
+    atomic_write_text(target / "inputs.csv", inputs.data.provenance().to_csv(index=False))
+    result = ReportResult(
+        folder=target,
+        files=files,
+        figures=figures,
+        pdf_pages=pdf_pages,
+        manifest=target / "report.json",
+        headline=headline_path,
+        failed_runs=[str(r.path) for r in inputs.failed],
+    )
+    manifest = _manifest(doc, inputs, result)
+    atomic_write_text(result.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return result
+
+
+__all__ = [
+    "FORMATS",
+    "ReportResult",
+    "build_document",
+    "build_report",
+    "parse_formats",
+    "write_headline",
+]

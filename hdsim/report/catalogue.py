@@ -1,0 +1,781 @@
+"""Message catalogues of the reports: every label, heading and sentence, in Chinese and English.
+
+Reports never write a label of their own: they ask :class:`Catalogue` for it by key, so a report
+is in one language throughout. Both catalogues hold exactly the same keys (a test checks it).
+Messages are ``str.format`` templates; numbers are formatted by :class:`Catalogue` helpers so
+that percentages and percentage points read the same in tables, sentences and figures.
+
+Names that come from data (township names, data sources, parameter help texts) are quoted as
+they are in the data: they are data, not labels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+"""Report languages; the first is the default."""
+
+ZH: dict[str, str] = {
+    # document
+    "title": "洪洞县常住人口城镇化模拟报告",
+    "subtitle": "基于hdsim多主体模拟的{kind}结果：{target_year}年能否达到{target}？",
+    "kind_job": "主任务（情景对比）",
+    "kind_run": "单次运行",
+    "kind_experiment": "实验",
+    "built_from": "数据来源文件夹：{folder}",
+    "generated": "生成于{time}，hdsim {version}；报告只读取模拟输出，不重新运行模型。",
+    "contents": "目录",
+    "figure": "图",
+    "table": "表",
+    "svg_link": "矢量图（SVG）",
+    "page": "第{page}页",
+    "pdf_full_list": "完整列表（共{n}项）见HTML和Markdown版报告，以及同目录下的{file}。",
+    "none": "无",
+    "labelled": "{label}：{text}",
+    # sections
+    "sec_answer": "结论：{target_year}年末能否达到{target}？",
+    "sec_runs": "缺失或失败的运行",
+    "sec_trajectories": "常住人口城镇化率走势（2020–{end_year}年）",
+    "sec_hukou": "常住人口城镇化率与户籍人口城镇化率",
+    "sec_townships": "乡镇与县城",
+    "sec_jobs": "分行业就业",
+    "sec_migration": "人口流动",
+    "sec_policies": "各项政策的贡献",
+    "sec_sensitivity": "敏感性分析",
+    "sec_prim": "情景发现（PRIM）",
+    "sec_target": "目标反推",
+    "sec_calibration": "校准与回测",
+    "sec_assumptions": "假设与数据",
+    "sec_reproducibility": "可复现性",
+    # answer
+    "answer_intro": (
+        "下表列出每个情景{target_year}年末常住人口城镇化率在{n}次重复模拟中的均值和5%–95%区间、"
+        "达到{target}的概率（重复模拟中达到目标的比例，附Wilson 95%置信区间），"
+        "以及各次模拟均值首次达到{target}的年份。"
+    ),
+    "col_scenario": "情景",
+    "col_replicates": "重复次数",
+    "col_rate_end": "{target_year}年末城镇化率（均值）",
+    "col_interval": "5%–95%区间",
+    "col_p_reach": "达到{target}的概率",
+    "col_p_ci": "概率的95%置信区间",
+    "col_year_crosses": "均值达到{target}的年份",
+    "col_hukou_end": "{target_year}年末户籍人口城镇化率",
+    "not_by": "{end_year}年前未达到",
+    "sentence": "{label}：{target_year}年末常住人口城镇化率预计为{mean}（5%–95%区间{lo}–{hi}），"
+    "达到{target}的概率为{p}；{crossing}。{verdict}",
+    "crossing_year": "各次模拟的均值在{year}年达到{target}",
+    "crossing_never": "到{end_year}年末均值仍未达到{target}，差{gap}",
+    "verdict_very_likely": "按模型假设，目标基本可以实现。",
+    "verdict_likely": "按模型假设，实现目标的可能性大于一半。",
+    "verdict_unlikely": "按模型假设，实现目标的可能性较小。",
+    "verdict_very_unlikely": "按模型假设，目标难以实现。",
+    "observed_note": "观测值：{points}。",
+    "observed_point": "{date}为{value}（{source}）",
+    # runs
+    "runs_ok": "共{ok}次运行完成，{bad}次缺失或失败；报告只使用已完成的运行。",
+    "col_run": "运行",
+    "col_problem": "问题",
+    "problem_no_success": "没有_SUCCESS标记（未完成或失败）",
+    "problem_no_series": "有_SUCCESS标记但缺少county.parquet",
+    "problem_absent": "按配置应有此运行，但文件夹不存在",
+    "problem_error": "失败：{error}",
+    # trajectories
+    "traj_intro": (
+        "图中实线为各次重复模拟的中位数，深色带为25%–75%区间，浅色带为5%–95%区间；"
+        "水平虚线为{target}目标，竖线为{target_year}年末，黑点为观测值。"
+    ),
+    "fig_headline": "洪洞县常住人口城镇化率：各情景对比",
+    "fig_fan": "各情景常住人口城镇化率扇形图",
+    "axis_rate": "常住人口城镇化率",
+    "axis_year": "年份",
+    "axis_persons": "人",
+    "axis_persons_year": "人/年",
+    "axis_pp": "百分点",
+    "axis_km2": "平方公里",
+    "axis_villages": "个",
+    "legend_target": "目标{target}",
+    "legend_target_year": "{year}年末",
+    "legend_observed": "观测值",
+    "legend_median": "中位数",
+    "legend_band_90": "5%–95%",
+    "legend_band_50": "25%–75%",
+    "legend_mean": "均值",
+    # hukou
+    "hukou_intro": (
+        "户籍人口城镇化率按户籍人口计算，常住人口城镇化率按常住人口计算；两者之差反映"
+        "在城镇居住但尚未落户的人口。表中为{target_year}年末各次模拟的均值。"
+    ),
+    "fig_hukou": "常住人口城镇化率（实线）与户籍人口城镇化率（虚线）",
+    "fig_hukou_gap": "两率之差",
+    "col_resident_rate": "常住人口城镇化率",
+    "col_hukou_rate": "户籍人口城镇化率",
+    "col_gap": "差距",
+    "col_gap_start": "差距（{date}）",
+    # townships
+    "townships_intro": (
+        "各乡镇城镇人口（乡镇驻地、县城及被纳入城区的村庄）从{start}到{target_year}年末的变化，"
+        "为各次模拟的均值。"
+    ),
+    "fig_townships": "各乡镇城镇人口变化（{start}至{target_year}年末）",
+    "fig_county_city": "县城的增长",
+    "panel_county_city_population": "县城常住人口",
+    "panel_builtup": "县城建成区面积",
+    "panel_reclassified": "被纳入城区的村庄（累计）",
+    "col_township": "乡镇",
+    "col_urban_start": "城镇人口（{date}）",
+    "col_change": "变化：{label}",
+    "county_city_intro": "{label}：县城常住人口由{start}增至{end}，建成区面积{km2}，"
+    "累计{villages}个村庄被纳入城区，{upgraded}个乡撤乡设镇。",
+    # jobs
+    "jobs_intro": "各行业就业人数在{start}和{target_year}年末的值（各次模拟的均值）。",
+    "fig_jobs": "分行业就业人数变化（{start}至{target_year}年末）",
+    "col_sector": "行业",
+    "col_jobs_start": "就业（{date}）",
+    "sector_total": "合计",
+    # migration
+    "migration_intro": (
+        "各类人口流动按年累计（人/年，各次模拟的均值）；表中为{start}至{target_year}年末的累计人数。"
+    ),
+    "fig_migration": "人口流动（按年累计）",
+    "col_flow": "流动",
+    # policies
+    "policies_intro": (
+        "每项政策的贡献为该情景与基准情景在同一重复（同一随机数流，共同随机数法）下"
+        "{target_year}年末城镇化率之差，表中为各次差值的均值和5%–95%区间（百分点）。"
+    ),
+    "policies_none": "没有基准情景或没有政策情景，无法计算政策贡献。",
+    "policies_unpaired": "同一情景和重复编号下有多条序列，无法按共同随机数配对，未计算政策贡献。",
+    "interaction_intro": (
+        "组合情景的交互项 = 组合情景的效果 − 各单项政策效果之和（同一重复配对）。"
+        "正值表示政策之间相互加强，负值表示相互削弱。"
+    ),
+    "interaction_missing_levers": "组合中以下政策没有单项情景，其效果计入交互项：{levers}。",
+    "interaction_lever_differs": "以下政策在组合情景和单项情景中的设置不同：{levers}。",
+    "fig_policies": "各情景相对基准情景的效果（{target_year}年末，百分点）",
+    "fig_policy_paths": "相对基准情景的效果随时间变化（均值，百分点）",
+    "col_levers": "政策",
+    "col_effect": "效果（均值）",
+    "col_effect_interval": "5%–95%区间",
+    "col_pairs": "配对数",
+    "col_combined": "组合情景",
+    "col_sum_singles": "单项效果之和",
+    "col_interaction": "交互项",
+    # optional panels
+    "fig_rank": "Spearman秩相关：{output}",
+    "legend_rho": "Spearman ρ",
+    "method_sobol": "Sobol方差分解",
+    "method_morris": "Morris筛选",
+    "method_rank": "拉丁超立方抽样的Spearman秩相关",
+    "col_s1_conf": "S1置信区间半宽",
+    "col_st_conf": "ST置信区间半宽",
+    "col_mu_star_conf": "μ*置信区间半宽",
+    "col_rho": "ρ",
+    "col_p_value": "p值",
+    "col_range": "政策取值范围",
+    "prim_empty": "没有找到PRIM盒子：所有运行都达到或都未达到{target}。",
+    "sensitivity_intro": "输出“{output}”对各不确定参数和政策的敏感性（{method}）。",
+    "fig_sobol": "Sobol敏感性指数：{output}",
+    "fig_morris": "Morris筛选：{output}",
+    "legend_s1": "一阶指数S1",
+    "legend_st": "总效应指数ST",
+    "legend_mu_star": "μ*",
+    "col_parameter": "参数",
+    "col_s1": "S1",
+    "col_st": "ST",
+    "col_mu_star": "μ*",
+    "col_sigma": "σ",
+    "prim_intro": (
+        "在以下参数范围（PRIM盒子）内，模拟更可能达到{target}：覆盖率为盒内达标运行占全部"
+        "达标运行的比例，密度为盒内运行中达标的比例。"
+    ),
+    "fig_prim": "PRIM盒子：参数范围（归一化到抽样范围）",
+    "col_box": "盒子",
+    "col_lower": "下限",
+    "col_upper": "上限",
+    "col_coverage": "覆盖率",
+    "col_density": "密度",
+    "target_intro": (
+        "使{target_year}年末达到{target}的概率达到给定水平所需的最小政策取值"
+        "（共同随机数下的二分搜索）。"
+    ),
+    "col_lever": "政策或政策包",
+    "col_level": "概率水平",
+    "col_intensity": "所需取值",
+    "col_p_at": "该强度下的概率",
+    "not_reachable": "在政策强度范围内无法达到",
+    "calibration_intro": (
+        "模拟值（均值和5%–95%区间）与观测值的对比；“校准”为用于校准的观测，"
+        "“回测”为校准时留出、用来检验预测的观测。"
+    ),
+    "fig_calibration": "校准与回测：模拟（均值和5%–95%区间）与观测",
+    "col_date": "日期",
+    "col_indicator": "指标",
+    "col_observed": "观测值",
+    "col_simulated": "模拟均值",
+    "col_role": "用途",
+    "role_calibration": "校准",
+    "role_backtest": "回测",
+    "optional_bad": "文件{file}缺少列{columns}，未生成此部分。",
+    # assumptions
+    "assumptions_intro": (
+        "模型读取的每一个数据值及其来源和可信度如下；★表示估计值（待用实际数据替换）。"
+        "可信度：官方=官方公报或区划代码；转引=引用官方数字的网页；推算=由其他数字计算；估计=假设。"
+    ),
+    "assumptions_data_dir": "数据文件夹：{path}；校验和{checksum}。",
+    "assumptions_checksum_differs": (
+        "注意：当前数据文件夹的校验和与运行时记录的不同，下表可能与运行所用数据不符。"
+    ),
+    "assumptions_counts": "按文件和可信度统计的数据项数",
+    "assumptions_figures": "全部数据值",
+    "assumptions_parameters": "行为参数（运行配置中的取值；状态取自参数说明）",
+    "col_file": "文件",
+    "col_row": "行",
+    "col_entity": "对象",
+    "col_field": "字段",
+    "col_value": "数值",
+    "col_source": "来源",
+    "col_confidence": "可信度",
+    "col_status": "状态",
+    "col_note": "说明",
+    "col_count": "项数",
+    "col_estimated": "估计",
+    "estimate_mark": "★",
+    # reproducibility
+    "repro_intro": "用以下信息可以重现本报告中的每一次运行。",
+    "repro_item": "项目",
+    "repro_value": "值",
+    "repro_hdsim": "hdsim版本",
+    "repro_versions": "Python / Mesa / numpy",
+    "repro_config_hash": "配置哈希（{scenario}）",
+    "repro_seed": "基础随机种子",
+    "repro_replicates": "重复编号（SeedSequence的spawn_key）",
+    "repro_command": "命令行",
+    "repro_overrides": "Hydra覆盖参数",
+    "repro_checksum": "数据校验和",
+    "repro_data_dir": "数据文件夹",
+    "repro_scale": "家庭规模系数（households.scale）",
+    "repro_written": "运行时间",
+    # levels, kinds
+    "confidence_official": "官方",
+    "confidence_quoted": "转引",
+    "confidence_derived": "推算",
+    "confidence_estimate": "估计",
+    "status_calibrated": "校准",
+    "status_literature": "文献",
+    "status_assumption": "假设",
+    "status_estimate": "估计",
+    "status_official": "官方",
+    "status_unknown": "未注明",
+    "settlement_village": "村庄",
+    "settlement_seat": "乡镇驻地",
+    "settlement_county_city": "县城",
+    "pp": "{value}个百分点",
+}
+
+EN: dict[str, str] = {
+    # document
+    "title": "Hongtong County urbanization: simulation report",
+    "subtitle": "hdsim agent-based simulation, {kind}: is {target} reached by {target_year}?",
+    "kind_job": "main job (scenario comparison)",
+    "kind_run": "single run",
+    "kind_experiment": "experiment",
+    "built_from": "Built from the folder {folder}",
+    "generated": "Generated {time} by hdsim {version}; the report reads simulation outputs only "
+    "and never re-runs the model.",
+    "contents": "Contents",
+    "figure": "Figure",
+    "table": "Table",
+    "svg_link": "vector image (SVG)",
+    "page": "page {page}",
+    "pdf_full_list": "The full list ({n} items) is in the HTML and Markdown reports and in {file} "
+    "beside them.",
+    "none": "none",
+    "labelled": "{label}: {text}",
+    # sections
+    "sec_answer": "The answer: is {target} reached by the end of {target_year}?",
+    "sec_runs": "Missing or failed runs",
+    "sec_trajectories": "Resident urbanization rate, 2020 to {end_year}",
+    "sec_hukou": "Resident versus hukou urbanization",
+    "sec_townships": "Townships and the county city",
+    "sec_jobs": "Jobs by sector",
+    "sec_migration": "Migration flows",
+    "sec_policies": "What each policy contributes",
+    "sec_sensitivity": "Sensitivity",
+    "sec_prim": "Scenario discovery (PRIM)",
+    "sec_target": "Target seeking",
+    "sec_calibration": "Calibration and back-test",
+    "sec_assumptions": "Assumptions and data",
+    "sec_reproducibility": "Reproducibility",
+    # answer
+    "answer_intro": (
+        "For each scenario: the resident urbanization rate at the end of {target_year}, mean and "
+        "5-95% interval over {n} replicates; the probability of reaching {target} (share of "
+        "replicates at or above it, with a Wilson 95% confidence interval); and the year in "
+        "which the replicates' mean first reaches {target}."
+    ),
+    "col_scenario": "Scenario",
+    "col_replicates": "Replicates",
+    "col_rate_end": "Rate end {target_year} (mean)",
+    "col_interval": "5-95% interval",
+    "col_p_reach": "P(reach {target})",
+    "col_p_ci": "95% CI of P",
+    "col_year_crosses": "Year the mean reaches {target}",
+    "col_hukou_end": "Hukou rate end {target_year}",
+    "not_by": "not by {end_year}",
+    "sentence": "{label}: the resident urbanization rate at the end of {target_year} is expected "
+    "at {mean} (5-95%: {lo} to {hi}); the probability of reaching {target} is {p}; {crossing}. "
+    "{verdict}",
+    "crossing_year": "the replicates' mean reaches {target} in {year}",
+    "crossing_never": "the replicates' mean is still {gap} short of {target} at the end of "
+    "{end_year}",
+    "verdict_very_likely": "Under the model's assumptions the target is all but certain.",
+    "verdict_likely": "Under the model's assumptions the target is more likely than not.",
+    "verdict_unlikely": "Under the model's assumptions the target is unlikely.",
+    "verdict_very_unlikely": "Under the model's assumptions the target is out of reach.",
+    "observed_note": "Observed: {points}.",
+    "observed_point": "{value} on {date} ({source})",
+    # runs
+    "runs_ok": "{ok} runs completed, {bad} missing or failed; the report uses the completed "
+    "runs only.",
+    "col_run": "Run",
+    "col_problem": "Problem",
+    "problem_no_success": "no _SUCCESS marker (unfinished or failed)",
+    "problem_no_series": "_SUCCESS present but county.parquet missing",
+    "problem_absent": "expected by the configuration, but its folder does not exist",
+    "problem_error": "failed: {error}",
+    # trajectories
+    "traj_intro": (
+        "Solid lines are the replicates' median, the dark band the 25-75% range, the light band "
+        "the 5-95% range; the dashed line is the {target} target, the vertical line the end of "
+        "{target_year}, black dots the observed rates."
+    ),
+    "fig_headline": "Hongtong resident urbanization rate by scenario",
+    "fig_fan": "Fan charts of the resident urbanization rate by scenario",
+    "axis_rate": "resident urbanization rate",
+    "axis_year": "year",
+    "axis_persons": "persons",
+    "axis_persons_year": "persons per year",
+    "axis_pp": "percentage points",
+    "axis_km2": "km²",
+    "axis_villages": "villages",
+    "legend_target": "target {target}",
+    "legend_target_year": "end {year}",
+    "legend_observed": "observed",
+    "legend_median": "median",
+    "legend_band_90": "5-95%",
+    "legend_band_50": "25-75%",
+    "legend_mean": "mean",
+    # hukou
+    "hukou_intro": (
+        "The hukou rate counts registered persons holding an urban hukou, the resident rate "
+        "counts residents living in urban places; the gap is people living in towns without "
+        "an urban hukou. The table gives the replicates' mean at the end of {target_year}."
+    ),
+    "fig_hukou": "Resident (solid) and hukou (dashed) urbanization rates",
+    "fig_hukou_gap": "Gap between the two rates",
+    "col_resident_rate": "Resident rate",
+    "col_hukou_rate": "Hukou rate",
+    "col_gap": "Gap",
+    "col_gap_start": "Gap ({date})",
+    # townships
+    "townships_intro": (
+        "Change of each township's urban population (town seats, the county city and villages "
+        "absorbed into the urban area) from {start} to the end of {target_year}, replicates' mean."
+    ),
+    "fig_townships": "Urban population change by township ({start} to end {target_year})",
+    "fig_county_city": "Growth of the county city",
+    "panel_county_city_population": "county-city residents",
+    "panel_builtup": "county-city built-up area",
+    "panel_reclassified": "villages absorbed into the urban area (cumulative)",
+    "col_township": "Township",
+    "col_urban_start": "Urban residents ({date})",
+    "col_change": "Change: {label}",
+    "county_city_intro": "{label}: county-city residents go from {start} to {end}, built-up area "
+    "{km2}, {villages} villages absorbed into the urban area, {upgraded} townships upgraded "
+    "to towns.",
+    # jobs
+    "jobs_intro": "Jobs by sector at {start} and at the end of {target_year} (replicates' mean).",
+    "fig_jobs": "Change of jobs by sector ({start} to end {target_year})",
+    "col_sector": "Sector",
+    "col_jobs_start": "Jobs ({date})",
+    "sector_total": "total",
+    # migration
+    "migration_intro": (
+        "Migration flows summed by calendar year (persons per year, replicates' mean); the "
+        "table gives the totals from {start} to the end of {target_year}."
+    ),
+    "fig_migration": "Migration flows (yearly totals)",
+    "col_flow": "Flow",
+    # policies
+    "policies_intro": (
+        "A policy's contribution is its scenario's rate at the end of {target_year} minus the "
+        "baseline's, replicate by replicate (same random streams: common random numbers); the "
+        "table gives the mean and 5-95% interval of these differences, in percentage points."
+    ),
+    "policies_none": "No baseline or no policy scenario: contributions cannot be computed.",
+    "policies_unpaired": "Several series share a scenario and replicate number, so runs cannot "
+    "be paired by common random numbers; contributions are not computed.",
+    "interaction_intro": (
+        "Interaction of a combined scenario = its effect minus the sum of the single-lever "
+        "effects (paired by replicate). Positive: the levers reinforce each other; negative: "
+        "they overlap or work against each other."
+    ),
+    "interaction_missing_levers": "These levers of the combination have no single-lever "
+    "scenario, so their effect is inside the interaction term: {levers}.",
+    "interaction_lever_differs": "These levers are set differently in the combination and in "
+    "their single-lever scenario: {levers}.",
+    "fig_policies": "Effect relative to the baseline (end {target_year}, percentage points)",
+    "fig_policy_paths": "Effect relative to the baseline over time (mean, percentage points)",
+    "col_levers": "Levers",
+    "col_effect": "Effect (mean)",
+    "col_effect_interval": "5-95% interval",
+    "col_pairs": "Pairs",
+    "col_combined": "Combined scenario",
+    "col_sum_singles": "Sum of single effects",
+    "col_interaction": "Interaction",
+    # optional panels
+    "fig_rank": "Spearman rank correlations: {output}",
+    "legend_rho": "Spearman ρ",
+    "method_sobol": "Sobol variance decomposition",
+    "method_morris": "Morris screening",
+    "method_rank": "Spearman rank correlation over a Latin-hypercube sample",
+    "col_s1_conf": "S1 CI half-width",
+    "col_st_conf": "ST CI half-width",
+    "col_mu_star_conf": "μ* CI half-width",
+    "col_rho": "ρ",
+    "col_p_value": "p-value",
+    "col_range": "Lever range",
+    "prim_empty": "No PRIM box: either every run or no run reaches {target}.",
+    "sensitivity_intro": "Sensitivity of '{output}' to the uncertainties and levers ({method}).",
+    "fig_sobol": "Sobol indices: {output}",
+    "fig_morris": "Morris screening: {output}",
+    "legend_s1": "first order S1",
+    "legend_st": "total order ST",
+    "legend_mu_star": "μ*",
+    "col_parameter": "Parameter",
+    "col_s1": "S1",
+    "col_st": "ST",
+    "col_mu_star": "μ*",
+    "col_sigma": "σ",
+    "prim_intro": "Within these parameter ranges (PRIM boxes) runs reach {target} more often: "
+    "coverage is the share of all successful runs inside the box, density the share of runs "
+    "inside the box that succeed.",
+    "fig_prim": "PRIM boxes: parameter ranges (scaled to the sampled range)",
+    "col_box": "Box",
+    "col_lower": "Lower",
+    "col_upper": "Upper",
+    "col_coverage": "Coverage",
+    "col_density": "Density",
+    "target_intro": "Smallest lever value at which the probability of reaching {target} by the "
+    "end of {target_year} attains the given level (bisection with common random numbers).",
+    "col_lever": "Lever or package",
+    "col_level": "Probability level",
+    "col_intensity": "Value needed",
+    "col_p_at": "Probability at that intensity",
+    "not_reachable": "not reachable within the lever's range",
+    "calibration_intro": "Simulated (mean, 5-95%) against observed values; 'calibration' "
+    "observations were used to fit the model, 'back-test' ones were held out of the fit and "
+    "predicted.",
+    "fig_calibration": "Calibration and back-test: simulated (mean, 5-95%) against observed",
+    "col_date": "Date",
+    "col_indicator": "Indicator",
+    "col_observed": "Observed",
+    "col_simulated": "Simulated mean",
+    "col_role": "Role",
+    "role_calibration": "calibration",
+    "role_backtest": "back-test",
+    "optional_bad": "The file {file} lacks the columns {columns}; this part is left out.",
+    # assumptions
+    "assumptions_intro": (
+        "Every data value the model reads, with its source and confidence; ★ marks estimates "
+        "(to be replaced by real figures). Confidence: official = official bulletin or code "
+        "list; quoted = a page quoting the official figure; derived = computed from other "
+        "figures; estimate = assumption."
+    ),
+    "assumptions_data_dir": "Data folder: {path}; checksum {checksum}.",
+    "assumptions_checksum_differs": "Warning: the data folder's checksum differs from the one "
+    "the runs recorded; the tables below may not be the data the runs used.",
+    "assumptions_counts": "Data values by file and confidence",
+    "assumptions_figures": "All data values",
+    "assumptions_parameters": "Behavioural parameters (values in the run configuration; status "
+    "from the parameter's help text)",
+    "col_file": "File",
+    "col_row": "Row",
+    "col_entity": "Entity",
+    "col_field": "Field",
+    "col_value": "Value",
+    "col_source": "Source",
+    "col_confidence": "Confidence",
+    "col_status": "Status",
+    "col_note": "Note",
+    "col_count": "Values",
+    "col_estimated": "Estimate",
+    "estimate_mark": "★",
+    # reproducibility
+    "repro_intro": "With these facts every run in this report can be reproduced.",
+    "repro_item": "Item",
+    "repro_value": "Value",
+    "repro_hdsim": "hdsim version",
+    "repro_versions": "Python / Mesa / numpy",
+    "repro_config_hash": "config hash ({scenario})",
+    "repro_seed": "base seed",
+    "repro_replicates": "replicates (SeedSequence spawn_key)",
+    "repro_command": "command line",
+    "repro_overrides": "Hydra overrides",
+    "repro_checksum": "data checksum",
+    "repro_data_dir": "data folder",
+    "repro_scale": "households.scale",
+    "repro_written": "runs written",
+    # levels, kinds
+    "confidence_official": "official",
+    "confidence_quoted": "quoted",
+    "confidence_derived": "derived",
+    "confidence_estimate": "estimate",
+    "status_calibrated": "calibrated",
+    "status_literature": "literature",
+    "status_assumption": "assumption",
+    "status_estimate": "estimate",
+    "status_official": "official",
+    "status_unknown": "not stated",
+    "settlement_village": "villages",
+    "settlement_seat": "town seats",
+    "settlement_county_city": "county city",
+    "pp": "{value} percentage points",
+}
+
+SCENARIOS: dict[str, dict[str, str]] = {
+    "zh": {
+        "baseline": "基准情景",
+        "hukou_reform": "户籍制度改革",
+        "public_services": "公共服务提标扩面",
+        "industrial_cluster": "特色优势产业培育",
+        "seven_actions": "七大行动全面实施",
+    },
+    "en": {
+        "baseline": "Baseline",
+        "hukou_reform": "Hukou reform",
+        "public_services": "Public services",
+        "industrial_cluster": "Industrial clusters",
+        "seven_actions": "All seven actions",
+    },
+}
+"""Short scenario names for legends and tables (a scenario's ``label_zh`` is used if unknown)."""
+
+LEVERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "spatial_layout": "空间布局（一心四镇）",
+        "industrial_cluster": "产业集群",
+        "modern_services": "现代服务业",
+        "tourism": "文化旅游",
+        "consumption": "县城消费",
+        "old_town_renewal": "老城更新",
+        "new_district": "新区建设",
+        "flood_resilience": "防洪排涝与安全韧性",
+        "utility_networks": "市政管网",
+        "smart_county": "智慧县城",
+        "public_services": "公共服务提标扩面",
+        "schools": "教育",
+        "hospitals": "医疗",
+        "elderly_childcare": "养老托育",
+        "culture_sport": "文化体育设施",
+        "affordable_housing": "保障性租赁住房",
+        "social_assistance": "社会救助",
+        "employment_services": "就业服务与社保",
+        "heritage_green": "历史文化保护与蓝绿空间",
+        "waste_sewage": "垃圾与污水处理",
+        "village_infrastructure": "基础设施向村延伸",
+        "village_services": "公共服务向村覆盖",
+        "beautiful_villages": "和美乡村",
+        "hukou_reform": "户籍制度改革",
+        "talent_incentives": "人才引育",
+        "investment_financing": "投融资",
+        "land_supply": "建设用地供给",
+        "rural_reform": "宅基地与承包地改革",
+        "township_upgrade": "撤乡设镇",
+    },
+    "en": {
+        "spatial_layout": "spatial layout (key towns)",
+        "industrial_cluster": "industrial clusters",
+        "modern_services": "modern services",
+        "tourism": "tourism",
+        "consumption": "county-city consumption",
+        "old_town_renewal": "old-town renewal",
+        "new_district": "new district",
+        "flood_resilience": "flood control and resilience",
+        "utility_networks": "utility networks",
+        "smart_county": "smart county",
+        "public_services": "public services",
+        "schools": "schools",
+        "hospitals": "hospitals",
+        "elderly_childcare": "elderly care and child care",
+        "culture_sport": "culture and sport",
+        "affordable_housing": "affordable housing",
+        "social_assistance": "social assistance",
+        "employment_services": "employment services",
+        "heritage_green": "heritage and green space",
+        "waste_sewage": "waste and sewage",
+        "village_infrastructure": "village infrastructure",
+        "village_services": "village services",
+        "beautiful_villages": "beautiful villages",
+        "hukou_reform": "hukou reform",
+        "talent_incentives": "talent incentives",
+        "investment_financing": "investment and financing",
+        "land_supply": "construction-land supply",
+        "rural_reform": "rural land reform",
+        "township_upgrade": "township-to-town upgrade",
+    },
+}
+
+SECTORS: dict[str, dict[str, str]] = {
+    "zh": {
+        "coal_mining": "煤炭开采",
+        "coking_chemicals": "焦化与化工",
+        "metal_castings": "金属铸造",
+        "other_manufacturing": "其他制造业",
+        "construction": "建筑业",
+        "trade_logistics": "商贸物流",
+        "tourism_hospitality": "文旅与住宿餐饮",
+        "public_services": "公共服务",
+        "other_services": "其他服务业",
+        "ecommerce": "电子商务",
+    },
+    "en": {
+        "coal_mining": "coal mining",
+        "coking_chemicals": "coking and chemicals",
+        "metal_castings": "metal castings",
+        "other_manufacturing": "other manufacturing",
+        "construction": "construction",
+        "trade_logistics": "trade and logistics",
+        "tourism_hospitality": "tourism and hospitality",
+        "public_services": "public services",
+        "other_services": "other services",
+        "ecommerce": "e-commerce",
+    },
+}
+
+INDICATORS: dict[str, dict[str, str]] = {
+    "zh": {
+        "urbanization_rate": "常住人口城镇化率",
+        "hukou_urbanization_rate": "户籍人口城镇化率",
+        "resident_population": "常住人口",
+        "urban_population": "城镇人口",
+        "county_city_population": "县城常住人口",
+        "moves_to_county_city": "迁入县城",
+        "moves_to_seats": "迁往乡镇驻地",
+        "moves_to_villages": "迁往村庄",
+        "leave_county_individuals": "个人外出县外",
+        "leave_county_households": "举家迁出县外",
+        "return_individuals": "个人返回",
+        "return_households": "举家返回",
+        "p_reach": "达到目标的概率",
+        "rate_end": "目标年末城镇化率",
+        "rate_target": "目标年末城镇化率",
+    },
+    "en": {
+        "urbanization_rate": "resident urbanization rate",
+        "hukou_urbanization_rate": "hukou urbanization rate",
+        "resident_population": "resident population",
+        "urban_population": "urban population",
+        "county_city_population": "county-city residents",
+        "moves_to_county_city": "moves into the county city",
+        "moves_to_seats": "moves to town seats",
+        "moves_to_villages": "moves to villages",
+        "leave_county_individuals": "individuals leaving the county",
+        "leave_county_households": "whole households leaving the county",
+        "return_individuals": "individuals returning",
+        "return_households": "households returning",
+        "p_reach": "probability of reaching the target",
+        "rate_end": "rate at the end of the target year",
+        "rate_target": "rate at the end of the target year",
+    },
+}
+
+MESSAGES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Labels and number formats of one report language.
+
+    Attributes:
+        lang: ``"zh"`` or ``"en"``.
+    """
+
+    lang: str = "zh"
+
+    def __post_init__(self) -> None:
+        if self.lang not in MESSAGES:
+            raise ValueError(f"unknown report language '{self.lang}'; use one of {LANGUAGES}")
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The message ``key`` with ``values`` filled in.
+
+        Raises:
+            KeyError: The catalogue has no such message.
+        """
+        return MESSAGES[self.lang][key].format(**values)
+
+    def scenario(self, name: str, label_zh: str | None = None) -> str:
+        """Short display name of a scenario."""
+        known = SCENARIOS[self.lang].get(name)
+        if known:
+            return known
+        if self.lang == "zh" and label_zh:
+            return label_zh
+        return name.replace("_", " ")
+
+    def lever(self, name: str) -> str:
+        """Display name of a policy lever."""
+        return LEVERS[self.lang].get(name, name.replace("_", " "))
+
+    def sector(self, name: str) -> str:
+        """Display name of an economic sector."""
+        return SECTORS[self.lang].get(name, name.replace("_", " "))
+
+    def indicator(self, name: str) -> str:
+        """Display name of an output indicator."""
+        return INDICATORS[self.lang].get(name, name)
+
+    def pct(self, value: float, digits: int = 2) -> str:
+        """A fraction as a percentage, e.g. ``0.4350 -> "43.50%"``; NaN as a dash."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{100 * float(value):.{digits}f}%"
+
+    def pp(self, value: float, digits: int = 2, signed: bool = True) -> str:
+        """A difference of fractions in percentage points, e.g. ``0.012 -> "+1.20"``."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{100 * float(value):{'+' if signed else ''}.{digits}f}"
+
+    def pp_words(self, value: float, digits: int = 2) -> str:
+        """A difference in percentage points, spelled out (for sentences)."""
+        return self("pp", value=self.pp(value, digits, signed=False))
+
+    def count(self, value: float) -> str:
+        """A count of persons or jobs, rounded, with thousands separators."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{round(float(value)):,}"
+
+    def signed_count(self, value: float) -> str:
+        """A change in persons or jobs, with its sign."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{round(float(value)):+,}"
+
+    def number(self, value: float, digits: int = 3) -> str:
+        """A general number with ``digits`` significant digits."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{float(value):.{digits}g}"
+
+    def date(self, value: object) -> str:
+        """A date as ``YYYY-MM-DD``."""
+        return str(value)[:10]
+
+
+__all__ = ["LANGUAGES", "MESSAGES", "Catalogue"]

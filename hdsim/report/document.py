@@ -1,0 +1,309 @@
+"""The report as a document (sections of paragraphs, tables, figures) and its HTML/Markdown forms.
+
+Sections are built once (:mod:`hdsim.report.sections`) and written in every format from the same
+:class:`Document`, so the HTML, Markdown and PDF reports say the same thing. A figure block holds
+a drawing function rather than a finished image: it is drawn at its own size for PNG and SVG
+files and again inside an A4 page for the PDF (:mod:`hdsim.report.pdf`).
+
+- HTML is one self-contained file: CSS inline, figures embedded as base64 PNG, no link to any
+  other file.
+- Markdown references its figures as PNG files beside it (``figures/<key>.png``) and links the
+  SVG version of each.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.figure import Figure, FigureBase
+
+from hdsim.report.catalogue import Catalogue
+
+WHERE = ("all", "pdf", "web")
+"""Where a block appears: every format, only the PDF, or only HTML and Markdown."""
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of plain text.
+
+    Attributes:
+        text: The text.
+        where: ``"all"``, ``"pdf"`` (PDF only) or ``"web"`` (HTML and Markdown only).
+    """
+
+    text: str
+    where: str = "all"
+
+
+@dataclass
+class Table:
+    """A table of already formatted cells.
+
+    Attributes:
+        key: Identifier (HTML ``id`` and manifest key).
+        caption: Caption above the table.
+        columns: Column headers.
+        rows: Cell texts, one list per row.
+        where: ``"all"``, ``"pdf"`` or ``"web"`` (very long tables stay in HTML and Markdown).
+    """
+
+    key: str
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    where: str = "all"
+
+
+@dataclass
+class FigureBlock:
+    """A figure: a drawing function and the size it is drawn at.
+
+    Attributes:
+        key: Identifier and file stem (``figures/<key>.png``).
+        caption: Caption under the figure.
+        draw: Draws the figure into a (sub)figure.
+        size: Width and height in inches.
+        png: PNG bytes once rendered.
+    """
+
+    key: str
+    caption: str
+    draw: Callable[[FigureBase], None]
+    size: tuple[float, float] = (8.0, 4.5)
+    png: bytes = b""
+
+    def figure(self) -> Figure:
+        """Draw the figure at its own size."""
+        fig = Figure(figsize=self.size, layout="constrained")
+        self.draw(fig)
+        return fig
+
+
+Block = Paragraph | Table | FigureBlock
+
+
+@dataclass
+class Section:
+    """A titled part of the report."""
+
+    key: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def figures(self) -> list[FigureBlock]:
+        """The section's figures."""
+        return [b for b in self.blocks if isinstance(b, FigureBlock)]
+
+    def tables(self) -> list[Table]:
+        """The section's tables."""
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+@dataclass
+class Document:
+    """A whole report."""
+
+    title: str
+    subtitle: str
+    meta: list[str]
+    sections: list[Section]
+    catalogue: Catalogue
+
+    def figures(self) -> list[FigureBlock]:
+        """All figures in order."""
+        return [f for s in self.sections for f in s.figures()]
+
+
+def render_figures(
+    doc: Document, folder: Path | None, formats: tuple[str, ...]
+) -> dict[str, list[Path]]:
+    """Draw every figure to PNG bytes and, when ``folder`` is given, to files.
+
+    Call inside ``matplotlib.rc_context(report_rc())``.
+
+    Args:
+        doc: The document; each figure block's ``png`` is filled in.
+        folder: Where to write ``<key>.png`` / ``<key>.svg``, or None for no files.
+        formats: File formats to write (``"png"``, ``"svg"``).
+
+    Returns:
+        Files written per figure key.
+    """
+    from hdsim.run import atomic_write_bytes
+
+    written: dict[str, list[Path]] = {}
+    for block in doc.figures():
+        fig = block.figure()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        block.png = buffer.getvalue()
+        written[block.key] = []
+        if folder is not None:
+            for fmt in formats:
+                path = folder / f"{block.key}.{fmt}"
+                if fmt == "png":
+                    payload = block.png
+                else:
+                    out = io.BytesIO()
+                    fig.savefig(out, format=fmt, metadata={"Date": None})
+                    payload = out.getvalue()
+                atomic_write_bytes(path, payload)
+                written[block.key].append(path)
+    return written
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
+"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+line-height:1.6;color:#1d1d1f}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
+margin-top:2.2rem}.meta{color:#555;font-size:.9rem}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
+th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto}
+figcaption{color:#444;font-size:.9rem}nav ol{columns:2}
+details summary{cursor:pointer;color:#0b5cad}
+"""
+
+
+def _numeric(text: str) -> bool:
+    stripped = text.replace(",", "").replace("%", "").replace("+", "").replace("−", "-").strip()
+    try:
+        float(stripped.split(" ")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _html_table(table: Table, number: int, cat: Catalogue) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    body = []
+    for row in table.rows:
+        cells = "".join(
+            f'<td class="num">{esc(c)}</td>' if _numeric(c) else f"<td>{esc(c)}</td>" for c in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    rows = "\n".join(body)
+    caption = f"{cat('table')} {number}. {table.caption}" if table.caption else ""
+    out = (
+        f'<table id="{esc(table.key)}"><caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+    )
+    if len(table.rows) > 60:
+        out = f"<details><summary>{esc(caption)} ({len(table.rows)})</summary>\n{out}\n</details>"
+    return out
+
+
+def render_html(doc: Document) -> str:
+    """The report as one self-contained HTML page (figures must be rendered first)."""
+    esc = html.escape
+    cat = doc.catalogue
+    lang = "zh-CN" if cat.lang == "zh" else "en"
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(doc.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>",
+        f"<h1>{esc(doc.title)}</h1>\n<p><strong>{esc(doc.subtitle)}</strong></p>",
+        "\n".join(f'<p class="meta">{esc(m)}</p>' for m in doc.meta),
+        f"<nav><h2>{esc(cat('contents'))}</h2><ol>"
+        + "".join(f'<li><a href="#{s.key}">{esc(s.title)}</a></li>' for s in doc.sections)
+        + "</ol></nav>",
+    ]
+    n_table = n_fig = 0
+    for section in doc.sections:
+        parts.append(f'<section id="{section.key}">\n<h2>{esc(section.title)}</h2>')
+        for block in section.blocks:
+            if getattr(block, "where", "all") == "pdf":
+                continue
+            if isinstance(block, Paragraph):
+                parts.append(f"<p>{esc(block.text)}</p>")
+            elif isinstance(block, Table):
+                n_table += 1
+                parts.append(_html_table(block, n_table, cat))
+            else:
+                n_fig += 1
+                data = base64.b64encode(block.png).decode("ascii")
+                parts.append(
+                    f'<figure id="fig-{block.key}"><img alt="{esc(block.caption)}" '
+                    f'src="data:image/png;base64,{data}">\n'
+                    f"<figcaption>{esc(cat('figure'))} {n_fig}. {esc(block.caption)}</figcaption>"
+                    "</figure>"
+                )
+        parts.append("</section>")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: Table, number: int, cat: Catalogue) -> str:
+    lines = []
+    if table.caption:
+        lines.append(f"*{cat('table')} {number}. {table.caption}*\n")
+    lines.append("| " + " | ".join(_md_cell(c) for c in table.columns) + " |")
+    lines.append("|" + "|".join("---" for _ in table.columns) + "|")
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    return "\n".join(lines)
+
+
+def render_markdown(doc: Document, figure_dir: str = "figures") -> str:
+    """The report as Markdown, with figures referenced as ``<figure_dir>/<key>.png``/``.svg``."""
+    cat = doc.catalogue
+    parts = [f"# {doc.title}", f"**{doc.subtitle}**", *[f"*{m}*" for m in doc.meta]]
+    parts.append(f"## {cat('contents')}")
+    parts.append(
+        "\n".join(f"{i}. [{s.title}](#{s.key})" for i, s in enumerate(doc.sections, start=1))
+    )
+    n_table = n_fig = 0
+    for section in doc.sections:
+        parts.append(f'<a id="{section.key}"></a>\n\n## {section.title}')
+        for block in section.blocks:
+            if getattr(block, "where", "all") == "pdf":
+                continue
+            if isinstance(block, Paragraph):
+                parts.append(block.text)
+            elif isinstance(block, Table):
+                n_table += 1
+                parts.append(_md_table(block, n_table, cat))
+            else:
+                n_fig += 1
+                png = f"{figure_dir}/{block.key}.png"
+                svg = f"{figure_dir}/{block.key}.svg"
+                parts.append(
+                    f"![{block.caption}]({png})\n\n"
+                    f"*{cat('figure')} {n_fig}. {block.caption}* ([{cat('svg_link')}]({svg}))"
+                )
+    return "\n\n".join(parts) + "\n"
+
+
+__all__ = [
+    "Block",
+    "Document",
+    "FigureBlock",
+    "Paragraph",
+    "Section",
+    "Table",
+    "render_figures",
+    "render_html",
+    "render_markdown",
+]
