@@ -1,0 +1,426 @@
+"""Reports built from a small real job: sections, numbers, figures, HTML, PDF, Chinese glyphs.
+
+One session-scoped job (2 scenarios x 2 replicates at scale 0.02) is run by the ``hdsim``
+command, which builds the Chinese report itself; the English report, a copy with a failed run
+and experiment tables, and an experiment-style folder are built from it. Nothing here
+re-simulates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import string
+import subprocess
+import sys
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hdsim.report import ReportError, build_report
+from hdsim.report.catalogue import INDICATORS, LEVERS, MESSAGES, SCENARIOS, SECTORS, Catalogue
+from hdsim.report.cli import main as report_main
+
+HDSIM = Path(sys.executable).with_name("hdsim")
+SCENARIO_NAMES = ("baseline", "hukou_reform")
+EXPECTED_SECTIONS = [
+    "answer",
+    "trajectories",
+    "hukou",
+    "townships",
+    "jobs",
+    "migration",
+    "policies",
+    "assumptions",
+    "reproducibility",
+]
+TARGET_END = pd.Timestamp("2025-12-31")
+
+
+@pytest.fixture(scope="session")
+def job(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A small main job run by the ``hdsim`` command (which builds the Chinese report)."""
+    out = tmp_path_factory.mktemp("job")
+    proc = subprocess.run(
+        [
+            str(HDSIM),
+            "households.scale=0.02",
+            "replicates=2",
+            "n_jobs=1",
+            "progress=false",
+            f"compare=[{','.join(SCENARIO_NAMES)}]",
+            f"hydra.run.dir={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc
+
+
+@pytest.fixture(scope="session")
+def english(job: tuple[Path, subprocess.CompletedProcess]) -> tuple[Path, list[str]]:
+    """The English report of the job, and the warnings emitted while building it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = build_report(job[0], lang="en")
+    return result.folder, [str(w.message) for w in caught]
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+
+
+class Page(HTMLParser):
+    """Collects ids, references and tables of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.refs: list[tuple[str, str]] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self._row: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        for key in ("src", "href"):
+            if a.get(key):
+                self.refs.append((key, str(a[key])))
+        if tag == "table":
+            self._table = str(a.get("id"))
+            self.tables[self._table] = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append(self._row)
+        elif tag == "table":
+            self._table = None
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def pct(text: str) -> float:
+    return float(text.strip().rstrip("%")) / 100
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def test_main_job_ends_with_the_report_path(job: tuple[Path, subprocess.CompletedProcess]) -> None:
+    """The main job prints where its report is, and the report is there."""
+    folder, proc = job
+    found = re.search(r"^hdsim: report in (.+)$", proc.stdout, re.MULTILINE)
+    assert found, proc.stdout[-1000:]
+    path = Path(found.group(1))
+    assert path == folder / "report" / "zh" / "report.html"
+    assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_has_every_expected_section(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str
+) -> None:
+    """Every section with data is in the manifest, the HTML and the Markdown, in order."""
+    folder = job[0] / "report" / lang
+    keys = [s["key"] for s in manifest(folder)["sections"]]
+    assert keys == EXPECTED_SECTIONS
+    page = parse(folder / "report.html")
+    assert set(EXPECTED_SECTIONS) <= page.ids
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    anchors = re.findall(r'<a id="([a-z_]+)"></a>', md)
+    assert anchors == EXPECTED_SECTIONS
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_answer_table_equals_summary_csv(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str
+) -> None:
+    """The answer table shows summary.csv's numbers, scenario by scenario."""
+    folder = job[0]
+    summary = pd.read_csv(folder / "summary.csv", dtype={"year_mean_crosses": str})
+    table = parse(folder / "report" / lang / "report.html").tables["answer"]
+    header, rows = table[0], table[1:]
+    assert len(rows) == len(summary)
+    cat = Catalogue(lang)
+    for row, ref in zip(rows, summary.itertuples(), strict=True):
+        assert row[0] == cat.scenario(ref.scenario)
+        assert int(row[1]) == ref.replicates
+        assert pct(row[2]) == pytest.approx(ref.rate_mean, abs=5e-5)
+        lo, hi = row[3].split("–")
+        assert pct(lo) == pytest.approx(ref.rate_p05, abs=5e-5)
+        assert pct(hi) == pytest.approx(ref.rate_p95, abs=5e-5)
+        assert pct(row[4]) == pytest.approx(ref.p_reach, abs=5e-3)
+        assert pct(row[7]) == pytest.approx(ref.hukou_rate_mean, abs=5e-5)
+    assert len(header) == 8
+
+
+def test_policy_effect_equals_paired_difference_in_ensemble(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]]
+) -> None:
+    """The policy table's effect is the mean of scenario minus baseline, replicate by replicate."""
+    folder = job[0]
+    ens = pd.read_parquet(folder / "ensemble.parquet")
+    end = ens[(ens["indicator"] == "urbanization_rate") & (ens["date"] == TARGET_END)]
+    wide = end.pivot(index="replicate", columns="scenario", values="value")
+    expected = float((wide["hukou_reform"] - wide["baseline"]).mean())
+    rows = parse(english[0] / "report.html").tables["policies"][1:]
+    assert [r[0] for r in rows] == ["Hukou reform"]
+    assert float(rows[0][2]) == pytest.approx(100 * expected, abs=0.005)
+    assert int(rows[0][4]) == 2
+
+
+def test_every_figure_file_exists_and_is_not_empty(english: tuple[Path, list[str]]) -> None:
+    """Each figure of the manifest has a non-empty PNG and a well-formed SVG beside the Markdown."""
+    folder = english[0]
+    figures = manifest(folder)["figures"]
+    assert {"headline", "fan", "hukou", "townships", "jobs", "migration", "policies"} <= set(
+        figures
+    )
+    for key, files in figures.items():
+        paths = {Path(p).suffix: Path(p) for p in files}
+        assert set(paths) == {".png", ".svg"}, key
+        assert paths[".png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = paths[".svg"].read_text(encoding="utf-8")
+        assert "<svg" in svg and svg.rstrip().endswith("</svg>")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_is_self_contained_and_markdown_references_exist(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str
+) -> None:
+    """HTML embeds every image and links only its own anchors; Markdown's files all exist."""
+    folder = job[0] / "report" / lang
+    page = parse(folder / "report.html")
+    images = [v for k, v in page.refs if k == "src"]
+    assert len(images) == len(manifest(folder)["figures"])
+    assert all(v.startswith("data:image/png;base64,") for v in images)
+    for key, value in page.refs:
+        if key == "href":
+            assert value.startswith("#") and value[1:] in page.ids, value
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)#]+)\)", md)
+    assert links
+    for link in links:
+        target = folder / link
+        assert target.is_file() and target.stat().st_size > 0, link
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pdf_opens_with_the_expected_pages(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str
+) -> None:
+    """The PDF has the manifest's page count, one page per figure, and every section title."""
+    from pypdf import PdfReader
+
+    folder = job[0] / "report" / lang
+    info = manifest(folder)
+    reader = PdfReader(folder / "report.pdf")
+    texts = [p.extract_text() or "" for p in reader.pages]
+    n_figures = sum(len(s["figures"]) for s in info["sections"])
+    assert len(texts) == info["pdf_pages"]
+    assert len(texts) >= 1 + len(info["sections"]) + n_figures
+    word = Catalogue(lang)("figure")
+    for k in range(1, n_figures + 1):
+        pages = [t for t in texts if f"{word} {k}." in t]
+        assert len(pages) == 1, k
+    joined = "\n".join(texts)
+    for section in info["sections"]:
+        assert section["title"] in joined
+    assert Catalogue(lang)("title") in texts[0]
+
+
+def test_chinese_renders_without_missing_glyphs(
+    job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]]
+) -> None:
+    """No "missing from font" warning in the Chinese or English report builds; without the
+    CJK font the same Chinese label does warn (so the check can fail)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from hdsim.report.fonts import report_rc
+
+    assert "missing from font" not in job[1].stderr
+    assert not [w for w in english[1] if "missing from font" in w]
+    label = Catalogue("zh")("fig_headline")
+
+    def draw(rc: dict) -> list[str]:
+        with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context(rc):
+            warnings.simplefilter("always")
+            fig = Figure()
+            fig.subplots().set_title(label)
+            fig.savefig(job[0] / "glyphs.png")
+        return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+    assert draw(report_rc()) == []
+    assert draw({"font.family": ["DejaVu Sans"]})
+
+
+def test_catalogues_hold_the_same_keys_and_placeholders() -> None:
+    """zh and en catalogues have the same messages, each with the same placeholders."""
+    assert MESSAGES["zh"].keys() == MESSAGES["en"].keys()
+    fields = string.Formatter()
+    for key in MESSAGES["zh"]:
+        zh = {f for _, f, _, _ in fields.parse(MESSAGES["zh"][key]) if f}
+        en = {f for _, f, _, _ in fields.parse(MESSAGES["en"][key]) if f}
+        assert zh == en, key
+    for table in (SCENARIOS, LEVERS, SECTORS, INDICATORS):
+        assert table["zh"].keys() == table["en"].keys()
+
+
+def test_lever_names_cover_every_policy_lever() -> None:
+    """Every lever of the policy schema has a name in both languages (no half translation)."""
+    import dataclasses
+
+    from hdsim.config.policies import PoliciesConfig
+
+    levers = [
+        f.name
+        for f in dataclasses.fields(PoliciesConfig)
+        if f.default_factory is not dataclasses.MISSING
+        and "intensity" in {g.name for g in dataclasses.fields(f.default_factory())}
+    ]
+    assert levers
+    assert set(levers) <= set(LEVERS["zh"])
+
+
+def test_folder_without_output_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder holding no hdsim output ends with one line on stderr and status 2."""
+    (tmp_path / "notes.txt").write_text("nothing here")
+    assert report_main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no hdsim output" in err
+    assert report_main([str(tmp_path / "absent")]) == 2
+    assert report_main([str(tmp_path), "--format", "docx"]) == 2
+    with pytest.raises(ReportError):
+        build_report(tmp_path)
+
+
+def test_failed_run_is_listed_and_experiment_tables_add_panels(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """An interrupted job: the failed run is listed, the rest reported; optional tables add
+    sensitivity, PRIM, target-seeking and calibration panels, a malformed one a note."""
+    folder = tmp_path / "job"
+    shutil.copytree(job[0], folder, ignore=shutil.ignore_patterns("report"))
+    failed = folder / "runs" / "hukou_reform" / "rep_001"
+    (failed / "_SUCCESS").unlink()
+    (failed / "_ERROR").write_text("ValueError: the run broke\ntraceback...\n")
+    (folder / "ensemble.parquet").unlink()
+    (folder / "summary.csv").unlink()
+    agg = folder / "aggregate"
+    agg.mkdir()
+    params = ["behaviour.location.asc_county_city", "scenario.policies.hukou_reform.intensity"]
+    pd.DataFrame(
+        {
+            "output": ["rate_target"] * 2,
+            "parameter": params,
+            "S1": [0.6, 0.2],
+            "S1_conf": [0.05, 0.04],
+            "ST": [0.7, 0.3],
+            "ST_conf": [0.06, 0.05],
+        }
+    ).to_csv(agg / "sensitivity_sobol.csv", index=False)
+    pd.DataFrame({"output": ["rate_target"], "parameter": params[:1]}).to_csv(
+        agg / "sensitivity_morris.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "box": [1, 1],
+            "parameter": params,
+            "low": [3.5, 1.2],
+            "high": [4.0, 2.0],
+            "sample_low": [2.0, 0.0],
+            "sample_high": [4.0, 2.0],
+            "restricted": [True, True],
+            "coverage": [0.8, 0.8],
+            "density": [0.9, 0.9],
+        }
+    ).to_csv(agg / "prim_boxes.csv", index=False)
+    pd.DataFrame(
+        {
+            "lever": ["hukou_reform", "hukou_reform"],
+            "level": [0.5, 0.8],
+            "status": ["reached", "not reachable within the range"],
+            "value": [1.4, np.nan],
+            "p_reach_at_value": [0.55, 0.3],
+            "range_low": [0.0, 0.0],
+            "range_high": [2.0, 2.0],
+        }
+    ).to_csv(folder / "target_seeking.csv", index=False)
+    pd.DataFrame(
+        {
+            "indicator": ["urbanization_rate", "resident_population"],
+            "date": ["2022-12-31", "2022-12-31"],
+            "observed": [0.415, 626800],
+            "sim_mean": [0.414, 627500],
+            "sim_p05": [0.41, 620000],
+            "sim_p95": [0.42, 635000],
+            "held_out": [True, False],
+        }
+    ).to_csv(folder / "backtest.csv", index=False)
+
+    result = build_report(folder, lang="en", formats="html")
+    assert result.failed_runs == [str(failed)]
+    info = manifest(result.folder)
+    keys = [s["key"] for s in info["sections"]]
+    assert keys[:2] == ["answer", "runs"]
+    assert {"sensitivity", "prim", "target", "calibration"} <= set(keys)
+    page = parse(result.files["html"])
+    assert page.tables["failed_runs"][1] == [
+        "runs/hukou_reform/rep_001",
+        "failed: ValueError: the run broke",
+    ]
+    answer = {r[0]: r for r in page.tables["answer"][1:]}
+    assert answer["Hukou reform"][1] == "1" and answer["Baseline"][1] == "2"
+    html = result.files["html"].read_text(encoding="utf-8")
+    assert "sensitivity_morris.csv lacks the columns mu_star" in html
+    target = page.tables["target_seeking"][1:]
+    assert target[0][2] == "1.4" and target[1][2] == "not reachable within the lever's range"
+    assert [r[-1] for r in page.tables["calibration"][1:]] == ["back-test"]
+    assert not (result.folder / "report.pdf").exists()
+
+
+def test_experiment_folder_of_run_folders(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """A sweep-like folder (job folders below it, no runs/) is reported as an experiment."""
+    exp = tmp_path / "multirun"
+    for k, scenario in enumerate(SCENARIO_NAMES):
+        shutil.copytree(job[0] / "runs" / scenario / "rep_000", exp / str(k))
+    (exp / "2").mkdir()
+    (exp / "2" / ".hydra").mkdir()
+    result = build_report(exp, lang="zh", formats="md")
+    info = manifest(result.folder)
+    assert info["kind"] == "experiment"
+    assert info["scenarios"] == list(SCENARIO_NAMES)
+    assert info["failed_runs"] == [str(exp / "2")]
+    assert (result.folder / "report.md").stat().st_size > 0
