@@ -399,7 +399,7 @@ def _sections(
         pd.DataFrame(
             [
                 {
-                    "generation": g.index,
+                    "generation": g.index if g.index >= 0 else "final (Gaussian kernel)",
                     "runs": g.simulations,
                     "kept": g.accepted,
                     "eps": f"{g.epsilon:.3f}",
