@@ -393,9 +393,9 @@ EN: dict[str, str] = {
     "col_township": "Township",
     "col_urban_start": "Urban residents ({date})",
     "col_change": "Change: {label}",
-    "county_city_intro": "{label}: county-city residents go from {start} to {end}, built-up area "
-    "{km2}, {villages} villages absorbed into the urban area, {upgraded} townships upgraded "
-    "to towns.",
+    "county_city_intro": "{label}: county-city residents go from {start} to {end}; built-up "
+    "area {km2}; villages absorbed into the urban area: {villages}; townships upgraded to towns: "
+    "{upgraded}.",
     # jobs
     "jobs_intro": "Jobs by sector at {start} and at the end of {target_year} (replicates' mean).",
     "fig_jobs": "Change of jobs by sector ({start} to end {target_year})",
