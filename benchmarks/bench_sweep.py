@@ -1,0 +1,105 @@
+"""Sweep throughput: runs per minute of a Hydra sweep, serial (basic launcher) vs joblib.
+
+Each sweep is the real command, ``hdsim -m +experiment=compare_scenarios`` with the baseline
+scenario and replicates ``0..N-1`` at a given scale, once with the basic launcher (one process,
+jobs in turn) and once with the ``hdsim_joblib`` launcher (``--jobs`` worker processes). For
+each it records the wall time of the whole command, the sweep's own timing (``timing.json``,
+written by the sweep monitor: from the first to the last job, including the launcher's start),
+runs per minute, the speed-up of joblib over serial, and the peak resident memory of each
+worker process (``job.json``).
+
+    .venv/bin/python benchmarks/bench_sweep.py                     # brief: 40 runs at 0.1, 8 at 1.0
+    .venv/bin/python benchmarks/bench_sweep.py --runs 1000 --full-runs 1000   # the issue's figure
+
+Results go to ``benchmarks/sweep_results.json`` and are printed as a Markdown table for
+``benchmarks/RESULTS.md`` (section "Sweeps"). On a shared machine the speed-up is lower than on
+a quiet one: say so next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HDSIM = str(Path(sys.executable).with_name("hdsim"))
+
+
+def sweep(scale: float, runs: int, launcher: str | None, jobs: int, where: Path) -> dict:
+    """Run one sweep and return its timing record."""
+    out = where / f"{launcher or 'basic'}_{scale}"
+    cmd = [
+        HDSIM,
+        "-m",
+        "+experiment=compare_scenarios",
+        "scenario=baseline",
+        f"households.scale={scale}",
+        f"replicate=range(0,{runs})",
+        f"hydra.sweep.dir={out}",
+        "hydra.callbacks.sweep_monitor.verbose=false",
+    ]
+    if launcher:
+        cmd += [f"hydra/launcher={launcher}", f"hydra.launcher.n_jobs={jobs}"]
+    start = time.perf_counter()
+    res = subprocess.run(cmd, cwd=where, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if res.returncode != 0:
+        raise SystemExit(f"sweep failed: {' '.join(cmd)}\n{res.stderr[-3000:]}")
+    timing = json.loads((out / "timing.json").read_text())
+    return {
+        "scale": scale,
+        "launcher": launcher or "basic",
+        "processes": jobs if launcher else 1,
+        "runs": runs,
+        "command_seconds": round(wall, 2),
+        "sweep_seconds": timing["elapsed_seconds"],
+        "runs_per_minute": round(runs / timing["elapsed_seconds"] * 60, 1),
+        "run_seconds_mean": timing["run_seconds_mean"],
+        "peak_rss_mb_per_worker": timing["peak_rss_mb_per_worker_max"],
+        "workers_seen": timing["workers_seen"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="runs at scale 0.1")
+    parser.add_argument("--full-runs", type=int, default=8, help="runs at full scale")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "sweep_results.json")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hdsim_bench_") as tmp:
+        for scale, runs in ((0.1, args.runs), (1.0, args.full_runs)):
+            if runs <= 0:
+                continue
+            serial = sweep(scale, runs, None, 1, Path(tmp))
+            parallel = sweep(scale, runs, "hdsim_joblib", args.jobs, Path(tmp))
+            parallel["speedup"] = round(serial["sweep_seconds"] / parallel["sweep_seconds"], 2)
+            rows += [serial, parallel]
+            print(json.dumps(serial), json.dumps(parallel), sep="\n", flush=True)
+    load = os.getloadavg()
+    result = {
+        "cpu_count": os.cpu_count(),
+        "load_average_after": [round(v, 2) for v in load],
+        "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        "rows": rows,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print("\n| scale | launcher | processes | runs | s | runs/min | speed-up | MB/worker |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['scale']} | {r['launcher']} | {r['processes']} | {r['runs']} | "
+            f"{r['sweep_seconds']} | {r['runs_per_minute']} | {r.get('speedup', '')} | "
+            f"{r['peak_rss_mb_per_worker']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
