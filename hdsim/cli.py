@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -23,6 +24,9 @@ from omegaconf import DictConfig
 from hdsim.config.scenarios import load_scenario
 from hdsim.config.schema import ConfigError, HdsimConfig, register_configs, to_config
 from hdsim.paths import require_config_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("hdsim")
 
@@ -103,10 +107,25 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     summary.to_csv(out_dir / "summary.csv", index=False)
     atomic_write_text(out_dir / "summary.md", table)
     print(table, flush=True)
+    _write_cost_effectiveness(ensemble, h.target_year, out_dir)
     print(f"hdsim: outputs in {out_dir}", flush=True)
     if cfg.output.report:
         _build_report(out_dir)
     return None
+
+
+def _write_cost_effectiveness(ensemble: pd.DataFrame, target_year: int, out_dir: Path) -> None:
+    """With the baseline among the scenarios: gain per 亿元 (cost_effectiveness.csv and .md)."""
+    from hdsim.policies.budget import cost_effectiveness, format_cost_table
+    from hdsim.run import atomic_write_text
+
+    if "baseline" not in set(ensemble["scenario"]) or ensemble["scenario"].nunique() < 2:
+        return
+    costs = cost_effectiveness(ensemble, target_year)
+    atomic_write_text(out_dir / "cost_effectiveness.csv", costs.to_csv(index=False))
+    table = format_cost_table(costs, target_year)
+    atomic_write_text(out_dir / "cost_effectiveness.md", table)
+    print(table, flush=True)
 
 
 def _build_report(out_dir: Path) -> None:

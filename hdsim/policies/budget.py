@@ -200,8 +200,9 @@ def format_cost_table(table: pd.DataFrame, target_year: int) -> str:
         f"spent to end {target_year} (亿元) | 亿元 per pp |\n|---|---|---|---|---|\n"
     )
     lines = [
-        f"| {r.scenario} | {r.rate_mean:.2%} | {r.gain_pp:+.2f} ± {r.gain_pp_se:.2f} | "
-        f"{r.spending_yi:.1f} | "
+        f"| {r.scenario} | {r.rate_mean:.2%} | {r.gain_pp:+.2f}"
+        + (f" ± {r.gain_pp_se:.2f}" if np.isfinite(r.gain_pp_se) else "")
+        + f" | {r.spending_yi:.1f} | "
         + (f"{r.yi_per_pp:.1f}" if np.isfinite(r.yi_per_pp) else "–")
         + " |"
         for r in table.itertuples()
