@@ -261,3 +261,13 @@ def test_each_action_scenario_switches_on_exactly_its_levers(action):
 def test_the_combined_plan_switches_on_every_lever_but_the_legacy_bundle():
     on = {n for n, lv in load_scenario("seven_actions").policies.levers().items() if lv.is_on()}
     assert on == {n for n, info in LEVER_INFO.items() if not info.get("legacy")}
+
+
+def test_an_unknown_township_code_is_a_one_line_config_error_when_the_model_is_built():
+    from hdsim.model.model import CountyModel
+
+    policies = _one_lever("spatial_layout")
+    policies.spatial_layout.key_towns = ["141024105", "999"]
+    with pytest.raises(ConfigError, match="key_towns: township code 999") as err:
+        CountyModel(_config(policies, "bad", scale=0.01), data=county_data())
+    assert "\n" not in str(err.value)

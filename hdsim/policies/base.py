@@ -144,6 +144,8 @@ class Policy:
     """
 
     name: ClassVar[str] = "policy"
+    town_fields: ClassVar[tuple[str, ...]] = ()
+    """Lever fields holding township codes, checked against the data when the model is built."""
 
     def __init__(self, model: CountyModel, lever: Lever, efficiency: float = 1.0) -> None:
         """Bind the lever configuration to the model.
@@ -173,9 +175,19 @@ class Policy:
         """Whether the lever does anything in this scenario."""
         return self.lever.is_on()
 
+    def check(self) -> None:
+        """Check the lever's township codes against the county data.
+
+        Raises:
+            ConfigError: A code is not a township of the county data.
+        """
+        for key in self.town_fields:
+            self.seats_of(list(getattr(self.lever, key)), key)
+
     def schedule(self) -> None:
         """Register the activation with the model's event list if the lever is on."""
         if self.enabled():
+            self.check()
             self.model.schedule_event(self.activate, at=self.start_time)
 
     def activate(self) -> None:

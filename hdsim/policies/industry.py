@@ -27,6 +27,7 @@ class IndustrialCluster(Policy):
     """Industrial cluster growth: zone jobs, supplier firms, specialised towns."""
 
     name = "industrial_cluster"
+    town_fields = ("specialised_towns",)
 
     def setup(self) -> None:
         """Find the zone firms and the specialised towns' firms; schedule supplier spawning."""

@@ -78,6 +78,7 @@ class TownshipUpgrade(Policy):
     """乡→镇 upgrades: the seats of the listed townships become urban (210 → 121)."""
 
     name = "township_upgrade"
+    town_fields = ("codes",)
 
     def setup(self) -> None:
         """Reclassify the listed townships' seats as town centres."""

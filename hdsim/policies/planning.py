@@ -29,6 +29,7 @@ class SpatialLayout(Policy):
     """Key towns get priority for services and land; service capacity follows population."""
 
     name = "spatial_layout"
+    town_fields = ("key_towns",)
 
     def setup(self) -> None:
         """Find the seats of the key towns."""
