@@ -46,7 +46,7 @@ from hdsim.config.schema import ConfigError, HdsimConfig, to_config
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import apply_design, design_frame, design_parameters, parameter_kind
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
-from hdsim.run import SUCCESS, atomic_write_parquet, atomic_write_text, config_hash
+from hdsim.run import SUCCESS, atomic_write_parquet, atomic_write_text
 
 BOOKKEEPING_PREFIXES = (
     "replicate",
@@ -116,20 +116,32 @@ def find_run_dirs(root: Path) -> list[Path]:
     return sorted(runs)
 
 
-def _load_config(run_dir: Path) -> HdsimConfig | None:
+def _load_config(run_dir: Path) -> tuple[HdsimConfig | None, dict[str, Any]]:
+    """The run's validated config (design row applied) and its flat keys.
+
+    A run written by another version of hdsim may not validate any more: its flat keys are
+    still read from the YAML file, so its factors still show.
+    """
     for name in ("config.yaml", ".hydra/config.yaml"):
         path = run_dir / name
         if path.exists():
+            raw = OmegaConf.load(path)
             try:
-                return apply_design(to_config(OmegaConf.load(path)))
-            except (ConfigError, ValueError, OSError):
-                return None
-    return None
+                cfg = apply_design(to_config(raw))
+            except (ConfigError, ValueError):
+                return None, flatten(OmegaConf.to_container(raw, resolve=False))
+            return cfg, flatten(OmegaConf.to_container(OmegaConf.structured(cfg)))
+    return None, {}
 
 
 def read_run(run_dir: Path) -> RunRecord:
-    """Status, configuration and records of one run folder."""
-    cfg = _load_config(run_dir)
+    """Status, configuration and records of one run folder.
+
+    A run is complete when its ``_SUCCESS`` marker and county series exist (the marker is
+    written last); whether it matches the current config is the business of resuming, not of
+    aggregating.
+    """
+    cfg, flat = _load_config(run_dir)
     info: dict[str, Any] = {}
     for name in ("provenance.json", JOB_RECORD):
         path = run_dir / name
@@ -137,20 +149,13 @@ def read_run(run_dir: Path) -> RunRecord:
             with contextlib.suppress(ValueError):
                 record = json.loads(path.read_text())
                 info |= {f"{name.split('.')[0]}_{k}": v for k, v in record.items()}
-    marker = run_dir / SUCCESS
-    complete = (
-        marker.exists()
-        and (run_dir / "county.parquet").exists()
-        and (cfg is None or marker.read_text().strip() == config_hash(cfg))
-    )
-    if complete:
+    if (run_dir / SUCCESS).exists() and (run_dir / "county.parquet").exists():
         status, error = "complete", ""
     elif (run_dir / ERROR).exists():
         status = "failed"
         error = (run_dir / ERROR).read_text(encoding="utf-8").splitlines()[0][:500]
     else:
         status, error = "incomplete", "no _SUCCESS marker (interrupted, or still running)"
-    flat = flatten(OmegaConf.to_container(OmegaConf.structured(cfg))) if cfg is not None else {}
     return RunRecord(run_dir, status, cfg, flat, error, info)
 
 
@@ -349,7 +354,10 @@ def aggregate(
     atomic_write_text(out / "factors.csv", factors.to_csv(index=False))
     tidy = tidy_runs(records, index, names)
     atomic_write_parquet(out / "runs.parquet", tidy)
-    cfg = next(r.config for r in records if r.status == "complete" and r.config is not None)
+    readable = [r.config for r in records if r.status == "complete" and r.config is not None]
+    if not readable:
+        raise AggregateError("no complete run has a configuration this version of hdsim can read")
+    cfg = readable[0]
     h = cfg.horizon
     groups = _group_cols(factors)
     outcomes = run_outcomes(tidy, ["experiment", "scenario", *names], h)

@@ -42,6 +42,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from hdsim.config.schema import ConfigError
 from hdsim.run import SUCCESS, atomic_write_text
 
 ERROR = "_ERROR"
@@ -90,7 +91,7 @@ def check_design_sweep(config: DictConfig, jobs: list[list[str]]) -> None:
     Raises:
         ConfigError: A swept row does not exist in the design.
     """
-    from hdsim.config.schema import ConfigError, to_config
+    from hdsim.config.schema import to_config
     from hdsim.experiments.design import design_size
 
     values = swept_values(jobs, "experiment.sample_id")
@@ -185,7 +186,11 @@ class SweepMonitor(Callback):
         jobs = sweep_jobs(config)
         if jobs is not None:
             self.total = len(jobs)
-            check_design_sweep(config, jobs)
+            try:
+                check_design_sweep(config, jobs)
+            except ConfigError as exc:  # Hydra would only warn about a callback's exception
+                print(f"hdsim: error: {exc}", file=sys.stderr, flush=True)
+                sys.exit(2)
         if self.validate_jobs == "first":
             _validate_first_job_only()
         self.started_wall = time.perf_counter()
