@@ -52,6 +52,8 @@ class Demography:
         death_q: Monthly death probability by sex (0 male, 1 female) and single year of age.
         birth_f: Monthly birth rate per woman by single year of age.
         birthdays: Person rows born in each calendar month (index 0 = January).
+        oldest: Rows of persons who have reached ``OLDEST_THINNED`` (the dead are dropped when
+            met), whose deaths are drawn person by person.
     """
 
     def __init__(self, model: CountyModel, params: DemographyParams, rng: np.random.Generator):
@@ -79,6 +81,7 @@ class Demography:
         order = np.argsort(months, kind="stable")
         bounds = np.searchsorted(months[order], np.arange(1, 14))
         self.birthdays = [order[bounds[i] : bounds[i + 1]] for i in range(12)]
+        self.oldest = np.flatnonzero(model.persons.age[:n] >= OLDEST_THINNED)
         last = int(table["age_hi"].max())
         if last < MAX_AGE:
             self.death_q[:, last + 1 :] = self.death_q[:, [last]]
@@ -103,6 +106,7 @@ class Demography:
         month = self.model.calendar_month - 1
         birthday = self.birthdays[month]
         p.age[birthday] = np.minimum(p.age[birthday] + 1, MAX_AGE)
+        self.oldest = np.r_[self.oldest, birthday[p.age[birthday] == OLDEST_THINNED]]
         self.model.labour.retire(birthday[p.alive[birthday]])
 
     def _deaths(self) -> None:
@@ -120,7 +124,8 @@ class Demography:
             )
 
         young = rare_events(n, bound, q, self.rng)
-        oldest = np.flatnonzero((p.age[:n] >= old) & p.alive[:n])
+        self.oldest = self.oldest[p.alive[self.oldest]]
+        oldest = self.oldest
         q_old = self.death_q[p.female[oldest].astype(np.intp), p.age[oldest]]
         dead = np.concatenate([young, oldest[self.rng.random(oldest.size) < q_old]])
         if dead.size == 0:
