@@ -25,7 +25,8 @@ from hdsim.calibration.comparators import (
     urgd_projection,
     year_ends,
 )
-from hdsim.calibration.identifiability import identifiability_table
+from hdsim.calibration.identifiability import identifiability_table, identified_directions
+from hdsim.calibration.pipeline import CalibrationRequest, calibrate
 from hdsim.calibration.posterior import (
     POSTERIOR_FILE,
     calibrated_config,
@@ -467,3 +468,64 @@ def test_comparators_pass_through_the_observations_and_differ_later():
 def test_weighted_quantile_matches_numpy_for_equal_weights():
     x = np.random.default_rng(0).normal(size=2001)
     assert weighted_quantile(x, np.ones_like(x), 0.5) == pytest.approx(np.median(x), abs=0.01)
+
+
+def test_identified_directions_find_a_ridge_that_no_single_parameter_shows():
+    """Posterior sample on a ridge a + b = 1 (±0.02) inside U[0,1]²: neither parameter is
+    identified on its own (width ratio > 0.8), the combination a + b is (sd ratio < 0.2)."""
+    prior = Prior(("x.a", "x.b"), np.zeros(2), np.ones(2), np.zeros(2, dtype=bool))
+    rng = np.random.default_rng(2)
+    a = rng.random(4000)
+    b = np.clip(1 - a + rng.normal(0, 0.02, a.size), 0, 1)
+    sample = np.column_stack([a, b])
+    weights = np.ones(a.size)
+    table = identifiability_table(prior, sample, weights)
+    assert (table["status"] == "not identified").all()
+    directions = identified_directions(prior, sample, weights)
+    assert directions.loc[0, "sd_ratio"] < 0.2
+    assert "x.a" in directions.loc[0, "combination"] and "x.b" in directions.loc[0, "combination"]
+    assert directions.loc[1, "status"] == "not identified"
+
+
+def test_the_pipeline_writes_its_report_and_installs_where_told(tmp_path):
+    """The whole hdsim-calibrate pipeline on a tiny budget (scale 0.01, ~20 runs), installing
+    into temporary copies of the package folder and the behaviour YAML."""
+    yaml = tmp_path / "hongtong.yaml"
+    shutil.copy(CONFIG_DIR / "behaviour" / "hongtong.yaml", yaml)
+    tiny = SMCSettings(particles=4, first=8, per_generation=4, generations=1)
+    request = CalibrationRequest(
+        out_dir=tmp_path / "job",
+        scale=0.01,
+        settings=tiny,
+        backtest_settings=dataclasses.replace(tiny, seed=tiny.seed + 1),
+        check_replicates=1,
+        predictive_replicates=2,
+        comparator_end_year=2026,
+        force=True,
+        posterior_dir=tmp_path / "package",
+        behaviour_file=yaml,
+    )
+    lines: list[str] = []
+    outcome = calibrate(request, say=lines.append)
+    assert outcome.installed
+    job = tmp_path / "job"
+    for name in (
+        "report.md",
+        "posterior.csv",
+        "posterior.json",
+        "backtest.csv",
+        "fit.csv",
+        "identifiability.csv",
+        "comparators.parquet",
+        "comparators.png",
+        "drivers.csv",
+    ):
+        assert (job / name).exists(), name
+    report = (job / "report.md").read_text()
+    for title in ("Back-test (held out: bulletin_2022)", "Prior versus posterior", "Comparators"):
+        assert title in report
+    installed = read_posterior(tmp_path / "package" / "posterior.csv")
+    assert installed.meta["simulations"] == 8 + 4 + 4
+    assert installed.meta["point_estimate"] == pytest.approx(outcome.point)
+    assert yaml.read_text() != (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
+    assert any(line.startswith("back-test") for line in lines)

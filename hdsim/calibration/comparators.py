@@ -180,3 +180,51 @@ def wide_comparison(table: pd.DataFrame) -> pd.DataFrame:
     ends = table[table["method"] != "observed"]
     wide = ends.pivot_table(index="date", columns="method", values="rate", sort=False)
     return wide.sort_index()
+
+
+DRIVER_FLOWS: tuple[str, ...] = (
+    "births",
+    "deaths",
+    "leave_county_individuals",
+    "return_individuals",
+    "moves_to_county_city",
+    "moves_to_seats",
+)
+"""Yearly flows (persons) shown beside the model's pace, to say where it comes from."""
+
+
+def baseline_drivers(ensemble: pd.DataFrame, periods: list[tuple[int, int]]) -> pd.DataFrame:
+    """The model's yearly pace and flows by period, averaged over runs.
+
+    Args:
+        ensemble: County series of the baseline runs (tidy).
+        periods: ``(first_year, last_year)`` pairs, e.g. ``[(2021, 2022), (2023, 2025)]``.
+
+    Returns:
+        One row per period: the yearly change of the urbanization rate (points), the yearly
+        flows of DRIVER_FLOWS (persons), and villages reclassified per year.
+    """
+    year = ensemble["date"].dt.year
+    rows = []
+    for first, last in periods:
+        years = last - first + 1
+        start, end = pd.Timestamp(f"{first - 1}-12-31"), pd.Timestamp(f"{last}-12-31")
+        row: dict[str, float | str] = {"period": f"{first}-{last}"}
+        levels = ensemble[ensemble["date"].isin([start, end])]
+        for name, column in (
+            ("urbanization_rate", "pace_points"),
+            ("reclassified_villages", "villages_reclassified"),
+        ):
+            part = levels[levels["indicator"] == name].pivot_table(
+                index="replicate", columns="date", values="value"
+            )
+            if start in part and end in part:
+                scale = 100.0 if name == "urbanization_rate" else 1.0
+                row[column] = float((part[end] - part[start]).mean() * scale / years)
+        inside = ensemble[(year >= first) & (year <= last)]
+        for flow in DRIVER_FLOWS:
+            part = inside[inside["indicator"] == flow]
+            if len(part):
+                row[flow] = float(part.groupby("replicate")["value"].sum().mean() / years)
+        rows.append(row)
+    return pd.DataFrame(rows)

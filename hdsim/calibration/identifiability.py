@@ -111,3 +111,39 @@ def posterior_correlations(prior: Prior, internal: np.ndarray, weights: np.ndarr
     ]
     frame = pd.DataFrame(rows, columns=["a", "b", "r"])
     return frame.reindex(frame["r"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def identified_directions(
+    prior: Prior, internal: np.ndarray, weights: np.ndarray, top: int = 3
+) -> pd.DataFrame:
+    """Parameter combinations the targets constrain, from the posterior's principal axes.
+
+    Coordinates are internal and divided by the prior's sd, so every prior has unit variance.
+    Along each eigenvector of the posterior covariance, ``sd_ratio`` is the posterior sd over
+    the prior sd: a combination with a ratio below IDENTIFIED is pinned by the data even when
+    none of its parameters is on its own (a ridge).
+
+    Returns:
+        One row per direction, tightest first: sd_ratio, status, and the ``top`` parameters
+        with the largest loadings (signed).
+    """
+    a, b = prior.box
+    z = internal / ((b - a) / np.sqrt(12.0))
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    dev = z - w @ z
+    cov = (dev * w[:, None]).T @ dev
+    values, vectors = np.linalg.eigh(cov)
+    rows = []
+    for k in np.argsort(values):
+        v = vectors[:, k]
+        v = v * np.sign(v[np.argmax(np.abs(v))])
+        lead = np.argsort(-np.abs(v))[:top]
+        ratio = float(np.sqrt(max(values[k], 0.0)))
+        rows.append(
+            {
+                "sd_ratio": ratio,
+                "status": status(ratio),
+                "combination": " ".join(f"{v[i]:+.2f}·{prior.names[i]}" for i in lead),
+            }
+        )
+    return pd.DataFrame(rows)

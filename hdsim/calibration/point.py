@@ -1,14 +1,15 @@
-"""The point estimate written to ``configs/behaviour/hongtong.yaml``: an approximate MAP particle.
+"""The fallback point estimate: an approximate MAP particle of the posterior.
 
-Marginal posterior medians of parameters that the targets identify only jointly (a ridge:
-more departures and more returns give the same net loss) need not reproduce the targets
-together. The point estimate is therefore an accepted particle, a jointly consistent set: the
-one whose *expected* statistics come closest to the targets. A particle's own simulation was
-one random draw, so its distance mixes fit and luck; the expectation comes from a local linear
-surrogate, a least-squares regression of each fitted statistic on the (internal) parameters
-over the runs near the posterior (the closer half of all calibration runs). With uniform priors
-the ABC posterior is highest where the expected distance is smallest, so this particle is an
-approximate maximum a posteriori (MAP) estimate.
+The pipeline writes the posterior medians to ``configs/behaviour/hongtong.yaml`` when they
+reproduce the latest targets, and this particle otherwise. Marginal medians of parameters that
+the targets identify only jointly (a ridge: more departures and more returns give the same net
+loss) need not reproduce the targets together; an accepted particle is a jointly consistent
+set. The one chosen is the particle whose *expected* statistics come closest to the targets.
+A particle's own simulation was one random draw, so its distance mixes fit and luck; the
+expectation comes from a local linear surrogate, a least-squares regression of each fitted
+statistic on the (internal) parameters over the runs near the posterior (the closer half of
+all calibration runs). With uniform priors the ABC posterior is highest where the expected
+distance is smallest, so this particle is an approximate maximum a posteriori (MAP) estimate.
 """
 
 from __future__ import annotations
