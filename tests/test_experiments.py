@@ -348,6 +348,9 @@ def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
     outcomes = pd.read_parquet(out / "outcomes.parquet").sort_values("sample_id")
     key = "behaviour.location.asc_county_city"
     assert np.allclose(outcomes[key].to_numpy(), design_csv[key].to_numpy())
+    factors = pd.read_csv(out / "factors.csv").set_index("factor")
+    assert factors.loc[key, "in_design"] and factors.loc[key, "kind"] == "uncertainty"
+    assert len(pd.read_csv(out / "summary.csv")) == 1  # design rows pooled, not grouped
     morris = pd.read_csv(out / "sensitivity_morris.csv")
     assert set(morris["output"]) == {"rate_target", "p_reach"}
     assert set(morris["parameter"]) == {key, "scenario.policies.hukou_reform.intensity"}
