@@ -78,7 +78,7 @@ def run_ensemble(
         for cfg in configs
         for r in range(replicates)
     ]
-    workers = os.cpu_count() or 1 if n_jobs == -1 else max(1, n_jobs)
+    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
     frames: list[pd.DataFrame] = []
     bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress)
     started = time.perf_counter()
