@@ -122,8 +122,10 @@ class LocationChoice:
         }
 
     def _vacant(self, units: np.ndarray, occupied: np.ndarray) -> np.ndarray:
-        """Dwellings free for arrivals; the county city's are capped by its networks' headroom
-        (waste, sewage, utilities: ``PolicyState.county_city_headroom``).
+        """Dwellings free for arrivals.
+
+        The county city's are capped by its networks' headroom (waste, sewage, utilities:
+        ``PolicyState.county_city_headroom``).
         """
         vacant = np.maximum(units - occupied, 0)
         city = self.model.geo.county_city
