@@ -74,7 +74,6 @@ from hdsim.paths import CONFIG_DIR
 from hdsim.run import atomic_write_parquet, atomic_write_text
 
 BEHAVIOUR_FILE: Path = CONFIG_DIR / "behaviour" / "hongtong.yaml"
-POINT_STATUS = "calibrated: approximate MAP of the ABC posterior, hdsim-calibrate"
 ACCEPT_Z = 2.5
 """A point estimate passes when every point target of the latest group lies within this many sd."""
 
@@ -332,7 +331,8 @@ def calibrate(
     installed = False
     if request.install and (accepted or request.force):
         write_posterior(frame, meta, request.posterior_dir)
-        update_behaviour_yaml(request.behaviour_file, point, POINT_STATUS)
+        status = f"calibrated: ABC {meta['point_method']}, hdsim-calibrate"
+        update_behaviour_yaml(request.behaviour_file, point, status)
         installed = True
     facts = {
         "holdout": holdout,
