@@ -96,3 +96,21 @@ def test_a_sample_reports_results_in_real_persons(data, scale):
     m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(7, 0))
     assert m.summary()["residents"] == pytest.approx(637_812, rel=0.002)
     assert m.urbanization_rate() == pytest.approx(0.3954, abs=0.003)
+
+
+def test_behaviour_yaml_and_schema_declare_the_same_parameters():
+    """Every parameter of configs/behaviour/hongtong.yaml exists in the schema and back."""
+    import dataclasses
+
+    import yaml
+
+    from hdsim.config.schema import BehaviourConfig
+    from hdsim.paths import CONFIG_DIR
+
+    values = yaml.safe_load((CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text())
+    schema = BehaviourConfig()
+    declared = {
+        g.name: {f.name for f in dataclasses.fields(getattr(schema, g.name))}
+        for g in dataclasses.fields(schema)
+    }
+    assert {k: set(v) for k, v in values.items()} == declared

@@ -96,10 +96,16 @@ class DemographyParams:
     """Vital rates and out-of-county migration of individuals."""
 
     mortality_multiplier: float = bounded(
-        1.0, 0.2, 5.0, "Scales the age-specific death probabilities (assumption: 1)."
+        0.9005,
+        0.2,
+        5.0,
+        "Scales the age-specific death probabilities (calibrated: ABC median).",
     )
     fertility_multiplier: float = bounded(
-        1.0, 0.0, 5.0, "Scales the age-specific fertility rates (assumption: 1)."
+        1.127,
+        0.0,
+        5.0,
+        "Scales the age-specific fertility rates (calibrated: ABC median).",
     )
     fertility_trend: float = bounded(
         -0.05,
@@ -108,16 +114,16 @@ class DemographyParams:
         "Yearly relative change of fertility (literature: China's births fell ~10%/yr 2020-22).",
     )
     departure_rate: float = bounded(
-        0.07,
+        0.08628,
         0.0,
         1.0,
-        "Yearly probability a resident aged 16-34 leaves to work outside the county (calibrated).",
+        "Yearly probability a resident aged 16-34 leaves to work outside (calibrated: ABC median).",
     )
     return_rate: float = bounded(
-        0.02,
+        0.02252,
         0.0,
         1.0,
-        "Yearly probability a person working outside the county comes back (calibrated).",
+        "Yearly probability a person working outside comes back (calibrated: ABC median).",
     )
     job_response: float = bounded(
         1.5,
@@ -138,7 +144,10 @@ class LocationParams:
     """Random-utility (logit) choice of where a household lives."""
 
     consider_rate: float = bounded(
-        0.1, 0.0, 1.0, "Yearly probability a household considers moving (calibrated)."
+        0.1032,
+        0.0,
+        1.0,
+        "Yearly probability a household considers moving (calibrated: ABC median).",
     )
     beta_income: float = bounded(
         1.2, 0.0, 10.0, "Utility per unit of log expected income (assumption, to calibrate)."
@@ -164,7 +173,9 @@ class LocationParams:
     beta_land: float = bounded(
         0.35, 0.0, 10.0, "Disutility per log(1+mu) of farmland left behind (assumption)."
     )
-    moving_cost: float = bounded(1.8, 0.0, 20.0, "Fixed disutility of moving (calibrated).")
+    moving_cost: float = bounded(
+        1.741, 0.0, 20.0, "Fixed disutility of moving (calibrated: ABC median)."
+    )
     moving_cost_per_km: float = bounded(
         0.02, 0.0, 1.0, "Disutility per km between origin village and destination (assumption)."
     )
@@ -175,12 +186,22 @@ class LocationParams:
         "Utility per share of village peers already at the destination (assumption).",
     )
     asc_county_city: float = bounded(
-        3.1, -10.0, 10.0, "Alternative-specific constant of the county city (calibrated)."
+        3.23,
+        -10.0,
+        10.0,
+        "Alternative-specific constant of the county city (calibrated: ABC median).",
     )
-    asc_seat: float = bounded(0.5, -10.0, 10.0, "Constant of town and township seats (calibrated).")
-    asc_outside: float = bounded(-0.6, -10.0, 10.0, "Constant of leaving the county (calibrated).")
+    asc_seat: float = bounded(
+        0.4927,
+        -10.0,
+        10.0,
+        "Constant of town and township seats (calibrated: ABC median).",
+    )
+    asc_outside: float = bounded(
+        -0.6396, -10.0, 10.0, "Constant of leaving the county (calibrated: ABC median)."
+    )
     asc_return_village: float = bounded(
-        -2.0, -10.0, 10.0, "Constant of returning to the home village (calibrated)."
+        -2.0, -10.0, 10.0, "Constant of returning to the home village (assumption, hand-set)."
     )
     elderly_inertia: float = bounded(
         1.0, 0.0, 10.0, "Extra moving disutility when the household head is 60+ (assumption)."
@@ -220,7 +241,7 @@ class HukouParams:
         0.02,
         0.0,
         1.0,
-        "Yearly probability an eligible urban household converts its hukou (calibrated).",
+        "Yearly probability an eligible urban household converts its hukou (assumption, hand-set).",
     )
     residence_months: int = bounded(
         24, 0, 240, "Months of urban residence required before conversion (assumption)."
@@ -241,7 +262,10 @@ class TownshipParams:
         9000.0, 1000.0, 50000.0, "Residents per km² of built-up area (estimate)."
     )
     builtup_growth_km2: float = bounded(
-        0.6, 0.0, 20.0, "Yearly built-up growth of the county city on trend, km² (estimate)."
+        0.833,
+        0.0,
+        20.0,
+        "Yearly built-up growth of the county city on trend, km² (calibrated: ABC median).",
     )
     km2_per_village: float = bounded(
         0.9,
