@@ -29,18 +29,6 @@ if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
 
 FLOW_NAMES = ("births", "deaths", "arrivals", "departures")
-SECTORS = (
-    "coal_mining",
-    "coking_chemicals",
-    "metal_castings",
-    "other_manufacturing",
-    "construction",
-    "trade_logistics",
-    "tourism_hospitality",
-    "public_services",
-    "other_services",
-    "ecommerce",
-)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from hdsim.config.schema import LabourParams
-from hdsim.indicators import SECTORS
+from hdsim.data.schema import SECTORS
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.model.geography import PlaceKind
 from hdsim.population.tables import ColumnTable
@@ -44,7 +44,7 @@ class FirmTable(ColumnTable):
 
     Columns:
         place: Place where the jobs are.
-        sector: Index into :data:`hdsim.indicators.SECTORS`.
+        sector: Index into :data:`hdsim.data.schema.SECTORS`.
         target: Workforce the firm wants now (simulated persons).
         growth: Trend growth of the target per year.
         policy_jobs: Extra target added by policies, simulated persons.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from hdsim.indicators import SECTORS
+from hdsim.data.schema import SECTORS
 from hdsim.model.geography import SETTLEMENT_NAMES, PlaceKind
 
 if TYPE_CHECKING:
