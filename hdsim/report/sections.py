@@ -558,32 +558,15 @@ def section_policies(ctx: Context) -> Section | None:
             )
         )
         for r in inter.itertuples():
-            if r.missing_levers:
-                blocks.append(
-                    Paragraph(
-                        cat(
-                            "labelled",
-                            label=ctx.label(r.scenario),
-                            text=cat(
-                                "interaction_missing_levers",
-                                levers=sep.join(cat.lever(x) for x in r.missing_levers),
-                            ),
-                        )
+            for levers, key in (
+                (r.missing_levers, "interaction_missing_levers"),
+                (r.differing_levers, "interaction_lever_differs"),
+            ):
+                if levers:
+                    text = cat(key, levers=sep.join(cat.lever(x) for x in levers))
+                    blocks.append(
+                        Paragraph(cat("labelled", label=ctx.label(r.scenario), text=text))
                     )
-                )
-            if r.differing_levers:
-                blocks.append(
-                    Paragraph(
-                        cat(
-                            "labelled",
-                            label=ctx.label(r.scenario),
-                            text=cat(
-                                "interaction_lever_differs",
-                                levers=sep.join(cat.lever(x) for x in r.differing_levers),
-                            ),
-                        )
-                    )
-                )
     return Section("policies", title, blocks)
 
 
