@@ -20,6 +20,7 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
+import yaml
 
 import hdsim
 from hdsim.calibration.posterior import calibrated_config, calibration_draw, posterior_checksum
@@ -86,6 +87,29 @@ def run_seed(cfg: HdsimConfig, replicate: int) -> np.random.SeedSequence:
 def config_dict(cfg: HdsimConfig) -> dict[str, Any]:
     """The configuration as plain data."""
     return dataclasses.asdict(cfg)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with enums by name and paths as strings, as OmegaConf writes them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def config_yaml(cfg: HdsimConfig) -> str:
+    """The configuration as YAML, the text ``OmegaConf.to_yaml`` gives, about 30x faster.
+
+    (Building an OmegaConf node of the whole schema took 0.2 s per run, a fifth of a sweep
+    job at 0.1 scale.)
+    """
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(_plain(config_dict(cfg)), Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def config_hash(cfg: HdsimConfig) -> str:
@@ -213,7 +237,7 @@ def write_run(
     atomic_write_parquet(run_dir / "county.parquet", result.county)
     if cfg.output.township_series:
         atomic_write_parquet(run_dir / "township.parquet", result.township)
-    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
     atomic_write_text(run_dir / "provenance.json", json.dumps(prov, indent=2, ensure_ascii=False))
     atomic_write_text(run_dir / SUCCESS, config_hash(cfg))

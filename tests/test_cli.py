@@ -112,3 +112,30 @@ def test_bad_data_gives_one_line_naming_file_row_and_column(tmp_path):
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1, proc.stderr
     assert "townships.csv" in lines[0] and "row 4" in lines[0] and "distance_km" in lines[0]
+
+
+def test_fast_config_paths_match_omegaconf_exactly():
+    """A composed config becomes the same HdsimConfig by the typed fast path as by a fresh
+    merge with the schema, and ``config.yaml`` is byte for byte what OmegaConf would write."""
+    import dataclasses
+
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from hdsim.config.schema import HdsimConfig, register_configs, to_config
+    from hdsim.experiments.design import apply_design
+    from hdsim.paths import require_config_dir
+    from hdsim.run import config_yaml
+
+    register_configs()
+    overrides = ["+experiment=uncertainty_sample", "experiment.sample_id=3", "replicate=1"]
+    with initialize_config_dir(config_dir=str(require_config_dir()), version_base="1.3"):
+        raw = compose(config_name="hdsim", overrides=[*overrides, "scenario=seven_actions"])
+    assert OmegaConf.get_type(raw) is HdsimConfig  # so to_config takes the fast path
+    fast = to_config(raw)
+    untyped = OmegaConf.create(OmegaConf.to_container(raw))
+    assert OmegaConf.get_type(untyped) is not HdsimConfig
+    assert fast == to_config(untyped)
+    cfg = apply_design(fast)
+    cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, dir=str(EMBEDDED_DIR)))
+    assert config_yaml(cfg) == OmegaConf.to_yaml(OmegaConf.structured(cfg))
