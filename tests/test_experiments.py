@@ -233,12 +233,13 @@ def test_hdsim_target_on_the_model_reports_unreachable_and_writes_tables(tmp_pat
 
 @pytest.fixture(scope="module")
 def launcher_sweeps(tmp_path_factory):
-    """The same small experiment under the basic, joblib and submitit_local launchers."""
+    """The same small experiment under the basic launcher, hdsim's pool, Hydra's stock joblib
+    launcher and submitit_local."""
     root = tmp_path_factory.mktemp("launchers")
     args = ["-m", "+experiment=compare_scenarios", *TINY, "scenario=baseline,hukou_reform"]
     args += ["replicate=0"]
     out = {}
-    for launcher in ("basic", "hdsim_joblib", "hdsim_submitit_local"):
+    for launcher in ("basic", "hdsim_joblib", "joblib", "hdsim_submitit_local"):
         sweep = root / launcher
         extra = [] if launcher == "basic" else [f"hydra/launcher={launcher}"]
         res = hdsim(*args, *extra, f"hydra.sweep.dir={sweep}", cwd=root)
@@ -259,6 +260,22 @@ def test_launchers_give_identical_per_run_outputs(launcher_sweeps):
             pd.testing.assert_frame_equal(a, b, check_exact=True)
         timing = json.loads((sweep / "timing.json").read_text())
         assert timing["done"] == 2 and timing["failed"] == 0 and timing["runs_per_minute"] > 0
+
+
+def test_pool_worker_count_and_thread_limits(monkeypatch):
+    """``n_jobs`` counts as joblib's does, and each worker's BLAS threads are capped at its
+    share of the cores unless the user set them."""
+    from hdsim.experiments.pool import thread_limits, worker_count
+
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert (worker_count(-1), worker_count(-2), worker_count(3), worker_count(-20)) == (8, 7, 3, 1)
+    with pytest.raises(ValueError, match="n_jobs"):
+        worker_count(0)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    limits = thread_limits(2)
+    assert limits["OMP_NUM_THREADS"] == "4" and limits["MKL_NUM_THREADS"] == "3"
+    assert thread_limits(16)["OPENBLAS_NUM_THREADS"] == "1"
 
 
 def test_failed_runs_are_listed_others_aggregate_and_a_rerun_resumes(tmp_path):
