@@ -10,6 +10,7 @@ import itertools
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,46 @@ def test_a_job_takes_its_design_row_and_bad_designs_fail_in_one_line():
         with pytest.raises(ConfigError) as err:
             apply_design(cfg)
         assert "\n" not in str(err.value)
+
+
+def test_a_package_factor_scales_exactly_its_actions_switched_on_levers():
+    """``package.action4`` multiplies every action-4 lever the scenario switches on and no
+    other; a lever the design sets by its own key keeps that value; a lever that is off stays
+    off; an unknown package fails in one line."""
+    from hdsim.config.scenarios import load_scenario
+    from hdsim.config.schema import to_config
+    from hdsim.policies.catalogue import lever_actions
+
+    spec = DesignConfig(
+        method="lhs",
+        samples=4,
+        parameters={
+            "package.action4": [0.0, 2.0],
+            "scenario.policies.schools.intensity": [0.0, 0.1],
+        },
+    )
+    row = design_frame(spec).loc[2]
+    plan = to_config(HdsimConfig(scenario=load_scenario("seven_actions")))
+    job = apply_design(replace(plan, experiment=ExperimentConfig(sample_id=2, design=spec)))
+    action4 = {n for n, a in lever_actions().items() if a == 4}
+    assert {"schools", "hospitals", "public_services"} <= action4
+    assert job.scenario.policies.public_services.intensity == 0.0  # legacy bundle: off, stays off
+    for name, lever in vars(plan.scenario.policies).items():
+        before = getattr(lever, "intensity", None)
+        after = getattr(getattr(job.scenario.policies, name), "intensity", None)
+        if name == "schools":
+            assert after == pytest.approx(row["scenario.policies.schools.intensity"])
+        elif name in action4 and before:
+            assert after == pytest.approx(before * row["package.action4"])
+        else:
+            assert after == before, name
+    base = to_config(HdsimConfig())  # the baseline switches no lever on: nothing to scale
+    off = apply_design(replace(base, experiment=ExperimentConfig(sample_id=2, design=spec)))
+    assert off.scenario.policies.hospitals.intensity == 0.0
+    bad = DesignConfig(method="lhs", samples=2, parameters={"package.action9": [0.0, 1.0]})
+    with pytest.raises(ConfigError, match=r"package\.action1") as err:
+        design_size(bad)
+    assert "\n" not in str(err.value)
 
 
 # -------------------------------------------------------------------------------------- seeds

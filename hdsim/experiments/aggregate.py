@@ -125,8 +125,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _load_config(run_dir: Path) -> dict[str, Any]:
     """The run's configuration, flattened to dotted keys, with its design row written in.
 
-    A complete run's ``config.yaml`` already holds the row's values; a failed job has only
-    Hydra's ``.hydra/config.yaml``, to which the row is applied here. Plain YAML is read (no
+    A complete run's ``config.yaml`` holds the row's values as lever intensities; the row is
+    added under its own keys (a ``package.*`` factor has no key in the config), and a failed
+    job has only Hydra's ``.hydra/config.yaml``. Plain YAML is read (no
     schema validation: ~0.3 s per run saved, and runs of other hdsim versions still read).
     """
     for name in ("config.yaml", ".hydra/config.yaml"):
@@ -136,7 +137,7 @@ def _load_config(run_dir: Path) -> dict[str, Any]:
         raw = _read_yaml(path)
         flat = flatten(raw)
         exp = raw.get("experiment") or {}
-        if name != "config.yaml" and exp.get("sample_id") is not None:
+        if exp.get("sample_id") is not None:  # also names package.* factors
             with contextlib.suppress(ConfigError, TypeError, ValueError):
                 spec = DesignConfig(**(exp.get("design") or {}))
                 flat |= design_row(spec, int(exp["sample_id"]))

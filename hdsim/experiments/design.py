@@ -20,6 +20,12 @@ run's ``config.yaml`` records them. ``hdsim-aggregate`` writes the matrix as ``d
 Keys under ``scenario.policies`` are *levers*, keys under ``behaviour`` are *uncertainties*,
 anything else is a *setting*. Integer fields are rounded. Ranges must lie inside the bounds the
 schema declares for the field.
+
+A key ``package.actionN`` (N = 1..7) or ``package.all`` is a lever too: one factor that
+multiplies the intensity of every lever of action N (or of all levers) that the scenario
+switches on, so a design can vary "action 4 as a whole" on top of ``seven_actions`` without
+sampling 29 levers or switching on a second copy of a lever. A lever the design also sets by
+its own key keeps that value. Factors lie in [0, 2] (the levers' intensity range).
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ import pandas as pd
 from hdsim.config.schema import ConfigError, DesignConfig, HdsimConfig, to_config
 
 METHODS = ("none", "lhs", "sobol", "morris")
+PACKAGE = "package."
+PACKAGE_BOUNDS = (0.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class Parameter:
 
 def parameter_kind(key: str) -> str:
     """Whether a config key is a lever, an uncertainty or a setting."""
-    if key.startswith("scenario.policies."):
+    if key.startswith(("scenario.policies.", PACKAGE)):
         return "lever"
     if key.startswith("behaviour."):
         return "uncertainty"
@@ -106,7 +114,9 @@ def design_parameters(spec: DesignConfig) -> list[Parameter]:
     """
     out = []
     for key, bounds in spec.parameters.items():
-        f = schema_field(key)
+        f = None if key.startswith(PACKAGE) else schema_field(key)
+        if f is None:
+            package_actions(key)  # checks the name
         try:
             low, high = (float(v) for v in bounds)
         except (TypeError, ValueError):
@@ -117,13 +127,13 @@ def design_parameters(spec: DesignConfig) -> list[Parameter]:
             raise ConfigError(
                 f"experiment.design.parameters.{key}: low {low} must be below high {high}"
             )
-        lo, hi = f.metadata["bounds"]
+        lo, hi = PACKAGE_BOUNDS if f is None else f.metadata["bounds"]
         if (lo is not None and low < lo) or (hi is not None and high > hi):
             raise ConfigError(
                 f"experiment.design.parameters.{key}=[{low}, {high}] leaves the field's "
                 f"range [{lo}, {hi}]"
             )
-        integer = f.type in (int, "int")
+        integer = f is not None and f.type in (int, "int")
         out.append(Parameter(key, low, high, parameter_kind(key), integer))
     return out
 
@@ -247,16 +257,60 @@ def apply_design(cfg: HdsimConfig) -> HdsimConfig:
 
 
 def with_values(cfg: HdsimConfig, values: dict[str, float | int]) -> HdsimConfig:
-    """A copy of ``cfg`` with dotted keys set.
+    """A copy of ``cfg`` with dotted keys set and ``package.*`` factors applied.
 
     Works on the dataclass tree (no OmegaConf round trip, which costs ~0.3 s per call with
     hdsim's schema); :func:`to_config` then checks the ranges.
     """
+    plain = {k: v for k, v in values.items() if not k.startswith(PACKAGE)}
+    for key, factor in values.items():
+        if key.startswith(PACKAGE):
+            for lever, base in package_members(cfg, key).items():
+                plain.setdefault(lever, base * float(factor))  # an explicit key wins
     new = copy.deepcopy(cfg)
-    for key, value in values.items():
+    for key, value in plain.items():
         *path, leaf = key.split(".")
         node: Any = new
         for part in path:
             node = getattr(node, part)
         setattr(node, leaf, value)
     return new
+
+
+def package_levers(cfg: HdsimConfig) -> dict[str, float]:
+    """Intensity keys of the levers the scenario switches on, with their intensities."""
+    out = {}
+    for name, lever in vars(cfg.scenario.policies).items():
+        intensity = getattr(lever, "intensity", None)
+        if intensity is not None and intensity > 0:
+            out[f"scenario.policies.{name}.intensity"] = float(intensity)
+    return out
+
+
+def package_actions(key: str) -> tuple[int, ...]:
+    """The plan's actions (1-7) that a ``package.*`` key scales.
+
+    Raises:
+        ConfigError: The key names no package.
+    """
+    name = key.removeprefix(PACKAGE)
+    if name == "all":
+        return tuple(range(1, 8))
+    number = name.removeprefix("action")
+    if name.startswith("action") and number.isdigit() and 1 <= int(number) <= 7:
+        return (int(number),)
+    raise ConfigError(
+        f"experiment.design.parameters: '{key}' is no package: use package.action1 .. "
+        "package.action7 or package.all"
+    )
+
+
+def package_members(cfg: HdsimConfig, key: str) -> dict[str, float]:
+    """Intensity keys and intensities of the switched-on levers that package ``key`` scales."""
+    from hdsim.policies.catalogue import lever_actions
+
+    actions = set(package_actions(key))
+    owner = lever_actions()
+    return {
+        k: v for k, v in package_levers(cfg).items() if owner.get(k.split(".")[2]) in actions
+    }

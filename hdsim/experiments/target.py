@@ -39,7 +39,7 @@ from omegaconf import OmegaConf
 from hdsim.config.schema import ConfigError, HdsimConfig, to_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
-from hdsim.experiments.design import schema_field
+from hdsim.experiments.design import package_levers, schema_field
 from hdsim.run import atomic_write_text, run_and_write
 
 INTENSITY_MAX = 2.0
@@ -156,16 +156,6 @@ def compose(overrides: list[str]) -> HdsimConfig:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(first) from exc
     return to_config(raw)
-
-
-def package_levers(cfg: HdsimConfig) -> dict[str, float]:
-    """Intensity keys of the levers the scenario switches on, with their intensities."""
-    out = {}
-    for name, lever in vars(cfg.scenario.policies).items():
-        intensity = getattr(lever, "intensity", None)
-        if intensity is not None and intensity > 0:
-            out[f"scenario.policies.{name}.intensity"] = float(intensity)
-    return out
 
 
 def candidate_config(cfg: HdsimConfig, lever: str | None, value: float) -> HdsimConfig:

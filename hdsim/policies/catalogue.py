@@ -44,6 +44,12 @@ def load_catalogue(path: Path = CATALOGUE) -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
+@cache
+def lever_actions() -> dict[str, int]:
+    """Lever name → the number (1-7) of the plan's action it belongs to."""
+    return {name: int(info["action"]) for name, info in load_catalogue()["levers"].items()}
+
+
 def lever_fields() -> dict[str, type]:
     """Lever name → its dataclass, for every lever of :class:`PoliciesConfig`."""
     out = {}
