@@ -212,6 +212,36 @@ def test_prim_recovers_a_known_box():
     assert all(a.mass >= b.mass for a, b in itertools.pairwise(trajectory))
 
 
+def test_prim_covering_finds_two_separate_ways_to_the_target():
+    """Cases of interest lie in two disjoint boxes (two different conditions): covering finds
+    one box per condition, each restricting its own two parameters, and together they cover
+    nearly all cases; coverage is counted against the whole sample, without double counting."""
+    from hdsim.experiments.discovery import cover
+
+    rng = np.random.default_rng(7)
+    x = rng.random((4000, 5))
+    first = (x[:, 0] > 0.75) & (x[:, 1] > 0.6)
+    second = (x[:, 2] < 0.25) & (x[:, 3] < 0.4) & ~first
+    y = first | second
+    boxes = cover(x, y, max_boxes=3)
+    assert len(boxes) >= 2
+    found = []
+    for box, _ in boxes[:2]:
+        restricted = set(np.flatnonzero((box.low > 0.05) | (box.high < 0.95)))
+        found.append(restricted)
+        assert box.density > 0.75
+    assert {0, 1} in found and {2, 3} in found
+    assert 4 not in set().union(*found)  # x4 plays no role
+    assert sum(b.coverage for b, _ in boxes) == pytest.approx(
+        y[np.any([_inside_box(x, b) for b, _ in boxes], axis=0)].sum() / y.sum()
+    )
+    assert sum(b.coverage for b, _ in boxes) > 0.85
+
+
+def _inside_box(x: np.ndarray, box) -> np.ndarray:
+    return np.all((x >= box.low) & (x <= box.high), axis=1)
+
+
 # ----------------------------------------------------------------------------- target seeking
 
 
