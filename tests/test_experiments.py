@@ -413,10 +413,11 @@ def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
         "experiment.design.method=morris",
         "experiment.design.samples=1",  # one trajectory: 3 rows
         "++experiment.design.parameters={behaviour.location.asc_county_city:[2.6,3.6],"
-        "scenario.policies.hukou_reform.intensity:[0,2]}",
+        "package.action4:[0,2]}",
     ]
     base = ["-m", "+experiment=compare_scenarios", "experiment.name=tiny_morris", *TINY, *design]
-    base += ["scenario=hukou_reform", "replicate=0"]
+    base += ["scenario=seven_actions", "scenario.policies.budget.allow_over_budget=true"]
+    base += ["replicate=0"]
     too_far = hdsim(
         *base, "experiment.sample_id=range(0,4)", f"hydra.sweep.dir={sweep}x", cwd=tmp_path
     )
@@ -438,8 +439,12 @@ def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
     assert np.allclose(outcomes[key].to_numpy(), design_csv[key].to_numpy())
     factors = pd.read_csv(out / "factors.csv").set_index("factor")
     assert factors.loc[key, "in_design"] and factors.loc[key, "kind"] == "uncertainty"
+    assert factors.loc["package.action4", "in_design"]
+    assert factors.loc["package.action4", "kind"] == "lever"
+    # the intensities the package sets vary too, but are not factors of their own
+    assert "scenario.policies.schools.intensity" not in factors.index
     assert len(pd.read_csv(out / "summary.csv")) == 1  # design rows pooled, not grouped
     morris = pd.read_csv(out / "sensitivity_morris.csv")
     assert set(morris["output"]) == {"rate_target", "p_reach"}
-    assert set(morris["parameter"]) == {key, "scenario.policies.hukou_reform.intensity"}
+    assert set(morris["parameter"]) == {key, "package.action4"}
     assert (out / "prim_boxes.csv").exists() and "PRIM" in (out / "report.md").read_text()
