@@ -238,6 +238,21 @@ def test_prim_covering_finds_two_separate_ways_to_the_target():
     assert sum(b.coverage for b, _ in boxes) > 0.85
 
 
+def test_prim_pruning_lifts_a_restriction_the_data_do_not_support():
+    """A box with the two true conditions and a spurious trim on an irrelevant parameter:
+    pruning lifts the trim (high quasi-p-value) and keeps both true conditions (tiny ones)."""
+    from hdsim.experiments.discovery import Box, prune
+
+    rng = np.random.default_rng(3)
+    x = rng.random((2000, 3))
+    y = (x[:, 0] > 0.6) & (x[:, 1] < 0.4)
+    low, high = np.array([0.6, 0.0, 0.03]), np.array([1.0, 0.4, 0.96])  # x2 trimmed: noise
+    pruned = prune(x, y, Box(low, high, 0.0, 0.0, 0.0, 0))
+    assert pruned.low[2] <= x[:, 2].min() and pruned.high[2] >= x[:, 2].max()
+    assert pruned.low[0] == 0.6 and pruned.high[1] == 0.4
+    assert pruned.qp is not None and np.isnan(pruned.qp[2]) and np.nanmax(pruned.qp) < 1e-6
+
+
 def _inside_box(x: np.ndarray, box) -> np.ndarray:
     return np.all((x >= box.low) & (x <= box.high), axis=1)
 

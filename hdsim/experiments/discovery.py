@@ -16,6 +16,13 @@ density, until the box holds less than ``min_mass`` of the runs. Each step is a 
 wherever that does not lower its density. The chosen box is the one with the highest coverage
 among the steps whose density reaches ``density_goal``; if none does, the densest step.
 
+Pruning: peeling in many dimensions trims a little off parameters that do not matter (noise
+in a few hundred runs). As the EMA Workbench does, every restriction of the chosen box gets a
+quasi-p-value: the one-sided binomial probability of seeing at least the box's cases of
+interest among its runs if the density were that of the box with this restriction lifted.
+Restrictions with a quasi-p-value above 0.05 are lifted one at a time (the least significant
+first), so the box keeps only the conditions the data support.
+
 Covering (Friedman and Fisher's sequential boxes): the runs inside the chosen box are set
 aside and PRIM runs again on the rest, for up to ``max_boxes`` boxes, so that two distinct
 ways of reaching the target (say, strong hukou reform *or* a strong county-city pull) show as
@@ -54,6 +61,8 @@ class Box:
         density: Share of the runs inside the box that are cases of interest.
         mass: Share of all runs inside the box.
         n: Runs inside the box.
+        qp: Quasi-p-value of each parameter's restriction (NaN where unrestricted), when
+            computed (see :func:`prune`).
     """
 
     low: np.ndarray
@@ -62,6 +71,7 @@ class Box:
     density: float
     mass: float
     n: int
+    qp: np.ndarray | None = None
 
 
 def _inside(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -167,6 +177,52 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, alpha: float = 0.05) -> Box:
         current = best
 
 
+def restriction_pvalues(x: np.ndarray, y: np.ndarray, box: Box) -> np.ndarray:
+    """Quasi-p-value of each restriction of ``box`` (NaN for parameters it does not restrict).
+
+    For parameter j: ``P(X >= k)`` for ``X ~ Binomial(n, p_j)``, where the box holds ``n`` runs
+    and ``k`` cases of interest and ``p_j`` is the density of the box without its limits on j.
+    """
+    from scipy.stats import binom
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=bool)
+    lo_all, hi_all = x.min(axis=0), x.max(axis=0)
+    inside = _inside(x, box.low, box.high)
+    n, k = int(inside.sum()), int(y[inside].sum())
+    out = np.full(x.shape[1], np.nan)
+    for j in range(x.shape[1]):
+        if box.low[j] <= lo_all[j] and box.high[j] >= hi_all[j]:
+            continue
+        low, high = box.low.copy(), box.high.copy()
+        low[j], high[j] = lo_all[j], hi_all[j]
+        wider = _inside(x, low, high)
+        out[j] = float(binom.sf(k - 1, n, y[wider].mean())) if n else 1.0
+    return out
+
+
+def prune(x: np.ndarray, y: np.ndarray, box: Box, significance: float = 0.05) -> Box:
+    """Lift the restrictions of ``box`` whose quasi-p-value exceeds ``significance``.
+
+    One restriction at a time, the least significant first, recomputing the others after each.
+
+    Returns:
+        The pruned box, with its statistics on ``x, y`` and the quasi-p-values of what is left.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=bool)
+    lo_all, hi_all = x.min(axis=0), x.max(axis=0)
+    while True:
+        qp = restriction_pvalues(x, y, box)
+        if np.all(np.isnan(qp)) or np.nanmax(qp) <= significance:
+            box.qp = qp
+            return box
+        j = int(np.nanargmax(qp))
+        low, high = box.low.copy(), box.high.copy()
+        low[j], high[j] = lo_all[j], hi_all[j]
+        box = _box(x, y, low, high)
+
+
 def choose(trajectory: list[Box], density_goal: float = 0.8) -> Box:
     """The box with the highest coverage among steps dense enough, else the densest."""
     dense = [b for b in trajectory if b.density >= density_goal]
@@ -225,8 +281,12 @@ def cover(
         if yl.sum() < min_cases or yl.all():
             break
         box, trajectory = prim(xl, yl, alpha, min_mass, density_goal)
+        box = prune(xl, yl, box)
         if box.density <= yl.mean():  # no denser than the rest: nothing more to say
             break
+        free = np.isnan(box.qp) if box.qp is not None else np.zeros(x.shape[1], dtype=bool)
+        box.low = np.where(free, x.min(axis=0), box.low)  # unrestricted: the whole sample's
+        box.high = np.where(free, x.max(axis=0), box.high)  # range, not what was left
         inside = left & _inside(x, box.low, box.high)
         n = int(inside.sum())
         whole = Box(
@@ -236,6 +296,7 @@ def cover(
             density=float(y[inside].mean()) if n else 0.0,
             mass=n / len(y),
             n=n,
+            qp=box.qp,
         )
         out.append((whole, trajectory))
         left &= ~inside
@@ -257,6 +318,7 @@ def box_table(
             "sample_low": lo_all,
             "sample_high": hi_all,
             "restricted": (box.low > lo_all) | (box.high < hi_all),
+            "qp_value": box.qp if box.qp is not None else np.nan,
             "coverage": box.coverage,
             "density": box.density,
             "mass": box.mass,
@@ -331,6 +393,6 @@ def discover(
         + ". Restricted parameters below."
     )
     shown = table[table["restricted"]][
-        ["box", "parameter", "low", "high", "sample_low", "sample_high"]
+        ["box", "parameter", "low", "high", "sample_low", "sample_high", "qp_value"]
     ]
     return shown.reset_index(drop=True), note
