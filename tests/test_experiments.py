@@ -346,6 +346,7 @@ def test_launchers_give_identical_per_run_outputs(launcher_sweeps):
             pd.testing.assert_frame_equal(a, b, check_exact=True)
         timing = json.loads((sweep / "timing.json").read_text())
         assert timing["done"] == 2 and timing["failed"] == 0 and timing["runs_per_minute"] > 0
+        assert timing["completed"] is True
 
 
 def test_pool_worker_count_and_thread_limits(monkeypatch):
@@ -376,6 +377,9 @@ def test_failed_runs_are_listed_others_aggregate_and_a_rerun_resumes(tmp_path):
     done = [d for d in dirs if (d / "_SUCCESS").exists()]
     assert len(failed) == 1 and len(done) == 1 and not set(failed) & set(done)
     assert "out of range" in (failed[0] / "_ERROR").read_text().splitlines()[0]
+    timing = json.loads((sweep / "timing.json").read_text())
+    assert timing["completed"] is True and (timing["done"], timing["failed"]) == (2, 1)
+    assert "sweep done: 2 of 2 runs (0 resumed, 1 failed)" in first.stderr
     stamps = {d: (d / "county.parquet").stat().st_mtime_ns for d in done}
 
     agg = subprocess.run([*AGGREGATE, str(sweep)], capture_output=True, text=True, timeout=300)

@@ -104,6 +104,9 @@ def test_a_launcher_config_mistake_stops_at_sbatch(tmp_path, override, message):
     )
     assert res.returncode != 0 and message in res.stderr
     assert not list(state.glob("jobs/*.json"))  # nothing was queued
+    assert "sweep stopped: 0 of 2 runs" in res.stderr  # not "done": nothing ran
+    timing = json.loads((tmp_path / "s" / "timing.json").read_text())
+    assert timing["completed"] is False and timing["done"] == 0
 
 
 def test_the_fake_slurm_throttles_arrays_and_reports_like_slurm(tmp_path):

@@ -204,7 +204,7 @@ class SweepMonitor(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress thread and write ``timing.json``."""
-        self._finish()
+        self._finish(completed=True)
 
     def _say(self, line: str) -> None:
         if self.verbose:
@@ -258,7 +258,14 @@ class SweepMonitor(Callback):
                 f"{_format_seconds(p['elapsed_seconds'])}, ETA {eta}"
             )
 
-    def _finish(self) -> None:
+    def _finish(self, completed: bool = False) -> None:
+        """Write ``timing.json`` and say how the sweep ended.
+
+        Args:
+            completed: Hydra reached the end of the sweep (``on_multirun_end``). Called at exit
+                instead, the sweep stopped early: a job failed, the launcher could not submit,
+                or the user interrupted it.
+        """
         if self._finished or self.sweep_dir is None:
             return
         self._finished = True
@@ -271,7 +278,9 @@ class SweepMonitor(Callback):
             key = f"{r.get('host')}:{r.get('pid')}"
             peaks[key] = max(peaks.get(key, 0.0), float(r.get("peak_rss_mb", 0.0)))
         executed = [r for r in recs if not r.get("resumed")]
+        ended = completed or (self.total is not None and p["done"] >= self.total)
         timing = p | {
+            "completed": ended,
             "launcher": self.launcher,
             "workers_seen": len(peaks),
             "peak_rss_mb_per_worker_max": round(max(peaks.values()), 1) if peaks else None,
@@ -285,8 +294,10 @@ class SweepMonitor(Callback):
         }
         atomic_write_text(self.sweep_dir / "progress.json", json.dumps(p, indent=2) + "\n")
         atomic_write_text(self.sweep_dir / "timing.json", json.dumps(timing, indent=2) + "\n")
+        total = f" of {self.total}" if self.total is not None else ""
         line = (
-            f"sweep done: {p['done']} runs ({p['resumed']} resumed, {p['failed']} failed) in "
+            f"sweep {'done' if ended else 'stopped'}: {p['done']}{total} runs "
+            f"({p['resumed']} resumed, {p['failed']} failed) in "
             f"{_format_seconds(p['elapsed_seconds'])}, {p['runs_per_minute']:.1f} runs/min"
         )
         if p["failed"]:
