@@ -386,6 +386,25 @@ def test_scenarios_of_one_replicate_share_their_posterior_draw(three_particles):
         assert a.location.consider_rate == particle["location.consider_rate"]
 
 
+def test_design_rows_draw_their_own_particle_unless_they_share_streams(three_particles):
+    """Rows of an uncertainty sample (own streams) spread over the posterior within one
+    replicate; rows of a Sobol/Morris design (``crn_across_samples``) keep the replicate's
+    particle, so for a replicate the model stays a function of the sampled parameters."""
+    base = _scenario_cfg("baseline", three_particles)
+
+    def row(sample_id: int, shared: bool):
+        exp = dataclasses.replace(
+            base.experiment, sample_id=sample_id, crn_across_samples=shared
+        )
+        return dataclasses.replace(base, experiment=exp)
+
+    own = {calibration_draw(row(s, False), 0)["particle"] for s in range(30)}
+    assert own == {0, 1, 2}
+    replicate_particle = calibration_draw(base, 0)["particle"]
+    shared = {calibration_draw(row(s, True), 0)["particle"] for s in range(30)}
+    assert shared == {replicate_particle}
+
+
 def test_point_option_keeps_the_configured_behaviour(three_particles):
     cfg = _scenario_cfg("baseline", three_particles, use="point")
     assert calibrated_config(cfg, 3) is cfg

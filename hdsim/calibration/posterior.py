@@ -14,7 +14,10 @@ probability proportional to its weight, from the stream ``SeedSequence(seed, spa
 POSTERIOR_STREAM_TAG))``. The draw depends on the base seed and ``k`` only, so every scenario
 of replicate ``k`` runs with the same parameters (common random numbers), and the spread over
 replicates contains the parameters' uncertainty as well as the model's randomness. Parameters
-that an experiment design samples (``experiment.design.parameters``) keep the design's value.
+that an experiment design samples (``experiment.design.parameters``) keep the design's value;
+a design row whose stream is its own (``experiment.crn_across_samples = false``) also draws its
+own particle (spawn key ``(k, POSTERIOR_STREAM_TAG, row)``) for the parameters it does not
+sample.
 """
 
 from __future__ import annotations
@@ -80,11 +83,18 @@ class Posterior:
             for j, n in enumerate(self.names)
         }
 
-    def draw_index(self, base_seed: int, replicate: int) -> int:
-        """Particle drawn for ``replicate`` of an experiment with ``base_seed``."""
-        ss = np.random.SeedSequence(
-            entropy=int(base_seed), spawn_key=(int(replicate), POSTERIOR_STREAM_TAG)
-        )
+    def draw_index(self, base_seed: int, replicate: int, sample_id: int | None = None) -> int:
+        """Particle drawn for ``replicate`` (of design row ``sample_id``, if given).
+
+        Scenarios and lever values of a replicate draw the same particle (common random
+        numbers); design rows that do not share their replicate's stream draw their own, so an
+        uncertainty sample spreads over the posterior instead of fixing the parameters it does
+        not sample at one particle per replicate.
+        """
+        key = (int(replicate), POSTERIOR_STREAM_TAG)
+        if sample_id is not None:
+            key += (int(sample_id),)
+        ss = np.random.SeedSequence(entropy=int(base_seed), spawn_key=key)
         rng = np.random.default_rng(ss)
         return int(rng.choice(self.weights.size, p=self.weights))
 
@@ -164,7 +174,10 @@ def calibration_draw(cfg: HdsimConfig, replicate: int) -> dict[str, Any]:
     if cfg.calibration.use == CalibrationUse.point:
         return {"use": "point"}
     post = read_posterior(posterior_path(cfg))
-    index = post.draw_index(cfg.seed, replicate)
+    exp = cfg.experiment
+    index = post.draw_index(
+        cfg.seed, replicate, None if exp.crn_across_samples else exp.sample_id
+    )
     kept = sorted(_design_keys(cfg) & set(post.names))
     values = {k: v for k, v in post.particle(index).items() if k not in kept}
     return {
