@@ -39,7 +39,7 @@ parameter of the chosen box), ``prim_trajectory.csv`` (one row per peeling step)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +177,15 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, alpha: float = 0.05) -> Box:
         current = best
 
 
+def _lifted(
+    box: Box, j: int, lo_all: np.ndarray, hi_all: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Limits of ``box`` with its restriction on parameter ``j`` lifted."""
+    low, high = box.low.copy(), box.high.copy()
+    low[j], high[j] = lo_all[j], hi_all[j]
+    return low, high
+
+
 def restriction_pvalues(x: np.ndarray, y: np.ndarray, box: Box) -> np.ndarray:
     """Quasi-p-value of each restriction of ``box`` (NaN for parameters it does not restrict).
 
@@ -194,9 +203,7 @@ def restriction_pvalues(x: np.ndarray, y: np.ndarray, box: Box) -> np.ndarray:
     for j in range(x.shape[1]):
         if box.low[j] <= lo_all[j] and box.high[j] >= hi_all[j]:
             continue
-        low, high = box.low.copy(), box.high.copy()
-        low[j], high[j] = lo_all[j], hi_all[j]
-        wider = _inside(x, low, high)
+        wider = _inside(x, *_lifted(box, j, lo_all, hi_all))
         out[j] = float(binom.sf(k - 1, n, y[wider].mean())) if n else 1.0
     return out
 
@@ -215,12 +222,8 @@ def prune(x: np.ndarray, y: np.ndarray, box: Box, significance: float = 0.05) ->
     while True:
         qp = restriction_pvalues(x, y, box)
         if np.all(np.isnan(qp)) or np.nanmax(qp) <= significance:
-            box.qp = qp
-            return box
-        j = int(np.nanargmax(qp))
-        low, high = box.low.copy(), box.high.copy()
-        low[j], high[j] = lo_all[j], hi_all[j]
-        box = _box(x, y, low, high)
+            return replace(box, qp=qp)
+        box = _box(x, y, *_lifted(box, int(np.nanargmax(qp)), lo_all, hi_all))
 
 
 def choose(trajectory: list[Box], density_goal: float = 0.8) -> Box:
