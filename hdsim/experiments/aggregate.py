@@ -46,11 +46,10 @@ from omegaconf import OmegaConf
 from hdsim.config.schema import ConfigError, DesignConfig, HdsimConfig, to_config
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import (
-    PACKAGE,
     apply_design,
     design_frame,
     design_row,
-    package_actions,
+    package_intensity_keys,
     parameter_kind,
 )
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
@@ -190,18 +189,6 @@ def _bookkeeping(key: str) -> bool:
     return any(key == p or key.startswith(p) for p in BOOKKEEPING_PREFIXES)
 
 
-def _package_intensities(design_keys: list[str]) -> set[str]:
-    """Intensity keys of the levers that the design's ``package.*`` factors scale."""
-    from hdsim.policies.catalogue import lever_actions
-
-    actions = {a for k in design_keys if k.startswith(PACKAGE) for a in package_actions(k)}
-    return {
-        f"scenario.policies.{lever}.intensity"
-        for lever, action in lever_actions().items()
-        if action in actions
-    }
-
-
 def factor_table(records: list[RunRecord]) -> pd.DataFrame:
     """Factors of an experiment: keys that vary across runs, and the design's parameters.
 
@@ -218,7 +205,7 @@ def factor_table(records: list[RunRecord]) -> pd.DataFrame:
     for r in records:
         for k, v in r.flat.items():
             values.setdefault(k, set()).add(repr(v))
-    derived = _package_intensities(design_keys)  # set by a package.* factor, not a factor
+    derived = package_intensity_keys(design_keys)  # set by a package.* factor, not a factor
     varying = [
         k for k, vs in values.items() if len(vs) > 1 and not _bookkeeping(k) and k not in derived
     ]

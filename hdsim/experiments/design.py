@@ -305,12 +305,19 @@ def package_actions(key: str) -> tuple[int, ...]:
     )
 
 
-def package_members(cfg: HdsimConfig, key: str) -> dict[str, float]:
-    """Intensity keys and intensities of the switched-on levers that package ``key`` scales."""
+def package_intensity_keys(keys: list[str]) -> set[str]:
+    """Intensity keys of every lever that the ``package.*`` keys among ``keys`` scale."""
     from hdsim.policies.catalogue import lever_actions
 
-    actions = set(package_actions(key))
-    owner = lever_actions()
+    actions = {a for k in keys if k.startswith(PACKAGE) for a in package_actions(k)}
     return {
-        k: v for k, v in package_levers(cfg).items() if owner.get(k.split(".")[2]) in actions
+        f"scenario.policies.{lever}.intensity"
+        for lever, action in lever_actions().items()
+        if action in actions
     }
+
+
+def package_members(cfg: HdsimConfig, key: str) -> dict[str, float]:
+    """Intensity keys and intensities of the switched-on levers that package ``key`` scales."""
+    members = package_intensity_keys([key])
+    return {k: v for k, v in package_levers(cfg).items() if k in members}
