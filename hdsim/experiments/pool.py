@@ -14,6 +14,10 @@ the two configs Hydra would otherwise keep in the main process for every job. Ea
 composes its own config in its worker and runs through :func:`hydra.core.utils.run_job`, so job
 folders, callbacks and outputs are those of any other launcher.
 
+Each call of :func:`launch` (one per batch of jobs) starts a fresh pool, whose workers import
+hdsim first (about 3 s). Hydra's basic sweeper sends the whole sweep as one batch; a sweeper
+that sends many small batches (an optimiser) pays that start for each of them.
+
 The Hydra plugin itself (the class Hydra instantiates) is
 ``hydra_plugins.hdsim_launchers.pool_launcher.PoolLauncher``; it lives under ``hydra_plugins``
 because Hydra only accepts launchers from there, and it calls :func:`launch`. Functions the
