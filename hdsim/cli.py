@@ -75,7 +75,8 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     """
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_ensemble, summarise
-    from hdsim.run import atomic_write_text, run_and_write
+    from hdsim.run import run_and_write
+    from hdsim.utils.io import atomic_write_text
 
     data = load_county_data(cfg.data.dir)
     if cfg.replicate is not None:
@@ -117,7 +118,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
 def _write_cost_effectiveness(ensemble: pd.DataFrame, target_year: int, out_dir: Path) -> None:
     """With the baseline among the scenarios: gain per 亿元 (cost_effectiveness.csv and .md)."""
     from hdsim.policies.budget import cost_effectiveness, format_cost_table
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     if "baseline" not in set(ensemble["scenario"]) or ensemble["scenario"].nunique() < 2:
         return

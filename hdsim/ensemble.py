@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from hdsim.config.schema import HdsimConfig
 from hdsim.data import CountyData, load_county_data
-from hdsim.run import atomic_write_parquet, atomic_write_text, run_and_write
+from hdsim.run import run_and_write
+from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 
 _WORKER_DATA: CountyData | None = None
 

@@ -23,10 +23,8 @@ import dataclasses
 import enum
 import hashlib
 import json
-import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ import hdsim
 from hdsim.calibration.posterior import calibrated_config, calibration_draw, posterior_checksum
 from hdsim.config.schema import HdsimConfig
 from hdsim.data import CountyData, load_county_data
+from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 
 SUCCESS = "_SUCCESS"
 IGNORED_FOR_HASH = ("output", "progress", "n_jobs", "replicates", "compare", "replicate")
@@ -159,44 +158,6 @@ def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = No
     county = county[front + [c for c in county.columns if c not in front]]
     township = township[front + [c for c in township.columns if c not in front]]
     return RunResult(county=county, township=township, seconds=time.perf_counter() - start)
-
-
-# --------------------------------------------------------------------------------------------
-# Atomic writing
-# --------------------------------------------------------------------------------------------
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as Parquet to ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dict[str, Any]:

@@ -71,7 +71,7 @@ from hdsim.calibration.smc import SMCResult, SMCSettings, abc_smc, weighted_quan
 from hdsim.calibration.targets import CALIBRATION_DIR, TargetSet, load_targets
 from hdsim.config.schema import CalibrationUse, HdsimConfig
 from hdsim.paths import CONFIG_DIR
-from hdsim.run import atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 
 BEHAVIOUR_FILE: Path = CONFIG_DIR / "behaviour" / "hongtong.yaml"
 ACCEPT_Z = 2.5

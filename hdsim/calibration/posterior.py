@@ -259,7 +259,7 @@ def metadata(extra: dict[str, Any]) -> dict[str, Any]:
 
 def write_posterior(frame: pd.DataFrame, meta: dict[str, Any], directory: Path) -> Path:
     """Write ``posterior.csv`` and ``posterior.json`` atomically into ``directory``."""
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "posterior.csv"
@@ -296,7 +296,7 @@ def update_behaviour_yaml(path: Path, point: dict[str, float], status: str) -> s
     Raises:
         CalibrationError: A parameter has no line in the file.
     """
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     todo = dict(point)

@@ -215,7 +215,7 @@ def write_report(path: Path, sections: dict[str, Any]) -> str:
     Returns:
         The report text.
     """
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     parts = ["# hdsim calibration report\n"]
     for title, body in sections.items():

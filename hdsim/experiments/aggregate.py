@@ -53,7 +53,8 @@ from hdsim.experiments.design import (
     parameter_kind,
 )
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
-from hdsim.run import SUCCESS, atomic_write_parquet, atomic_write_text
+from hdsim.run import SUCCESS
+from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 
 BOOKKEEPING_PREFIXES = (
     "replicate",

@@ -47,7 +47,7 @@ import pandas as pd
 
 from hdsim.config.schema import DesignConfig
 from hdsim.experiments.design import design_parameters
-from hdsim.run import atomic_write_text
+from hdsim.utils.io import atomic_write_text
 
 
 @dataclass

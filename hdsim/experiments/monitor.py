@@ -43,7 +43,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from hdsim.config.schema import ConfigError
-from hdsim.run import SUCCESS, atomic_write_text
+from hdsim.run import SUCCESS
+from hdsim.utils.io import atomic_write_text
 
 ERROR = "_ERROR"
 JOB_RECORD = "job.json"

@@ -25,7 +25,7 @@ import pandas as pd
 
 from hdsim.config.schema import DesignConfig
 from hdsim.experiments.design import design_matrix, design_parameters, design_size, salib_problem
-from hdsim.run import atomic_write_text
+from hdsim.utils.io import atomic_write_text
 
 OUTPUTS = ("rate_target", "p_reach")
 RESAMPLES = 1000

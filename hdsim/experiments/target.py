@@ -40,7 +40,8 @@ from hdsim.config.schema import ConfigError, HdsimConfig, to_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import package_levers, schema_field
-from hdsim.run import atomic_write_text, run_and_write
+from hdsim.run import run_and_write
+from hdsim.utils.io import atomic_write_text
 
 INTENSITY_MAX = 2.0
 

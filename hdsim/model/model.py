@@ -35,9 +35,10 @@ from hdsim.mechanisms.location import LocationChoice
 from hdsim.mechanisms.townships import TownshipState
 from hdsim.model.agents import Firm, Household, Township
 from hdsim.model.geography import PlaceKind, build_geography
-from hdsim.policies.levers import PolicyState, build_policies, month_index
+from hdsim.policies.levers import PolicyState, build_policies
 from hdsim.population.synthesis import synthesize
 from hdsim.population.tables import Census, MemberIndex, take_census
+from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -141,9 +142,7 @@ class CountyModel(mesa.Model):
     # -- calendar ------------------------------------------------------------------------------
 
     def _month(self, offset: int) -> tuple[int, int]:
-        y0, m0 = (int(v) for v in self.config.horizon.start.split("-"))
-        k = y0 * 12 + (m0 - 1) + offset
-        return k // 12, k % 12 + 1
+        return month_after(self.config.horizon.start, offset)
 
     @property
     def calendar_month(self) -> int:
@@ -154,11 +153,8 @@ class CountyModel(mesa.Model):
     def date_label(self) -> str:
         """ISO date of the current state: the census day at t0, then each month's last day."""
         if self.steps == 0:
-            y, m = self._month(0)
-            return f"{y:04d}-{m:02d}-01"
-        y, m = self._month(self.steps - 1)
-        last = (np.datetime64(f"{y:04d}-{m:02d}") + np.timedelta64(1, "M")) - np.timedelta64(1, "D")
-        return str(last.astype("datetime64[D]"))
+            return first_day(*self._month(0))
+        return last_day(*self._month(self.steps - 1))
 
     def take_census(self) -> Census:
         """Count where everybody lives now; mechanisms read it until the next census."""

@@ -32,6 +32,7 @@ from mesa.time import Schedule
 
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
+from hdsim.utils.calendar import month_index
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
@@ -43,13 +44,6 @@ GAINS = {
     "return_multiplier": "return_gain",
 }
 """Multipliers built as prod(1 + contribution), by the name of their contribution."""
-
-
-def month_index(start: str, month: str) -> int:
-    """Months from ``start`` (YYYY-MM) to ``month`` (YYYY-MM)."""
-    y0, m0 = (int(v) for v in start.split("-"))
-    y1, m1 = (int(v) for v in month.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
 
 
 @dataclass

@@ -27,18 +27,13 @@ import numpy as np
 import pandas as pd
 
 from hdsim.config.fields import ConfigError
+from hdsim.utils.calendar import month_number
 
 if TYPE_CHECKING:
     from hdsim.config.policies import Lever, PoliciesConfig
 
 TOLERANCE_YI = 1e-6
 """Rounding slack of the budget check, 亿元."""
-
-
-def month_number(ym: str) -> int:
-    """Absolute month number of a ``YYYY-MM`` month (year x 12 + month - 1)."""
-    year, month = (int(v) for v in ym.split("-"))
-    return year * 12 + month - 1
 
 
 def lever_spending(lever: Lever, first: int, months: int) -> np.ndarray:

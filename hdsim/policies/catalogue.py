@@ -317,7 +317,7 @@ def _scenario_section() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write ``docs/policies.md`` (or, with ``--check``, report whether it is up to date)."""
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     args = sys.argv[1:] if argv is None else argv
     issues = problems()

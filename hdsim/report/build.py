@@ -155,7 +155,7 @@ def write_headline(doc: Document, path: Path) -> Path:
     """Save the headline figure (all scenarios' fan chart) to ``path`` (format by its suffix)."""
     import io
 
-    from hdsim.run import atomic_write_bytes
+    from hdsim.utils.io import atomic_write_bytes
 
     block: FigureBlock = next(f for f in doc.figures() if f.key == "headline")
     fig = block.figure()
@@ -188,7 +188,7 @@ def build_report(
     Raises:
         ReportError: One-line problem with the folder, the language or the formats.
     """
-    from hdsim.run import atomic_write_text
+    from hdsim.utils.io import atomic_write_text
 
     formats = parse_formats(formats)
     if lang not in ("zh", "en"):

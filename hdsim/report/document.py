@@ -135,7 +135,7 @@ def render_figures(
     Returns:
         Files written per figure key.
     """
-    from hdsim.run import atomic_write_bytes
+    from hdsim.utils.io import atomic_write_bytes
 
     written: dict[str, list[Path]] = {}
     for block in doc.figures():

@@ -361,7 +361,7 @@ def write_pdf(doc: Document, path: Path) -> int:
 
     Call inside ``matplotlib.rc_context(report_rc())``.
     """
-    from hdsim.run import atomic_write_bytes
+    from hdsim.utils.io import atomic_write_bytes
 
     layout = plan(doc)
     buffer = io.BytesIO()

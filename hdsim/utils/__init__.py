@@ -1,0 +1,1 @@
+"""Utilities every layer may use: calendar arithmetic and atomic file writing."""
