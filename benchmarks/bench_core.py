@@ -37,8 +37,8 @@ def _measure(scale: float, path: str) -> dict[str, float]:
 
     import numpy as np
 
-    from hdsim.config.schema import HdsimConfig
     from hdsim.data import load_county_data
+    from hdsim.model.config import HdsimConfig
     from hdsim.model.model import CountyModel
     from hdsim.run import replicate_seed
 

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from hdsim.config.scenarios import load_scenario
-from hdsim.config.schema import HdsimConfig, to_config
 from hdsim.ensemble import run_ensemble, with_scenario
+from hdsim.model.config import HdsimConfig, to_config
+from hdsim.model.scenarios import load_scenario
 from hdsim.policies.budget import cost_effectiveness
 
 HERE = Path(__file__).resolve().parent

@@ -21,8 +21,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from hdsim.config.scenarios import load_scenario
-from hdsim.config.schema import ConfigError, HdsimConfig, register_configs, to_config
+from hdsim.config.fields import ConfigError
+from hdsim.model.config import HdsimConfig, register_configs, to_config
+from hdsim.model.scenarios import load_scenario
 from hdsim.paths import require_config_dir
 
 if TYPE_CHECKING:

@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from hdsim.config.schema import HdsimConfig
 from hdsim.data import CountyData, load_county_data
+from hdsim.model.config import HdsimConfig
 from hdsim.run import run_and_write
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 

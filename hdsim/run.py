@@ -37,8 +37,8 @@ import yaml
 
 import hdsim
 from hdsim.calibration.posterior import calibrated_config, calibration_draw, posterior_checksum
-from hdsim.config.schema import HdsimConfig
 from hdsim.data import CountyData, load_county_data
+from hdsim.model.config import HdsimConfig
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 
 SUCCESS = "_SUCCESS"

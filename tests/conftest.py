@@ -7,9 +7,9 @@ from functools import cache
 
 import pytest
 
-from hdsim.config.scenarios import load_scenario
-from hdsim.config.schema import HdsimConfig, to_config
 from hdsim.data import CountyData, load_county_data
+from hdsim.model.config import HdsimConfig, to_config
+from hdsim.model.scenarios import load_scenario
 from hdsim.run import RunResult, run_replicate
 
 SMALL_SCALE = 0.05

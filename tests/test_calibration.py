@@ -46,9 +46,9 @@ from hdsim.calibration.targets import (
     load_targets,
     statistics,
 )
-from hdsim.config.scenarios import load_scenario
-from hdsim.config.schema import CalibrationUse
+from hdsim.config.frame import CalibrationUse
 from hdsim.data import load_county_data
+from hdsim.model.scenarios import load_scenario
 from hdsim.paths import CONFIG_DIR
 from hdsim.run import config_hash
 

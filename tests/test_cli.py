@@ -122,8 +122,8 @@ def test_fast_config_paths_match_omegaconf_exactly():
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from hdsim.config.schema import HdsimConfig, register_configs, to_config
     from hdsim.experiments.design import apply_design
+    from hdsim.model.config import HdsimConfig, register_configs, to_config
     from hdsim.paths import require_config_dir
     from hdsim.run import config_yaml
 

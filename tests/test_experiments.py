@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdsim.config.schema import ConfigError, DesignConfig, ExperimentConfig, HdsimConfig
+from hdsim.config.fields import ConfigError
+from hdsim.config.frame import DesignConfig, ExperimentConfig
 from hdsim.experiments.design import apply_design, design_frame, design_size
 from hdsim.experiments.discovery import prim
 from hdsim.experiments.sensitivity import morris_indices, sobol_indices
 from hdsim.experiments.target import Evaluation, find_thresholds, run_target
+from hdsim.model.config import HdsimConfig
 from hdsim.run import SAMPLE_STREAM_TAG, replicate_seed, run_seed
 
 HDSIM = [str(Path(sys.executable).with_name("hdsim"))]
@@ -105,8 +107,8 @@ def test_a_package_factor_scales_exactly_its_actions_switched_on_levers():
     """``package.action4`` multiplies every action-4 lever the scenario switches on and no
     other; a lever the design sets by its own key keeps that value; a lever that is off stays
     off; an unknown package fails in one line."""
-    from hdsim.config.scenarios import load_scenario
-    from hdsim.config.schema import to_config
+    from hdsim.model.config import to_config
+    from hdsim.model.scenarios import load_scenario
     from hdsim.policies.catalogue import lever_actions
 
     spec = DesignConfig(

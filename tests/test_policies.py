@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 from conftest import county_data
 
+from hdsim.config.fields import ConfigError
 from hdsim.config.policies import PoliciesConfig
-from hdsim.config.scenarios import available_scenarios, load_scenario
-from hdsim.config.schema import ConfigError, HdsimConfig, ScenarioConfig, to_config
+from hdsim.model.config import HdsimConfig, ScenarioConfig, to_config
+from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
 from hdsim.policies.base import PolicyState
 from hdsim.policies.budget import cost_effectiveness, yearly_plan

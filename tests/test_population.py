@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hdsim.config.schema import HdsimConfig
+from hdsim.model.config import HdsimConfig
 from hdsim.model.geography import PlaceKind
 from hdsim.model.model import CountyModel
 from hdsim.run import replicate_seed
@@ -104,7 +104,7 @@ def test_behaviour_yaml_and_schema_declare_the_same_parameters():
 
     import yaml
 
-    from hdsim.config.schema import BehaviourConfig
+    from hdsim.config.behaviour import BehaviourConfig
     from hdsim.paths import CONFIG_DIR
 
     values = yaml.safe_load((CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text())

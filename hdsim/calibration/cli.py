@@ -21,7 +21,7 @@ from pathlib import Path
 
 from hdsim.calibration.pipeline import CalibrationRequest, calibrate
 from hdsim.calibration.smc import SMCSettings
-from hdsim.config.schema import ConfigError
+from hdsim.config.fields import ConfigError
 
 
 def _positive_float(text: str) -> float:

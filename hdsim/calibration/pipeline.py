@@ -69,7 +69,8 @@ from hdsim.calibration.simulator import (
 )
 from hdsim.calibration.smc import SMCResult, SMCSettings, abc_smc, weighted_quantile
 from hdsim.calibration.targets import CALIBRATION_DIR, TargetSet, load_targets
-from hdsim.config.schema import CalibrationUse, HdsimConfig
+from hdsim.config.frame import CalibrationUse
+from hdsim.model.config import HdsimConfig
 from hdsim.paths import CONFIG_DIR
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 

@@ -39,7 +39,9 @@ import pandas as pd
 
 from hdsim.calibration.priors import get_parameter, schema_bounds, with_parameters
 from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError
-from hdsim.config.schema import BehaviourConfig, CalibrationUse, HdsimConfig
+from hdsim.config.behaviour import BehaviourConfig
+from hdsim.config.frame import CalibrationUse
+from hdsim.model.config import HdsimConfig
 
 POSTERIOR_FILE: Path = CALIBRATION_DIR / "posterior.csv"
 """Packaged posterior ensemble."""

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError
-from hdsim.config.schema import BehaviourConfig
+from hdsim.config.behaviour import BehaviourConfig
 
 PRIORS_FILE: Path = CALIBRATION_DIR / "priors.csv"
 """Default priors file."""

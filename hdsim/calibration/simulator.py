@@ -23,15 +23,11 @@ import pandas as pd
 
 from hdsim.calibration.priors import with_parameters
 from hdsim.calibration.targets import TargetSet, statistics
-from hdsim.config.scenarios import load_scenario
-from hdsim.config.schema import (
-    CalibrationUse,
-    ConfigError,
-    HdsimConfig,
-    register_configs,
-    to_config,
-)
+from hdsim.config.fields import ConfigError
+from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
+from hdsim.model.config import HdsimConfig, register_configs, to_config
+from hdsim.model.scenarios import load_scenario
 from hdsim.paths import CONFIG_DIR
 from hdsim.run import run_replicate
 

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hdsim.config.schema import ConfigError
+from hdsim.config.fields import ConfigError
 from hdsim.data import CONFIDENCE_LEVELS
 
 CALIBRATION_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "calibration"
@@ -79,7 +79,7 @@ DAYS_PER_YEAR = 365.25
 class CalibrationError(ConfigError):
     """A problem with a calibration file or request, described in one line.
 
-    A :class:`~hdsim.config.schema.ConfigError`, so the ``hdsim`` command reports it on one line
+    A :class:`~hdsim.model.config.ConfigError`, so the ``hdsim`` command reports it on one line
     and exits with status 2 like any other configuration problem.
     """
 

@@ -1,8 +1,8 @@
 """Field declarations shared by the config dataclasses: ranges, months and the config error.
 
 :func:`bounded` and :func:`month` attach their checks as field metadata, which
-:func:`hdsim.config.schema.to_config` reads. They live in their own module so that both
-``hdsim.config.schema`` and ``hdsim.config.policies`` can use them without importing each other.
+:func:`hdsim.model.config.to_config` reads. They live in their own module so that both
+``hdsim.model.config`` and ``hdsim.config.policies`` can use them without importing each other.
 """
 
 from __future__ import annotations

@@ -43,7 +43,8 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from hdsim.config.schema import ConfigError, DesignConfig, HdsimConfig, to_config
+from hdsim.config.fields import ConfigError
+from hdsim.config.frame import DesignConfig
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import (
     apply_design,
@@ -53,6 +54,7 @@ from hdsim.experiments.design import (
     parameter_kind,
 )
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
+from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import SUCCESS
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 

@@ -40,7 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hdsim.config.schema import ConfigError, DesignConfig, HdsimConfig, to_config
+from hdsim.config.fields import ConfigError
+from hdsim.config.frame import DesignConfig
+from hdsim.model.config import HdsimConfig, to_config
 
 METHODS = ("none", "lhs", "sobol", "morris")
 PACKAGE = "package."

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hdsim.config.schema import DesignConfig
+from hdsim.config.frame import DesignConfig
 from hdsim.experiments.design import design_parameters
 from hdsim.utils.io import atomic_write_text
 

@@ -42,7 +42,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from hdsim.config.schema import ConfigError
+from hdsim.config.fields import ConfigError
 from hdsim.run import SUCCESS
 from hdsim.utils.io import atomic_write_text
 
@@ -92,8 +92,8 @@ def check_design_sweep(config: DictConfig, jobs: list[list[str]]) -> None:
     Raises:
         ConfigError: A swept row does not exist in the design.
     """
-    from hdsim.config.schema import to_config
     from hdsim.experiments.design import design_size
+    from hdsim.model.config import to_config
 
     values = swept_values(jobs, "experiment.sample_id")
     if not values:

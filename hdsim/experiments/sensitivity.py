@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hdsim.config.schema import DesignConfig
+from hdsim.config.frame import DesignConfig
 from hdsim.experiments.design import design_matrix, design_parameters, design_size, salib_problem
 from hdsim.utils.io import atomic_write_text
 

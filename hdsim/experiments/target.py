@@ -36,10 +36,11 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from hdsim.config.schema import ConfigError, HdsimConfig, to_config
+from hdsim.config.fields import ConfigError
 from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import package_levers, schema_field
+from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import run_and_write
 from hdsim.utils.io import atomic_write_text
 
@@ -144,7 +145,7 @@ def compose(overrides: list[str]) -> HdsimConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
-    from hdsim.config.schema import register_configs
+    from hdsim.model.config import register_configs
     from hdsim.paths import require_config_dir
 
     register_configs()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.config.schema import DemographyParams
+from hdsim.config.behaviour import DemographyParams
 from hdsim.mechanisms.sampling import rare_events
 
 if TYPE_CHECKING:

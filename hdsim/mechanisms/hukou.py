@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.config.schema import HukouParams
+from hdsim.config.behaviour import HukouParams
 from hdsim.mechanisms.demography import monthly
 from hdsim.mechanisms.sampling import rare_events
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from hdsim.config.schema import LabourParams
+from hdsim.config.behaviour import LabourParams
 from hdsim.data.schema import SECTORS
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.model.geography import PlaceKind

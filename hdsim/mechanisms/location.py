@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.config.schema import LocationParams
+from hdsim.config.behaviour import LocationParams
 from hdsim.mechanisms.demography import monthly
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.model.geography import PlaceKind

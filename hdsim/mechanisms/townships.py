@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.config.schema import TownshipParams
+from hdsim.config.behaviour import TownshipParams
 from hdsim.model.geography import PlaceKind
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from hdsim.config.schema import BehaviourConfig, HdsimConfig
+from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
 from hdsim.indicators import Flows, Recorder
 from hdsim.mechanisms.demography import Demography
@@ -34,6 +34,7 @@ from hdsim.mechanisms.labour import LabourMarket
 from hdsim.mechanisms.location import LocationChoice
 from hdsim.mechanisms.townships import TownshipState
 from hdsim.model.agents import Firm, Household, Township
+from hdsim.model.config import HdsimConfig
 from hdsim.model.geography import PlaceKind, build_geography
 from hdsim.policies.levers import PolicyState, build_policies
 from hdsim.population.synthesis import synthesize

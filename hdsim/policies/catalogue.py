@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
+from hdsim.config.frame import HorizonConfig
 from hdsim.config.policies import Lever, PoliciesConfig
-from hdsim.config.scenarios import available_scenarios, load_scenario
-from hdsim.config.schema import HorizonConfig
+from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import PROJECT_DIR, SCENARIO_DIR
 from hdsim.policies.budget import yearly_plan
 

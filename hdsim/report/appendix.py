@@ -292,7 +292,7 @@ def parameter_rows(behaviour: dict[str, Any]) -> list[tuple[str, Any, str, str]]
     Returns:
         (group.name, value, status, help) for each field of :class:`BehaviourConfig`.
     """
-    from hdsim.config.schema import BehaviourConfig
+    from hdsim.config.behaviour import BehaviourConfig
 
     out = []
     for group in dataclasses.fields(BehaviourConfig):

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import county_data, small_config  # noqa: E402
 
-from hdsim.config.scenarios import available_scenarios  # noqa: E402
+from hdsim.model.scenarios import available_scenarios  # noqa: E402
 from hdsim.run import run_replicate  # noqa: E402
 
 REPLICATES = (0, 1)

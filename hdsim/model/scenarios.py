@@ -11,7 +11,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from hdsim.config.schema import ConfigError, ScenarioConfig
+from hdsim.config.fields import ConfigError
+from hdsim.model.config import ScenarioConfig
 from hdsim.paths import SCENARIO_DIR
 
 

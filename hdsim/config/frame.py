@@ -1,0 +1,133 @@
+"""The frame of a job: its horizon, scale, data, calibration, experiment identity and outputs.
+
+Each section is a dataclass that Hydra composes; ranges are declared as field metadata
+(:func:`hdsim.config.fields.bounded`) and checked when the composed configuration is validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from hdsim.config.fields import bounded, month
+
+
+@dataclass
+class HorizonConfig:
+    """Simulated period: monthly steps from the census month to the end of ``end_year``."""
+
+    start: str = month("2020-11", "Census month the synthetic population reproduces (t0).")
+    end_year: int = bounded(2025, 2021, 2060, "Last simulated year (runs to its December).")
+    target_year: int = bounded(
+        2025, 2021, 2060, "Year whose December rate is compared with the target."
+    )
+    plan_start_year: int = bounded(2023, 2020, 2060, "First year of the three-year action plan.")
+    target_rate: float = bounded(0.55, 0.0, 1.0, "Resident urbanization target of the plan.")
+
+
+@dataclass
+class HouseholdsConfig:
+    """Size of the synthetic population relative to the real county."""
+
+    scale: float = bounded(
+        1.0,
+        0.001,
+        8.0,
+        "Households simulated per real household; results are reported in real persons.",
+    )
+
+
+@dataclass
+class DataConfig:
+    """Where the county data files live."""
+
+    dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder with the county CSV files; empty uses the embedded Hongtong data."
+        },
+    )
+
+
+@dataclass
+class DesignConfig:
+    """A sampled design over parameters (uncertainties and levers); see docs/experiments.md."""
+
+    method: str = field(
+        default="none",
+        metadata={"help": "Sampler: none, lhs (Latin hypercube), sobol (Saltelli) or morris."},
+    )
+    samples: int = bounded(
+        0,
+        0,
+        1_000_000,
+        "Base size: rows (lhs), N of Saltelli (N*(D+2) rows), Morris trajectories (N*(D+1) rows).",
+    )
+    levels: int = bounded(4, 2, 100, "Grid levels of the Morris trajectories.")
+    seed: int = bounded(20201101, 0, 2**32 - 1, "Seed of the design sampler (not of the runs).")
+    parameters: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Dotted config key -> [low, high] range of each sampled parameter."},
+    )
+
+
+@dataclass
+class ExperimentConfig:
+    """Identity of a sweep job: the experiment, and the design row it runs (if any)."""
+
+    name: str = field(default="", metadata={"help": "Experiment name (experiments/<name>.yaml)."})
+    sample_id: int | None = field(
+        default=None,
+        metadata={"help": "Row of the design this job runs; empty runs the config as it is."},
+    )
+    crn_across_samples: bool = field(
+        default=False,
+        metadata={
+            "help": "Share a replicate's random stream across design rows (default: each row "
+            "has its own streams)."
+        },
+    )
+    design: DesignConfig = field(default_factory=DesignConfig)
+
+
+class CalibrationUse(StrEnum):
+    """Where a run takes its fitted behavioural parameters from."""
+
+    posterior = "posterior"
+    point = "point"
+
+
+@dataclass
+class CalibrationConfig:
+    """Parameter uncertainty: draw the fitted behaviour of each replicate from the posterior.
+
+    See ``docs/calibration.md``. With ``use: posterior`` replicate k of every scenario draws one
+    accepted parameter set of the stored ABC posterior (the draw depends on the base seed and
+    k only, so scenarios share it: common random numbers); the drawn values replace the
+    fitted parameters of ``behaviour``. ``use: point`` keeps the values of ``behaviour`` (the
+    point estimate in ``configs/behaviour/hongtong.yaml``, or your own overrides).
+    """
+
+    use: CalibrationUse = field(
+        default=CalibrationUse.posterior,
+        metadata={"help": "posterior (draw per replicate) or point (the behaviour values)."},
+    )
+    file: str | None = field(
+        default=None,
+        metadata={"help": "Posterior CSV; empty uses hdsim/data/calibration/posterior.csv."},
+    )
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes."""
+
+    dir: str = field(default=".", metadata={"help": "Output folder (Hydra's run dir by default)."})
+    township_series: bool = field(
+        default=True, metadata={"help": "Write township time series beside the county series."}
+    )
+    report: bool = field(
+        default=True,
+        metadata={"help": "Build the main job's report (hdsim-report, Chinese) when it ends."},
+    )
