@@ -4,7 +4,7 @@
 the plan), ``replicates`` replicates each, and prints and writes the planner's table.
 ``hdsim scenario=hukou_reform`` (or any ``scenario.*`` override) narrows the job to that one
 scenario. ``replicate=K`` runs a single replicate, which is what sweeps (``hdsim -m ...`` and the
-experiments in ``experiments/``) do per job.
+experiments in ``hdsim/conf/experiment/``) do per job.
 
 Errors in the configuration or the data end the command with one line on stderr and exit
 status 2, before anything runs.

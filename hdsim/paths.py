@@ -1,30 +1,31 @@
-"""Where hdsim finds its configuration folders (``configs/``, ``scenarios/``, ``experiments/``).
+"""Where hdsim finds its configuration folders, inside the installed package.
 
-The folders sit at the top of the source tree, beside the ``hdsim`` package, and ``configs/``
-links ``scenario`` → ``../scenarios`` and ``experiment`` → ``../experiments`` so that Hydra sees
-them as config groups. hdsim is installed in editable mode (``make setup``), so the paths are
-found from any working directory.
+``hdsim/conf/`` holds the primary config (``hdsim.yaml``) and its groups: ``scenario/`` (the
+scenario library), ``experiment/`` (sweeps), ``behaviour/`` (calibrated point values) and
+``hydra/launcher/``. They ship with the package, so a plain ``pip install`` gives a working
+``hdsim`` from any directory.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-CONFIG_DIR = PROJECT_DIR / "configs"
-SCENARIO_DIR = PROJECT_DIR / "scenarios"
-EXPERIMENT_DIR = PROJECT_DIR / "experiments"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_DIR = PACKAGE_DIR / "conf"
+SCENARIO_DIR = CONFIG_DIR / "scenario"
+EXPERIMENT_DIR = CONFIG_DIR / "experiment"
+BEHAVIOUR_DIR = CONFIG_DIR / "behaviour"
 
 
 def require_config_dir() -> Path:
-    """The primary config folder, or a one-line error if the install cannot see it.
+    """The primary config folder, or a one-line error if the install lost it.
 
     Raises:
-        FileNotFoundError: hdsim was installed without its source tree.
+        FileNotFoundError: The package was installed without its data files.
     """
     if not (CONFIG_DIR / "hdsim.yaml").exists():
         raise FileNotFoundError(
-            f"hdsim's configs were not found at {CONFIG_DIR}; install hdsim from its source "
-            "tree in editable mode ('make setup' or 'pip install -e .')"
+            f"hdsim's configs were not found at {CONFIG_DIR}; reinstall hdsim "
+            "('make setup' or 'pip install .')"
         )
     return CONFIG_DIR

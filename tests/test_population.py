@@ -99,7 +99,7 @@ def test_a_sample_reports_results_in_real_persons(data, scale):
 
 
 def test_behaviour_yaml_and_schema_declare_the_same_parameters():
-    """Every parameter of configs/behaviour/hongtong.yaml exists in the schema and back."""
+    """Every parameter of hdsim/conf/behaviour/hongtong.yaml exists in the schema and back."""
     import dataclasses
 
     import yaml

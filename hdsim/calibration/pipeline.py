@@ -18,7 +18,7 @@ Steps (all runs at the calibration scale, in the baseline scenario):
 6. Prior versus posterior widths (identifiability).
 7. Job folder outputs and ``report.md``; then, unless told not to, the posterior goes into the
    package (``hdsim/data/calibration/posterior.{csv,json}``) and the point estimate into
-   ``configs/behaviour/hongtong.yaml``, which makes them the default of every later run.
+   ``hdsim/conf/behaviour/hongtong.yaml``, which makes them the default of every later run.
 """
 
 from __future__ import annotations

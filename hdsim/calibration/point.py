@@ -1,6 +1,6 @@
 """The fallback point estimate: an approximate MAP particle of the posterior.
 
-The pipeline writes the posterior medians to ``configs/behaviour/hongtong.yaml`` when they
+The pipeline writes the posterior medians to ``hdsim/conf/behaviour/hongtong.yaml`` when they
 reproduce the latest targets, and this particle otherwise. Marginal medians of parameters that
 the targets identify only jointly (a ridge: more departures and more returns give the same net
 loss) need not reproduce the targets together; an accepted particle is a jointly consistent

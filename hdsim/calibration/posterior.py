@@ -6,7 +6,7 @@ Files (``hdsim/data/calibration/``, versioned with the code):
   ``particle, weight, distance`` and one column per fitted parameter (dotted name);
 - ``posterior.json``: how it was made: the command line, hdsim version, git commit, date,
   targets and priors (with checksums), scale, seeds, budget, tolerance schedule, and the point
-  estimate written into ``configs/behaviour/hongtong.yaml``.
+  estimate written into ``hdsim/conf/behaviour/hongtong.yaml``.
 
 Scenario runs use it through :func:`calibrated_config`, called by ``hdsim.run.run_replicate``:
 with ``calibration.use = posterior`` (the default) replicate ``k`` draws one particle with
@@ -288,7 +288,7 @@ def update_behaviour_yaml(path: Path, point: dict[str, float], status: str) -> s
     ``  name: <point>    # Help text (<status>).``.
 
     Args:
-        path: ``configs/behaviour/hongtong.yaml`` or a copy.
+        path: ``hdsim/conf/behaviour/hongtong.yaml`` or a copy.
         point: Dotted parameter → value.
         status: Text put in the status parentheses.
 

@@ -35,7 +35,7 @@ _WORKER: dict[str, object] = {}
 
 
 def project_config(overrides: list[str] | None = None) -> HdsimConfig:
-    """The project's composed configuration (``configs/hdsim.yaml``) with Hydra overrides.
+    """The project's composed configuration (``hdsim/conf/hdsim.yaml``) with Hydra overrides.
 
     Raises:
         ConfigError: An override is malformed or a value is out of range (one line).

@@ -3,7 +3,7 @@
 Every coefficient carries a ``status`` in its help text: ``calibrated`` (fitted to the county's
 observed figures), ``literature`` (taken from published estimates), ``estimate`` or
 ``assumption`` (set by judgement, to be replaced). See ``docs/model.md`` for the equations they
-enter; ``configs/behaviour/`` holds the calibrated point values.
+enter; ``hdsim/conf/behaviour/`` holds the calibrated point values.
 """
 
 from __future__ import annotations

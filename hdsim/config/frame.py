@@ -76,7 +76,7 @@ class DesignConfig:
 class ExperimentConfig:
     """Identity of a sweep job: the experiment, and the design row it runs (if any)."""
 
-    name: str = field(default="", metadata={"help": "Experiment name (experiments/<name>.yaml)."})
+    name: str = field(default="", metadata={"help": "Experiment name (hdsim/conf/experiment/<name>.yaml)."})
     sample_id: int | None = field(
         default=None,
         metadata={"help": "Row of the design this job runs; empty runs the config as it is."},
@@ -106,7 +106,7 @@ class CalibrationConfig:
     accepted parameter set of the stored ABC posterior (the draw depends on the base seed and
     k only, so scenarios share it: common random numbers); the drawn values replace the
     fitted parameters of ``behaviour``. ``use: point`` keeps the values of ``behaviour`` (the
-    point estimate in ``configs/behaviour/hongtong.yaml``, or your own overrides).
+    point estimate in ``hdsim/conf/behaviour/hongtong.yaml``, or your own overrides).
     """
 
     use: CalibrationUse = field(

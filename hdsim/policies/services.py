@@ -18,7 +18,7 @@ discounted for agricultural-hukou households by the share of the hukou barrier n
   insurance;
 - :class:`PublicServices`: the legacy bundle of the first model version (county-city
   services, seats, village coverage and new dwellings in one lever), kept for
-  ``scenarios/public_services.yaml``; the plan scenarios use the separate levers instead.
+  ``hdsim/conf/scenario/public_services.yaml``; the plan scenarios use the separate levers instead.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Hydra instantiates launchers only from the ``hydra_plugins`` package, so the class lives here;
 the work is done by :mod:`hdsim.experiments.pool`, which says why it exists: the sweep's
 context goes to each worker once instead of with every job. Configured in
-``configs/hydra/launcher/hdsim_joblib.yaml``::
+``hdsim/conf/hydra/launcher/hdsim_joblib.yaml``::
 
     hdsim -m +experiment=lever_grid hydra/launcher=hdsim_joblib hydra.launcher.n_jobs=2
 """
