@@ -76,7 +76,9 @@ class DesignConfig:
 class ExperimentConfig:
     """Identity of a sweep job: the experiment, and the design row it runs (if any)."""
 
-    name: str = field(default="", metadata={"help": "Experiment name (hdsim/conf/experiment/<name>.yaml)."})
+    name: str = field(
+        default="", metadata={"help": "Experiment name (hdsim/conf/experiment/<name>.yaml)."}
+    )
     sample_id: int | None = field(
         default=None,
         metadata={"help": "Row of the design this job runs; empty runs the config as it is."},

@@ -250,8 +250,8 @@ class SmartCountyLever(Lever):
 class PublicServicesLever(Lever):
     """Legacy bundle of action 4 and 6: county-city services, seats, villages, new dwellings.
 
-    Kept so that ``hdsim/conf/scenario/public_services.yaml`` and older experiments run unchanged; the
-    plan scenarios use the separate levers (schools, hospitals, elderly_childcare,
+    Kept so that ``hdsim/conf/scenario/public_services.yaml`` and older experiments run
+    unchanged; the plan scenarios use the separate levers (schools, hospitals, elderly_childcare,
     village_services, new_district) instead, so the two must not be combined.
     """
 

@@ -1,6 +1,6 @@
 """The configuration of a job: the frame, the behaviour and the scenario's levers in one schema.
 
-Hydra composes YAML files (``hdsim/conf/``, ``hdsim/conf/scenario/``, ``hdsim/conf/experiment/``) on top of
+Hydra composes the YAML files of ``hdsim/conf/`` (primary config, scenarios, experiments) on top of
 :class:`HdsimConfig`, so a wrong type is rejected when an override is merged; :func:`to_config`
 turns the composed ``DictConfig`` into a validated :class:`HdsimConfig` or raises
 :class:`~hdsim.config.fields.ConfigError` with one line naming the key, the bad value and the

@@ -1,4 +1,4 @@
-"""Loading scenario files (``hdsim/conf/scenario/*.yaml``) into validated :class:`ScenarioConfig` objects.
+"""Loading scenario files (``hdsim/conf/scenario/*.yaml``) into validated scenario configs.
 
 Hydra composes the scenario chosen with ``scenario=NAME`` into the job config. The main job
 compares several scenarios in one process, so it also loads the others directly from their
