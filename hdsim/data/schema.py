@@ -228,6 +228,13 @@ TOWNSHIPS = _spec(
         Column("fringe_population_2020", "int", min=0),
         Column("admin_villages", "int", min=0),
         Column("farmland_mu", "float", min=0),
+        Column(
+            "roles",
+            "str",
+            required=False,
+            pattern="roles joined by ;: county_seat, key_town, specialised_town, upgrade_candidate",
+            provenance=False,
+        ),
     ],
     ["code"],
     lambda r: str(r["code"]),
