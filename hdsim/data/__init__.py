@@ -1,7 +1,7 @@
-"""Embedded county data (Hongtong County, 洪洞县) with its schema and validation.
+"""Embedded county data with its schema and validation.
 
 The public entry point is :func:`load_county_data`, which returns a validated, immutable
-:class:`CountyData`. A user's own county folder with the same eight CSV files (see
+:class:`CountyData`. A user's own county folder with the same CSV files (see
 ``docs/data.md``) is validated in the same way; problems raise a one-line :class:`DataError`.
 
 The names below are re-exported lazily, so that ``python -m hdsim.data.schema /path`` runs the
@@ -14,25 +14,21 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from hdsim.data.census_checks import urban_population_from_townships
     from hdsim.data.loader import EMBEDDED_DIR, CountyData, checksum_of, load_county_data
-    from hdsim.data.schema import (
-        CONFIDENCE_LEVELS,
-        SPECS,
-        DataError,
-        MissingFigureError,
-        urban_population_from_townships,
-    )
+    from hdsim.data.spec import SPECS
+    from hdsim.data.table import CONFIDENCE_LEVELS, DataError, MissingFigureError
 
 _EXPORTS: dict[str, str] = {
     "EMBEDDED_DIR": "hdsim.data.loader",
     "CountyData": "hdsim.data.loader",
     "checksum_of": "hdsim.data.loader",
     "load_county_data": "hdsim.data.loader",
-    "CONFIDENCE_LEVELS": "hdsim.data.schema",
-    "SPECS": "hdsim.data.schema",
-    "DataError": "hdsim.data.schema",
-    "MissingFigureError": "hdsim.data.schema",
-    "urban_population_from_townships": "hdsim.data.schema",
+    "CONFIDENCE_LEVELS": "hdsim.data.table",
+    "SPECS": "hdsim.data.spec",
+    "DataError": "hdsim.data.table",
+    "MissingFigureError": "hdsim.data.table",
+    "urban_population_from_townships": "hdsim.data.census_checks",
 }
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Load a county data folder into a validated, immutable :class:`CountyData`.
 
-``load_county_data()`` reads the embedded Hongtong data (``hdsim/data/hongtong``);
-``load_county_data(path)`` reads a user's folder holding the same eight files. Either way every
+``load_county_data()`` reads the embedded county folder (named in ``hdsim/data/embedded.json``);
+``load_county_data(path)`` reads a user's folder holding the same files. Either way every
 file is validated by :mod:`hdsim.data.schema` first, so a broken folder raises a one-line
 :class:`~hdsim.data.schema.DataError` before any model code sees it.
 """
@@ -9,21 +9,19 @@ file is validated by :mod:`hdsim.data.schema` first, so a broken folder raises a
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from hdsim.data.schema import (
-    SPECS,
-    DataError,
-    MissingFigureError,
-    read_directory,
-    to_frame,
-)
+from hdsim.data.census_checks import read_directory
+from hdsim.data.spec import SPECS
+from hdsim.data.table import DataError, MissingFigureError, to_frame
 
-EMBEDDED_DIR: Path = Path(__file__).resolve().parent / "hongtong"
-"""Folder of the embedded Hongtong County data."""
+_HERE = Path(__file__).resolve().parent
+EMBEDDED_DIR: Path = _HERE / json.loads((_HERE / "embedded.json").read_text("utf-8"))["folder"]
+"""Folder of the embedded county data (named in ``embedded.json``, so no code names a county)."""
 
 PROVENANCE_COLUMNS: tuple[str, ...] = (
     "file",
@@ -44,6 +42,8 @@ class CountyData:
 
     Attributes:
         directory: Folder the data was read from.
+        identity: ``identity.csv`` (key, value, source, confidence, note): the county's code
+            and names.
         county: ``county.csv`` indexed by ``key``; columns value, unit, year, source,
             confidence, note.
         age_sex: ``age_sex.csv``, 18 five-year groups in file order.
@@ -57,6 +57,7 @@ class CountyData:
     """
 
     directory: Path
+    identity: pd.DataFrame
     county: pd.DataFrame
     age_sex: pd.DataFrame
     household_sizes: pd.DataFrame
@@ -87,6 +88,26 @@ class CountyData:
                 f"{self.directory / 'county.csv'}"
             )
         return float(self.county.at[key, "value"])
+
+    def name(self, key: str) -> str:
+        """Return one entry of ``identity.csv`` (``code``, ``name_zh``, ``name_en``...).
+
+        Args:
+            key: The row key.
+
+        Returns:
+            The value as text.
+
+        Raises:
+            KeyError: (a :class:`~hdsim.data.table.DataError` too) if the key is absent.
+        """
+        hit = self.identity.loc[self.identity["key"] == key, "value"]
+        if hit.empty:
+            raise MissingFigureError(
+                f"identity.csv: column 'key': no row with key '{key}'; add a row "
+                f"{key},<value>,<source>,<confidence>,<note> to {self.directory / 'identity.csv'}"
+            )
+        return str(hit.iloc[0])
 
     def provenance(self) -> pd.DataFrame:
         """List every numeric data value of every file with its source, in long form.
@@ -131,7 +152,7 @@ class CountyData:
 
 
 def checksum_of(directory: Path) -> str:
-    """SHA-256 over the bytes of the eight data files, in sorted file-name order.
+    """SHA-256 over the bytes of the data files, in sorted file-name order.
 
     Args:
         directory: The data folder.
@@ -149,8 +170,8 @@ def load_county_data(directory: str | Path | None = None) -> CountyData:
     """Read and validate a county data folder.
 
     Args:
-        directory: Folder holding the eight CSV files; ``None`` means the embedded Hongtong
-            data (:data:`EMBEDDED_DIR`).
+        directory: Folder holding the CSV files of :data:`~hdsim.data.spec.SPECS`; ``None``
+            means the embedded county data (:data:`EMBEDDED_DIR`).
 
     Returns:
         The validated :class:`CountyData`.
