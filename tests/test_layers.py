@@ -20,7 +20,7 @@ PACKAGE = ROOT / "hdsim"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("utilities", ("hdsim.utils", "hdsim.paths")),
-    ("data", ("hdsim.data",)),
+    ("data", ("hdsim.data", "hdsim.county")),
     ("config", ("hdsim.config",)),
     ("state", ("hdsim.state",)),
     ("population", ("hdsim.population",)),

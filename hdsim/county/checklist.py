@@ -1,0 +1,88 @@
+"""The checklist of a scaffolded county folder (ESTIMATES.md): the estimates to replace first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+
+CHECKLIST: tuple[tuple[str, str, str], ...] = (
+    (
+        "townships.csv population_2020 / seat_population_2020",
+        "where people live at t0: who is urban, who can move to the county city",
+        "township census bulletins (乡镇人口)",
+    ),
+    (
+        "county.csv county_city_population_2020",
+        "size of the county city; the housing market and every urban lever start from it",
+        "城区人口 of the county bulletin or the land survey",
+    ),
+    (
+        "county.csv target_urbanization_rate, target_year",
+        "the plan's goal the report measures against",
+        "the county's action plan (行动方案)",
+    ),
+    (
+        "county.csv away_persons_2020",
+        "stock of hukou holders working outside the county, who may come back",
+        "户籍人口 of the public-security or statistics bulletin",
+    ),
+    (
+        "county.csv hukou_urbanization_rate_2020",
+        "hukou reform levers act on it",
+        "户籍人口城镇化率 of the county bulletin",
+    ),
+    (
+        "firms.csv (employees, wages, growth)",
+        "jobs pull migrants to the county city and towns",
+        "the county's economic census or enterprise register",
+    ),
+    (
+        "county.csv county_city_housing_price_2020, _housing_units_2020",
+        "housing cost of moving to the county city",
+        "the housing bureau's figures",
+    ),
+    (
+        "townships.csv distance_km, county.csv area_km2",
+        "distance costs in location choice",
+        "a map (road distance from each seat to the county city)",
+    ),
+)
+"""The estimates that drive results most: (where, why it matters, where to find a better figure)."""
+
+
+def checklist_text(tables: dict[str, list[Row]]) -> str:
+    """The ``ESTIMATES.md`` checklist of a scaffolded folder.
+
+    Args:
+        tables: The folder's rows as built by :func:`build_tables`.
+
+    Returns:
+        Markdown text.
+    """
+    ident = {r["key"]: r["value"] for r in tables["identity"]}
+    n_est = sum(1 for rows in tables.values() for r in rows if r["confidence"] == "estimate")
+    n_all = sum(len(rows) for rows in tables.values())
+    lines = [
+        f"# {ident['name_zh']} ({ident['name_en']}, {ident['code']}): estimates to replace",
+        "",
+        f"Written by `hdsim-county init` from the census tables: {n_est} of {n_all} rows are "
+        "marked `estimate`. Replace these first (they drive the results most), in a YAML file "
+        "given as `hdsim-county init FOLDER --code CODE --from bulletin.yaml --force`:",
+        "",
+        "| figure | why it matters | where to find it |",
+        "|---|---|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in CHECKLIST),
+        "",
+        "```yaml",
+        'source: "<title> (<publisher>, <date>), <URL>"',
+        "county: {county_city_population_2020: <persons>, target_urbanization_rate: <0..1>}",
+        'townships: {"<9-digit code>": {population_2020: <persons>, distance_km: <km>}}',
+        "```",
+        "",
+        "The methods and parameters of every estimate are in the `note` column and in "
+        "`hdsim/county/estimates.yaml`.",
+        "",
+    ]
+    return "\n".join(lines)
