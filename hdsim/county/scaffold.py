@@ -20,7 +20,6 @@ import io
 import math
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,18 @@ from hdsim.county.census import (
     CENSUS_2020_SOURCE,
     CODES_SOURCE,
     INDUSTRY_SECTORS,
-    Township,
     census_row,
     schedules,
     townships_of,
 )
 from hdsim.county.checklist import checklist_text
+from hdsim.county.estimate import (
+    CHINA_SIZE_SHARES,
+    Unit,
+    largest_remainder,
+    services_rows,
+    size_shares,
+)
 from hdsim.county.overrides import Overrides
 from hdsim.data.loader import load_county_data
 from hdsim.data.spec import AGE_GROUPS, SECTORS, SPECS
@@ -44,10 +49,6 @@ from hdsim.data.table import DataError
 
 ESTIMATES_FILE: Path = Path(__file__).resolve().parent / "estimates.yaml"
 """Parameters of the scaffold's estimates (value, unit, source, status)."""
-
-CHINA_SIZE_SHARES: tuple[float, ...] = (25.39, 29.68, 20.99, 13.17, 6.19, 2.94, 0.98, 0.66)
-"""China 2020 census family-household size shares (%, sizes 1..8+, approximate; 中国人口普查
-年鉴—2020), tilted to each county's mean size."""
 
 Row = dict[str, Any]
 
@@ -63,46 +64,6 @@ def load_parameters(path: Path = ESTIMATES_FILE) -> dict[str, Any]:
     """
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {name: entry["value"] for name, entry in raw.items()}
-
-
-def _largest_remainder(weights: list[float], total: int) -> list[int]:
-    """Integers proportional to ``weights`` that sum exactly to ``total``."""
-    s = sum(weights)
-    if total <= 0 or s <= 0:
-        return [0] * len(weights)
-    raw = [w / s * total for w in weights]
-    out = [math.floor(x) for x in raw]
-    order = sorted(range(len(raw)), key=lambda i: (out[i] - raw[i], i))
-    for i in order[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
-@dataclass
-class _Unit:
-    """A township-level unit while the folder is being built."""
-
-    t: Township
-    is_seat: bool
-    urban: int = 0  # urban family-household residents (seat of a town or subdistrict, fringe)
-    fringe: int = 0
-    rural: int = 0
-    rural_seat: int = 0  # seat of a township (乡): rural
-    distance: float = 0.0
-    villages: int = 0
-    farmland: float = 0.0
-
-    @property
-    def kind(self) -> str:
-        return "township" if self.t.level == "township" else "town"
-
-    @property
-    def population(self) -> int:
-        return self.urban + self.fringe + self.rural
-
-    @property
-    def seat_population(self) -> int:
-        return self.urban if self.kind == "town" else self.rural_seat
 
 
 class _Book:
@@ -128,28 +89,6 @@ class _Book:
             "note": note,
         }
         return value
-
-
-def _size_shares(one_person_share: float, mean: float) -> list[float]:
-    """Household-size shares 1..8: size 1 from the census, sizes 2..8 China's shape tilted."""
-    rest = CHINA_SIZE_SHARES[1:]
-    sizes = range(2, 9)
-    target = (mean - one_person_share) / (1 - one_person_share)  # mean size among 2..8
-
-    def mean_of(theta: float) -> float:
-        w = [p * math.exp(theta * k) for p, k in zip(rest, sizes, strict=True)]
-        return sum(k * x for k, x in zip(sizes, w, strict=True)) / sum(w)
-
-    lo, hi = -5.0, 5.0
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if mean_of(mid) < target else (lo, mid)
-    w = [p * math.exp(lo * k) for p, k in zip(rest, sizes, strict=True)]
-    shares = [round(one_person_share, 4)] + [
-        round(x / sum(w) * (1 - one_person_share), 4) for x in w
-    ]
-    shares[1] = round(shares[1] + 1.0 - sum(shares), 4)
-    return shares
 
 
 def build_tables(
@@ -315,7 +254,7 @@ def build_tables(
         (i for i, t in enumerate(units_raw) if t.level == "subdistrict"),
         next((i for i, t in enumerate(units_raw) if t.level == "town"), 0),
     )
-    units = [_Unit(t, i == seat_idx) for i, t in enumerate(units_raw)]
+    units = [Unit(t, i == seat_idx) for i, t in enumerate(units_raw)]
     seat = units[seat_idx]
     urban_f = urban - coll_p
     cc = round(urban_f * p["county_city_share_of_urban"])
@@ -344,7 +283,7 @@ def build_tables(
         rest = 0
     seat.urban, seat.fringe = cc, fringe
     w = [p["subdistrict_weight"] if u.t.level == "subdistrict" else 1.0 for u in others]
-    for u, n in zip(others, _largest_remainder(w, rest), strict=True):
+    for u, n in zip(others, largest_remainder(w, rest), strict=True):
         u.urban = n
     rural_total = fam_p - urban_f
     fixed = {
@@ -368,7 +307,7 @@ def build_tables(
             "persons; make them add up to it"
         )
     w = [p["rural_weight_subdistrict"] if u.t.level == "subdistrict" else 1.0 for u in free]
-    for u, n in zip(free, _largest_remainder(w, left), strict=True):
+    for u, n in zip(free, largest_remainder(w, left), strict=True):
         u.rural = n
     area = len(units) * p["km2_per_unit"]
     area = book.put(
@@ -472,7 +411,7 @@ def build_tables(
         by_sector[sector] += c.values.get(col, 0.0)
     if sum(by_sector.values()) <= 0:
         by_sector["other_services"] = 1.0
-    sector_jobs = _largest_remainder(list(by_sector.values()), jobs)
+    sector_jobs = largest_remainder(list(by_sector.values()), jobs)
     centres = [u for u in units if not u.is_seat and u.seat_population > 0]
     firms: list[Row] = []
     wage = p["base_monthly_wage_2020"]
@@ -486,7 +425,7 @@ def build_tables(
             for u in centres
         ]
         places = [seat, *centres] if centres else [seat]
-        for u, k in zip(places, _largest_remainder(weights[: len(places)], n), strict=True):
+        for u, k in zip(places, largest_remainder(weights[: len(places)], n), strict=True):
             if k == 0:
                 continue
             firms.append(
@@ -569,10 +508,10 @@ def build_tables(
                 "note": note,
             }
         )
-    services = _services(units, total, broad["age_60_plus_2020"], p)
+    services = services_rows(units, total, broad["age_60_plus_2020"], p)
     mean = fam_p / fam_hh
     one = c.values.get("一人户数", fam_hh * CHINA_SIZE_SHARES[0] / 100) / fam_hh
-    shares = _size_shares(one, mean)
+    shares = size_shares(one, mean)
     sizes = [
         {
             "size": k + 1,
@@ -677,49 +616,6 @@ def build_tables(
         "demography": demography,
         "observations": obs,
     }
-
-
-def _services(units: list[_Unit], total: int, old: int, p: dict[str, Any]) -> list[Row]:
-    """Service rows: a centre row and a villages row of each service for every unit."""
-    q = p["service_quality"]
-    rows: list[Row] = []
-    for u in units:
-        centre = "county_city" if u.is_seat else "seat"
-        seat_pop = u.urban if u.is_seat else u.seat_population
-        villages = u.population - u.seat_population - u.fringe
-        if u.is_seat:
-            cap = {
-                "school": seat_pop * p["pupils_per_resident"] * p["county_city_school_factor"],
-                "health": total * p["county_hospital_share"],
-                "elderly_care": old * p["elderly_care_beds_per_60_plus"],
-            }
-        else:
-            cap = {
-                "school": seat_pop * p["pupils_per_resident"],
-                "health": u.population * p["seat_health_per_resident"],
-                "elderly_care": u.population * p["seat_elderly_care_per_resident"],
-            }
-        vil = {
-            "school": villages * p["village_school_places_per_resident"],
-            "health": villages * p["village_health_per_resident"],
-            "elderly_care": villages * p["village_elderly_care_per_resident"],
-        }
-        for place, caps in ((centre, cap), ("villages", vil)):
-            for service, value in caps.items():
-                rows.append(
-                    {
-                        "township_code": u.t.code,
-                        "place": place,
-                        "service": service,
-                        "capacity": float(round(value)),
-                        "quality": q[place][service],
-                        "source": "scaffold estimate from population and national norms",
-                        "confidence": "estimate",
-                        "note": "capacity from the place's residents x the norm in "
-                        "hdsim/county/estimates.yaml; quality by place (judgement)",
-                    }
-                )
-    return rows
 
 
 def _csv_text(name: str, rows: list[Row]) -> str:
