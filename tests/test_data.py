@@ -386,3 +386,68 @@ def test_cli_broken_folder_exits_1(copy_dir: Path) -> None:
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("firms.csv: ")
     assert proc.stderr == ""
+
+
+# ------------------------------------------------------------------ required and optional keys
+
+OPTIONAL_IN_EMBEDDED = (
+    "huaxiang_park_jobs_planned",
+    "dahuaishu_visitors_2018",
+    "dahuaishu_staff_2018",
+    "resident_population_2022",
+    "urban_population_2022",
+    "registered_population_2020",
+    "gdp_2019_yi",
+)
+
+
+def test_keys_no_model_code_reads_are_optional(copy_dir: Path) -> None:
+    """A folder without the landmark and post-census keys still validates."""
+
+    def drop(header: list[str], body: list[list[str]]) -> None:
+        body[:] = [r for r in body if r[0] not in OPTIONAL_IN_EMBEDDED]
+
+    _rewrite(copy_dir / "county.csv", drop)
+    data = load_county_data(copy_dir)
+    assert not set(OPTIONAL_IN_EMBEDDED) & set(data.county.index)
+
+
+@pytest.mark.parametrize("key", ["away_persons_2020", "target_year", "area_km2"])
+def test_a_key_the_model_reads_is_required(copy_dir: Path, key: str) -> None:
+    _rewrite(
+        copy_dir / "county.csv", lambda h, body: body.remove(next(r for r in body if r[0] == key))
+    )
+    with pytest.raises(DataError) as err:
+        load_county_data(copy_dir)
+    _assert_one_line(err.value, "county.csv", f"required key '{key}' is missing")
+
+
+def test_optional_key_is_range_checked(copy_dir: Path) -> None:
+    def bad(header: list[str], body: list[list[str]]) -> None:
+        next(r for r in body if r[0] == "shanxi_urbanization_2020")[1] = "62.53"
+
+    _rewrite(copy_dir / "county.csv", bad)
+    with pytest.raises(DataError) as err:
+        load_county_data(copy_dir)
+    _assert_one_line(err.value, "county.csv", "shanxi_urbanization_2020", "fractions as 0..1")
+
+
+def test_identity_names_and_a_six_digit_code(copy_dir: Path, data: CountyData) -> None:
+    assert len(data.name("code")) == 6 and data.name("name_zh") and data.name("name_en")
+
+    def bad(header: list[str], body: list[list[str]]) -> None:
+        next(r for r in body if r[0] == "code")[1] = "14102"
+
+    _rewrite(copy_dir / "identity.csv", bad)
+    with pytest.raises(DataError) as err:
+        load_county_data(copy_dir)
+    _assert_one_line(err.value, "identity.csv", "6-digit county division code")
+
+
+def test_no_source_cites_the_internal_fact_sheet() -> None:
+    """Sources name the public documents, not the project's internal notes."""
+    for path in [*EMBEDDED_DIR.glob("*.csv"), *(EMBEDDED_DIR.parent / "calibration").glob("*.csv")]:
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if "source" in row:
+                    assert "facts" not in row["source"], (path.name, row["source"])
