@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError
+from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError, read_csv_file
 from hdsim.config.behaviour import BehaviourConfig
 
 PRIORS_FILE: Path = CALIBRATION_DIR / "priors.csv"
@@ -178,9 +179,8 @@ def load_priors(path: str | Path | None = None) -> Prior:
         CalibrationError: One line naming the row and the problem.
     """
     file = PRIORS_FILE if path is None else Path(path).expanduser()
-    if not file.exists():
-        raise CalibrationError(f"priors file {file} not found")
-    reader = csv.DictReader(file.read_text(encoding="utf-8-sig").splitlines())
+    _, lines = read_csv_file(file, "priors")
+    reader = csv.DictReader(lines)
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise CalibrationError(f"{file.name}: missing column(s) {', '.join(missing)}")
@@ -192,7 +192,12 @@ def load_priors(path: str | Path | None = None) -> Prior:
     for i, row in enumerate(reader, start=2):
         where = f"{file.name}: row {i}"
         name = (row["parameter"] or "").strip()
-        a_lo, a_hi = schema_bounds(name)
+        if not name:
+            raise CalibrationError(f"{where}, column 'parameter': empty; name a behaviour field")
+        try:
+            a_lo, a_hi = schema_bounds(name)
+        except CalibrationError as exc:
+            raise CalibrationError(f"{where}: {exc}") from None
         dist = (row["distribution"] or "").strip()
         if dist not in DISTRIBUTIONS:
             raise CalibrationError(
@@ -202,6 +207,8 @@ def load_priors(path: str | Path | None = None) -> Prior:
             a, b = float(row["lo"]), float(row["hi"])
         except (TypeError, ValueError):
             raise CalibrationError(f"{where}: lo and hi must be numbers") from None
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise CalibrationError(f"{where}: lo={a} and hi={b} must be finite numbers")
         if not a < b:
             raise CalibrationError(f"{where}: lo={a} must be below hi={b}")
         if (a_lo is not None and a < a_lo) or (a_hi is not None and b > a_hi):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,6 +232,47 @@ def _check_unique(targets: tuple[Target, ...], path: Path | None) -> None:
         seen.add(t.id)
 
 
+def read_csv_file(file: Path, kind: str) -> tuple[bytes, list[str]]:
+    """The bytes and text lines of a UTF-8 CSV file, or a one-line error saying what is wrong.
+
+    Args:
+        file: The file.
+        kind: What the file holds, for the message (``targets``, ``priors``).
+
+    Returns:
+        The raw bytes (for the checksum) and the decoded lines (a byte-order mark removed).
+
+    Raises:
+        CalibrationError: The file is missing, a folder, unreadable, binary, not UTF-8
+            (e.g. saved as GBK by a spreadsheet) or empty.
+    """
+    if not file.exists():
+        raise CalibrationError(f"{kind} file {file} not found")
+    if file.is_dir():
+        raise CalibrationError(f"{kind} file {file} is a folder; give the CSV file in it")
+    try:
+        payload = file.read_bytes()
+    except OSError as exc:
+        raise CalibrationError(f"{kind} file {file} cannot be read: {exc.strerror}") from None
+    if b"\x00" in payload:
+        raise CalibrationError(
+            f"{file.name}: holds NUL bytes, so it is not a text CSV file (UTF-16 or binary?); "
+            "save it as CSV UTF-8"
+        )
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = payload[: exc.start].count(b"\n") + 1
+        raise CalibrationError(
+            f"{file.name}: line {line} is not UTF-8 (byte 0x{payload[exc.start]:02x}; a GBK "
+            "file?); save it as CSV UTF-8, e.g. iconv -f GBK -t UTF-8"
+        ) from None
+    lines = text.splitlines()
+    if not any(ln.strip() for ln in lines):
+        raise CalibrationError(f"{file.name}: the file is empty; it needs a header row and rows")
+    return payload, lines
+
+
 def _float(raw: str, where: str, column: str, required: bool) -> float:
     text = (raw or "").strip()
     if not text:
@@ -238,9 +280,15 @@ def _float(raw: str, where: str, column: str, required: bool) -> float:
             raise CalibrationError(f"{where}, column '{column}': empty; give a number")
         return float("nan")
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise CalibrationError(f"{where}, column '{column}': '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise CalibrationError(
+            f"{where}, column '{column}': '{text}' is not a finite number; give a real value "
+            "(or leave it empty where the column allows)"
+        )
+    return value
 
 
 def _date(raw: str, where: str, column: str) -> pd.Timestamp:
@@ -332,13 +380,11 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
         The targets in file order.
 
     Raises:
-        CalibrationError: The file is missing, lacks a column, or a row is wrong (one line).
+        CalibrationError: The file is missing, unreadable or not UTF-8, lacks a column, or a
+            row is wrong (one line).
     """
     file = TARGETS_FILE if path is None else Path(path).expanduser()
-    if not file.exists():
-        raise CalibrationError(f"targets file {file} not found")
-    payload = file.read_bytes()
-    lines = payload.decode("utf-8-sig").splitlines()
+    payload, lines = read_csv_file(file, "targets")
     reader = csv.DictReader(lines)
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

@@ -8,7 +8,7 @@ and writes into ``<folder>/aggregate/`` (names and columns: ``docs/experiments.m
   scenario, one column per factor (levers, uncertainties and settings that vary across runs, or
   that the design samples; the column is the dotted config key), sample_id, replicate, seed,
   date, indicator, value;
-- ``run_index.csv``: one row per run folder with its status (complete, failed, incomplete),
+- ``run_index.csv``: one row per run folder with its status (complete, failed, incomplete, corrupt),
   factors, seed spawn key, seconds and, for failed runs, the first line of the error;
   ``failures.csv``: the failed and incomplete ones only;
 - ``factors.csv``: each factor column, its kind (lever, uncertainty, setting) and whether the
@@ -24,8 +24,11 @@ and writes into ``<folder>/aggregate/`` (names and columns: ``docs/experiments.m
   ``prim_boxes.csv`` and ``prim_trajectory.csv``;
 - ``report.md``: the same in a few tables for a reader.
 
-Failed runs are listed and left out; the others still aggregate. The command exits with status 1
-when runs failed or are incomplete (after writing everything), 2 on bad input.
+Failed runs are listed and left out; the others still aggregate. So are damaged ones (status
+``corrupt``): a run whose ``county.parquet`` is truncated or unreadable, or whose configuration
+file cannot be parsed, is listed in ``failures.csv`` with the reason, and rerunning the job
+recomputes it. The command exits with status 1 when runs failed, are incomplete or corrupt
+(after writing everything), 2 on bad input or when the outputs cannot be written (one line).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +60,7 @@ from hdsim.experiments.design import (
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import SUCCESS
-from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 
 BOOKKEEPING_PREFIXES = (
     "replicate",
@@ -84,13 +88,40 @@ class AggregateError(Exception):
     """The folder cannot be aggregated; the message is one line."""
 
 
+class DamagedRunError(Exception):
+    """A file of a run folder cannot be read; the message is one line naming it."""
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its class name if it has none)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def check_parquet(path: Path) -> None:
+    """Check that a Parquet file is whole: its footer and every row group's metadata read.
+
+    Raises:
+        DamagedRunError: The file is truncated, empty or not Parquet.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        for i in range(meta.num_row_groups):
+            meta.row_group(i)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        reason = _first_line(exc)
+        raise DamagedRunError(f"{path.name} is truncated or not Parquet ({reason})") from None
+
+
 @dataclass
 class RunRecord:
     """What the aggregator knows about one run folder.
 
     Attributes:
         path: The run folder.
-        status: ``complete``, ``failed`` or ``incomplete``.
+        status: ``complete``, ``failed``, ``incomplete`` or ``corrupt``.
         flat: The configuration flattened to dotted keys (design row applied).
         error: First line of the error of a failed run.
         info: Extra fields from ``provenance.json`` and ``job.json``.
@@ -125,9 +156,13 @@ def find_run_dirs(root: Path) -> list[Path]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping, or :class:`DamagedRunError` naming the file if it cannot be parsed."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=loader)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.load(fh, Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DamagedRunError(f"{path.name} cannot be read ({_first_line(exc)})") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -168,21 +203,34 @@ def read_run(run_dir: Path) -> RunRecord:
 
     A run is complete when its ``_SUCCESS`` marker and county series exist (the marker is
     written last); whether it matches the current config is the business of resuming, not of
-    aggregating.
+    aggregating. A complete run whose series or configuration cannot be read is ``corrupt``.
     """
-    flat = _load_config(run_dir)
+    try:
+        flat = _load_config(run_dir)
+        damage = ""
+    except DamagedRunError as exc:
+        flat, damage = {}, str(exc)
     info: dict[str, Any] = {}
     for name in ("provenance.json", JOB_RECORD):
         path = run_dir / name
         if path.exists():
-            with contextlib.suppress(ValueError):
-                record = json.loads(path.read_text())
-                info |= {f"{name.split('.')[0]}_{k}": v for k, v in record.items()}
+            with contextlib.suppress(ValueError, OSError):
+                record = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(record, dict):
+                    info |= {f"{name.split('.')[0]}_{k}": v for k, v in record.items()}
     if (run_dir / SUCCESS).exists() and (run_dir / "county.parquet").exists():
         status, error = "complete", ""
+        try:
+            check_parquet(run_dir / "county.parquet")
+        except DamagedRunError as exc:
+            damage = str(exc)
+        if damage:
+            status, error = "corrupt", f"{damage}; rerun the job to recompute it"
     elif (run_dir / ERROR).exists():
         status = "failed"
-        error = (run_dir / ERROR).read_text(encoding="utf-8").splitlines()[0][:500]
+        text = (run_dir / ERROR).read_bytes().decode("utf-8", errors="replace")
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        error = lines[0][:500] if lines else "failed (empty error record)"
     else:
         status, error = "incomplete", "no _SUCCESS marker (interrupted, or still running)"
     return RunRecord(run_dir, status, flat, error, info)
@@ -254,7 +302,11 @@ def tidy_runs(records: list[RunRecord], index: pd.DataFrame, factors: list[str])
     for r, row in complete:
         if r.status != "complete":
             continue
-        county = pd.read_parquet(r.path / "county.parquet")
+        try:
+            county = pd.read_parquet(r.path / "county.parquet")
+        except (OSError, ValueError) as exc:  # damaged after the check: skip it, say so
+            print(f"hdsim-aggregate: skipped {r.path}: {_first_line(exc)}", file=sys.stderr)
+            continue
         ident = {"experiment": row.experiment, "scenario": row.scenario}
         ident |= {k: r.flat.get(k) for k in factors}
         ident |= {"sample_id": r.flat.get("experiment.sample_id")}
@@ -410,7 +462,8 @@ def aggregate(
         f"# Experiment {cfg.experiment.name or root.name}\n",
         f"Runs: {(index['status'] == 'complete').sum()} complete, "
         f"{(index['status'] == 'failed').sum()} failed, "
-        f"{(index['status'] == 'incomplete').sum()} incomplete.\n",
+        f"{(index['status'] == 'incomplete').sum()} incomplete, "
+        f"{(index['status'] == 'corrupt').sum()} corrupt.\n",
     ]
     timing = root / "timing.json"
     if timing.exists():
@@ -456,17 +509,25 @@ def main(argv: list[str] | None = None) -> None:
         help="urbanization rate counted as success by PRIM (default: the target rate)",
     )
     args = parser.parse_args(argv)
+    threshold = args.prim_threshold
+    if threshold is not None and not (math.isfinite(threshold) and 0 <= threshold <= 1):
+        print(
+            f"hdsim-aggregate: error: --prim-threshold {threshold} must be a rate in [0, 1]",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     try:
-        result = aggregate(args.folder, args.out, args.prim_threshold)
-    except (AggregateError, ConfigError) as exc:
+        result = aggregate(args.folder, args.out, threshold)
+    except (AggregateError, ConfigError, OutputError) as exc:
         print(f"hdsim-aggregate: error: {exc}", file=sys.stderr)
         sys.exit(2)
     counts = result["counts"]
     print(
         f"hdsim-aggregate: {counts.get('complete', 0)} complete, {counts.get('failed', 0)} "
-        f"failed, {counts.get('incomplete', 0)} incomplete -> {result['out_dir']}"
+        f"failed, {counts.get('incomplete', 0)} incomplete, {counts.get('corrupt', 0)} corrupt "
+        f"-> {result['out_dir']}"
     )
-    if counts.get("failed", 0) or counts.get("incomplete", 0):
+    if counts.get("failed", 0) or counts.get("incomplete", 0) or counts.get("corrupt", 0):
         print(f"hdsim-aggregate: see {result['out_dir'] / 'failures.csv'}", file=sys.stderr)
         sys.exit(1)
 

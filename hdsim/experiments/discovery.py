@@ -348,6 +348,12 @@ def discover(
     names = [p.key for p in params]
     kinds = {p.key: p.kind for p in params}
     x = outcomes[names].to_numpy(dtype=float)
+    finite = np.isfinite(x).all(axis=1) & np.isfinite(outcomes["rate_target"].to_numpy(float))
+    if not finite.any():
+        atomic_write_text(out_dir / "prim_boxes.csv", "")
+        atomic_write_text(out_dir / "prim_trajectory.csv", "box,step,coverage,density,mass,runs\n")
+        return pd.DataFrame(), "PRIM skipped: no run has finite values of every design factor."
+    outcomes, x = outcomes[finite], x[finite]  # a damaged or partial run cannot be placed
     y = (outcomes["rate_target"] >= threshold).to_numpy()
     empty = box_table(Box(x.min(0), x.max(0), 0, 0, 0, 0), names, kinds, x).iloc[:0]
     if not y.any() or y.all():

@@ -10,15 +10,14 @@ levers the policy modules declare.
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from hdsim.config.behaviour import BehaviourConfig
-from hdsim.config.fields import MONTH_PATTERN, ConfigError, bounded
+from hdsim.config.fields import ConfigError, bounded
 from hdsim.config.frame import (
     CalibrationConfig,
     DataConfig,
@@ -28,6 +27,7 @@ from hdsim.config.frame import (
     OutputConfig,
 )
 from hdsim.config.policies import PoliciesConfig
+from hdsim.config.validation import validate
 
 
 @dataclass
@@ -77,44 +77,24 @@ class HdsimConfig:
 # --------------------------------------------------------------------------------------------
 
 
-def _check(obj: Any, path: str) -> None:
-    """Check bounds and month fields of a dataclass tree, raising a one-line ConfigError."""
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        key = f"{path}.{f.name}" if path else f.name
-        if dataclasses.is_dataclass(value):
-            _check(value, key)
-            continue
-        bounds = f.metadata.get("bounds")
-        if bounds is not None and value is not None:
-            lo, hi = bounds
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ConfigError(
-                    f"{key}={value} is out of range: it must lie in [{lo}, {hi}] "
-                    f"({f.metadata['help']})"
-                )
-        if f.metadata.get("month") and not MONTH_PATTERN.match(str(value)):
-            raise ConfigError(f"{key}={value!r} is not a month: write it as YYYY-MM, e.g. 2023-01")
-    if isinstance(obj, PoliciesConfig):
-        obj.check_budget()  # again: the values may have changed since construction
-    if isinstance(obj, HorizonConfig):
-        start_year = int(obj.start[:4])
-        if obj.end_year <= start_year:
-            raise ConfigError(
-                f"horizon.end_year={obj.end_year} must come after the start {obj.start}"
-            )
-        if not start_year < obj.target_year <= obj.end_year:
-            raise ConfigError(
-                f"horizon.target_year={obj.target_year} must lie between the start year "
-                f"and horizon.end_year={obj.end_year}"
-            )
+def _check(obj: HdsimConfig, explicit: Collection[str] = ()) -> list[str]:
+    """Validate a config tree (:func:`hdsim.config.validation.validate`); return its notes."""
+    return validate(obj, explicit)
 
 
-def to_config(cfg: DictConfig | HdsimConfig) -> HdsimConfig:
+def to_config(
+    cfg: DictConfig | HdsimConfig,
+    notes: list[str] | None = None,
+    explicit: Collection[str] = (),
+) -> HdsimConfig:
     """Turn a composed config into a validated :class:`HdsimConfig`.
 
     Args:
         cfg: A ``DictConfig`` composed by Hydra (or an ``HdsimConfig`` already built).
+        notes: If given, receives one line per adjustment the validation made (for the CLI
+            to print); they are also logged to ``hdsim.config`` at INFO.
+        explicit: The user's overrides (Hydra's task overrides): values set there are
+            rejected rather than adjusted.
 
     Returns:
         The validated dataclass tree.
@@ -132,7 +112,9 @@ def to_config(cfg: DictConfig | HdsimConfig) -> HdsimConfig:
         except Exception as exc:  # omegaconf raises several error classes
             raise ConfigError(_one_line(exc)) from exc
     assert isinstance(obj, HdsimConfig)
-    _check(obj, "")
+    found = _check(obj, explicit)
+    if notes is not None:
+        notes.extend(found)
     return obj
 
 

@@ -4,15 +4,57 @@ Every output hdsim writes goes through a temporary file in the same folder and a
 rename, so an interrupted or failing write leaves the previous file (or none). The new file
 gets the permissions a plain ``open`` would give it under the user's umask (``mkstemp``
 alone would create it private, mode 0600).
+
+An operating-system error while writing (an unwritable or read-only folder, a full disk, a
+folder in the path that is a file, a destination that is a folder) is raised as
+:class:`OutputError`, whose message is one line naming the file, the reason and the fix, so a
+command can catch it and exit with that line. It is an :class:`OSError`, so handlers of
+``OSError`` still catch it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+FIXES: dict[int, str] = {
+    errno.ENOSPC: "free space on that disk or choose another output folder",
+    errno.EDQUOT: "free space within your quota or choose another output folder",
+    errno.EROFS: "the disk is read-only: choose another output folder",
+    errno.EACCES: "you may not write there: choose a folder you own or change its permissions",
+    errno.EPERM: "you may not write there: choose a folder you own or change its permissions",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: choose another output folder",
+    errno.EEXIST: "a part of the path is a file, not a folder: choose another output folder",
+    errno.EISDIR: "the destination is a folder: remove it or choose another output folder",
+}
+"""How to fix each error number an output write can meet."""
+
+
+class OutputError(OSError):
+    """An output file could not be written; the message is one line with the reason and fix."""
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        """Describe the failed write of ``path``.
+
+        Args:
+            path: The file that could not be written.
+            cause: The operating system's error.
+        """
+        code = cause.errno or 0
+        reason = os.strerror(code) if code else (str(cause) or type(cause).__name__)
+        fix = FIXES.get(code, "check the output folder")
+        self.message = f"cannot write {path}: {reason}; {fix}"
+        super().__init__(self.message)
+        self.errno = code
+        self.filename = str(path)
+
+    def __str__(self) -> str:
+        """The one-line message (not OSError's ``[Errno n] ...`` form)."""
+        return self.message
 
 
 def _umask_mode() -> int:
@@ -28,17 +70,26 @@ def atomic_write(path: Path, write: Callable[[str], Any]) -> None:
     Args:
         path: Destination file; its folder is created if needed.
         write: Writes the content to the temporary path it is given.
+
+    Raises:
+        OutputError: The folder or the file cannot be written (one line: file, reason, fix);
+            the previous file, if any, is left as it was and no temporary file remains.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(path, exc) from exc
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(path, exc) from exc
         raise
 
 
