@@ -6,7 +6,7 @@ format into ``<folder>/report/<lang>/`` (or ``out``):
 
 - ``report.html``: one self-contained page, figures embedded;
 - ``report.md`` with ``figures/<key>.png`` and ``figures/<key>.svg`` beside it;
-- ``report.pdf``: A4 pages (:mod:`hdsim.report.pdf`);
+- ``report.pdf``: A4 pages (:mod:`hdsim.report.typeset`);
 - ``inputs.csv``: every input figure with source and confidence (the full list);
 - ``report.json``: manifest of sections, tables, figures, files, PDF page count and the runs
   that were missing or failed.
@@ -202,7 +202,7 @@ def build_report(
     with matplotlib.rc_context(report_rc()):
         doc = build_document(inputs, lang)
         figure_dir = target / "figures" if "md" in formats else None
-        figures = render_figures(doc, figure_dir, ("png", "svg"))
+        figures = render_figures(doc, figure_dir, ("png", "svg"), svg="pdf" in formats)
         if "html" in formats:
             files["html"] = target / "report.html"
             atomic_write_text(files["html"], render_html(doc))
@@ -210,7 +210,7 @@ def build_report(
             files["md"] = target / "report.md"
             atomic_write_text(files["md"], render_markdown(doc, "figures"))
         if "pdf" in formats:
-            from hdsim.report.pdf import write_pdf
+            from hdsim.report.typeset import write_pdf
 
             files["pdf"] = target / "report.pdf"
             pdf_pages = write_pdf(doc, files["pdf"])
