@@ -29,6 +29,7 @@ from hdsim.report.cli import main as report_main
 HDSIM = Path(sys.executable).with_name("hdsim")
 SCENARIO_NAMES = ("baseline", "hukou_reform")
 EXPECTED_SECTIONS = [
+    "summary",
     "answer",
     "trajectories",
     "hukou",
@@ -36,6 +37,7 @@ EXPECTED_SECTIONS = [
     "jobs",
     "migration",
     "policies",
+    "costs",
     "assumptions",
     "reproducibility",
 ]
@@ -276,7 +278,7 @@ def test_chinese_renders_without_missing_glyphs(
 
     assert "missing from font" not in job[1].stderr
     assert not [w for w in english[1] if "missing from font" in w]
-    label = Catalogue("zh")("fig_headline")
+    label = Catalogue("zh")("fig_headline", county="县")
 
     def draw(rc: dict) -> list[str]:
         with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context(rc):
@@ -400,7 +402,7 @@ def test_failed_run_is_listed_and_experiment_tables_add_panels(
     assert result.failed_runs == [str(failed)]
     info = manifest(result.folder)
     keys = [s["key"] for s in info["sections"]]
-    assert keys[:2] == ["answer", "runs"]
+    assert keys[:3] == ["summary", "answer", "runs"]
     assert {"sensitivity", "prim", "target", "calibration"} <= set(keys)
     page = parse(result.files["html"])
     assert page.tables["failed_runs"][1] == [

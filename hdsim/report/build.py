@@ -25,7 +25,7 @@ from typing import Any
 import matplotlib
 
 import hdsim
-from hdsim.report import appendix, sections
+from hdsim.report import appendix, sections, summary
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
     Document,
@@ -45,6 +45,7 @@ REPORT_FILE_MODE = 0o644
 """Mode of report files: reports are meant to be shared."""
 
 SECTION_BUILDERS = (
+    summary.section_summary,
     sections.section_answer,
     sections.section_runs,
     sections.section_trajectories,
@@ -53,6 +54,7 @@ SECTION_BUILDERS = (
     sections.section_jobs,
     sections.section_migration,
     sections.section_policies,
+    summary.section_costs,
     appendix.section_sensitivity,
     appendix.section_prim,
     appendix.section_target,
@@ -100,17 +102,25 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
     ctx = sections.Context(inputs, cat)
     built = [builder(ctx) for builder in SECTION_BUILDERS]
     kind = cat(f"kind_{inputs.kind}")
+    runs = sum(1 for r in inputs.runs if r.ok)
     return Document(
-        title=cat("title"),
+        title=cat("title", county=ctx.county),
         subtitle=cat(
             "subtitle", kind=kind, target=ctx.target, target_year=inputs.horizon.target_year
         ),
         meta=[
-            cat("built_from", folder=str(inputs.root)),
+            cat("built_from", folder=inputs.root.name),
             cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
         ],
         sections=[s for s in built if s is not None],
         catalogue=cat,
+        source=cat(
+            "figure_source",
+            county=ctx.county,
+            kind=kind,
+            runs=runs,
+            date=time.strftime("%Y-%m-%d"),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 ZH: dict[str, str] = {
     # document
-    "title": "洪洞县常住人口城镇化模拟报告",
+    "title": "{county}常住人口城镇化模拟报告",
     "subtitle": "基于hdsim多主体模拟的{kind}结果：{target_year}年能否达到{target}？",
     "kind_job": "主任务（情景对比）",
     "kind_run": "单次运行",
@@ -87,7 +87,7 @@ ZH: dict[str, str] = {
         "图中实线为各次重复模拟的中位数，深色带为25%–75%区间，浅色带为5%–95%区间；"
         "水平虚线为{target}目标，竖线为{target_year}年末，黑点为观测值。"
     ),
-    "fig_headline": "洪洞县常住人口城镇化率：各情景对比",
+    "fig_headline": "{county}常住人口城镇化率：各情景对比",
     "fig_fan": "各情景常住人口城镇化率扇形图",
     "axis_rate": "常住人口城镇化率",
     "axis_year": "年份",
@@ -273,11 +273,59 @@ ZH: dict[str, str] = {
     "settlement_seat": "乡镇驻地",
     "settlement_county_city": "县城",
     "pp": "{value}个百分点",
+    # decision summary and costs (hdsim/report/summary.py)
+    "sec_summary": "决策摘要",
+    "summary_verdict_reached": "结论：按模型假设，{target_year}年末达到{target}"
+    "的把握最大的是“{label}”，"
+    "预计为{mean}（5%–95%区间{lo}–{hi}），达到的概率为{p}。",
+    "summary_verdict_not": "结论：按模型假设，{target_year}年末任何情景都难以达到{target}；"
+    "效果最好的“{label}”预计为{mean}（5%–95%区间{lo}–{hi}），达到的概率为{p}，"
+    "完成了从基准到目标差距的{share}。",
+    "summary_outlook_year": "若各项措施持续实施，“{label}”预计于{year}年达到{target}。",
+    "summary_outlook_never": "即使各项措施持续到{end_year}年，任何情景的平均值都达不到{target}。",
+    "summary_outlook_note": "“措施持续时达到年份”由主任务另行模拟到{end_year}年得出"
+    "（规模为实际住户的{scale}，每个情景{replicates}次重复，措施保持开启、持续支出运行费用），"
+    "精度低于{target_year}年的结果；"
+    "目标年份仍为规划规定的{target_year}年。",
+    "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的年份。",
+    "summary_levers": "最关键的措施：{items}。",
+    "summary_lever_item": "{label}（较基准提高{gain}，投入{cost}亿元）",
+    "summary_sensitivity": "敏感性分析中影响最大的参数：{items}。",
+    "summary_no_costs": "本次输出没有基准情景或支出记录，无法计算成本。",
+    "col_gain_pp": "较基准提高（百分点）",
+    "col_spending_yi": "至{target_year}年末累计投入（亿元）",
+    "col_yi_per_pp": "每提高1个百分点投入（亿元）",
+    "col_pp_per_yi": "每亿元提高（百分点）",
+    "col_year_outlook": "措施持续时达到{target}的年份",
+    "outlook_not_by": "到{end_year}年仍未达到",
+    "sec_costs": "成本与效益",
+    "costs_intro": "投入按各措施的单位成本和实施强度计算"
+    "（资本支出在实施期内均摊，运行费用逐年支出），"
+    "效果为与同一随机序列下基准情景之差的平均值（共同随机数）。",
+    "costs_value_caption": "{target_year}年末城镇化率提高与累计投入",
+    "costs_year_caption": "“{label}”各措施年度支出与年度预算（亿元）",
+    "costs_total_caption": "各情景年度总支出与年度预算（亿元）",
+    "col_year": "年份",
+    "col_measure": "措施",
+    "col_budget": "年度预算",
+    "col_total": "合计",
+    "col_cost_capital": "资本支出（亿元，强度1）",
+    "col_cost_running": "年运行费用（亿元，强度1）",
+    "col_cost_flag": "单位成本依据",
+    "costs_units_caption": "单位成本及其依据（★为估计值）",
+    "costs_out_of_scope": "不在本模型效果范围内的措施（只计成本，不影响城镇化率）：{items}。",
+    "costs_out_of_scope_none": "所有开启的措施在模型中都有作用于城镇化率的途径；"
+    "规划中未列为措施的事项不在模型范围内。",
+    "fig_costs": "各措施年度支出与年度预算",
+    "axis_yi": "亿元",
+    "legend_budget": "年度预算",
+    "figure_source": "来源：hdsim模拟（{county}，{kind}，{runs}次运行），{date}生成",
+    "dash": "–",
 }
 
 EN: dict[str, str] = {
     # document
-    "title": "Hongtong County urbanization: simulation report",
+    "title": "{county} urbanization: simulation report",
     "subtitle": "hdsim agent-based simulation, {kind}: is {target} reached by {target_year}?",
     "kind_job": "main job (scenario comparison)",
     "kind_run": "single run",
@@ -352,7 +400,7 @@ EN: dict[str, str] = {
         "the 5-95% range; the dashed line is the {target} target, the vertical line the end of "
         "{target_year}, black dots the observed rates."
     ),
-    "fig_headline": "Hongtong resident urbanization rate by scenario",
+    "fig_headline": "{county} resident urbanization rate by scenario",
     "fig_fan": "Fan charts of the resident urbanization rate by scenario",
     "axis_rate": "resident urbanization rate",
     "axis_year": "year",
@@ -544,6 +592,58 @@ EN: dict[str, str] = {
     "settlement_seat": "town seats",
     "settlement_county_city": "county city",
     "pp": "{value} percentage points",
+    # decision summary and costs (hdsim/report/summary.py)
+    "sec_summary": "Decision summary",
+    "summary_verdict_reached": "Verdict: under the model's assumptions, {target} by the end of "
+    "{target_year} is most likely under “{label}”: {mean} expected (5-95% {lo}–{hi}), "
+    "probability {p}.",
+    "summary_verdict_not": "Verdict: under the model's assumptions, no scenario reaches {target} "
+    "by the end of {target_year}; the best, “{label}”, is expected at {mean} (5-95% {lo}–{hi}), "
+    "probability {p}, closing {share} of the baseline's gap to the target.",
+    "summary_outlook_year": "If its levers stay on, “{label}” reaches {target} in {year}.",
+    "summary_outlook_never": "Even with the levers on until {end_year}, no scenario's mean "
+    "reaches {target}.",
+    "summary_outlook_note": "The year each scenario reaches the target with its levers on comes "
+    "from runs the main job continued to {end_year} (scale {scale} of the real households, "
+    "{replicates} replicates per scenario, levers on and running costs paid); it is less precise "
+    "than the {target_year} results. The target year stays the plan's {target_year}.",
+    "summary_outlook_missing": "These outputs hold no continued runs, so the year the target "
+    "is reached with the levers on is not known.",
+    "summary_levers": "The levers that matter most: {items}.",
+    "summary_lever_item": "{label} ({gain} over the baseline for {cost} 亿元)",
+    "summary_sensitivity": "Most influential parameters in the sensitivity analysis: {items}.",
+    "summary_no_costs": "No baseline or no spending series in these outputs: costs are not "
+    "computed.",
+    "col_gain_pp": "gain over baseline (pp)",
+    "col_spending_yi": "spent to end {target_year} (亿元)",
+    "col_yi_per_pp": "亿元 per pp",
+    "col_pp_per_yi": "pp per 亿元",
+    "col_year_outlook": "year {target} is reached, levers on",
+    "outlook_not_by": "not by {end_year}",
+    "sec_costs": "Costs and value for money",
+    "costs_intro": "Spending follows each lever's unit costs times its intensity (capital spread "
+    "over the ramp, running costs every year); gains are the mean difference to the baseline "
+    "of the same replicate (common random numbers).",
+    "costs_value_caption": "Gain by the end of {target_year} and money spent",
+    "costs_year_caption": "“{label}”: spending by lever and year against the yearly budget (亿元)",
+    "costs_total_caption": "Total spending by scenario and year against the yearly budget (亿元)",
+    "col_year": "year",
+    "col_measure": "lever",
+    "col_budget": "yearly budget",
+    "col_total": "total",
+    "col_cost_capital": "capital cost (亿元, intensity 1)",
+    "col_cost_running": "running cost a year (亿元, intensity 1)",
+    "col_cost_flag": "basis of the unit cost",
+    "costs_units_caption": "Unit costs and their basis (★ marks estimates)",
+    "costs_out_of_scope": "Levers outside the model's effects (costed, no effect on the rate): "
+    "{items}.",
+    "costs_out_of_scope_none": "Every lever that is on has a path to the urbanization rate in "
+    "the model; measures of the plan that are not levers are outside the model.",
+    "fig_costs": "Spending by lever and year against the yearly budget",
+    "axis_yi": "亿元",
+    "legend_budget": "yearly budget",
+    "figure_source": "Source: hdsim simulation ({county}, {kind}, {runs} runs), built {date}",
+    "dash": "–",
 }
 
 SCENARIOS: dict[str, dict[str, str]] = {

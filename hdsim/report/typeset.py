@@ -64,6 +64,8 @@ def typst_string(text: str) -> str:
 
 
 def _number_like(text: str) -> bool:
+    if text.strip() == "–":
+        return True
     stripped = text.replace(",", "").replace("%", "").replace("+", "").replace("−", "-").strip()
     try:
         float(stripped.split(" ")[0].split("–")[0])
