@@ -7,7 +7,9 @@ format into ``<folder>/report/<lang>/`` (or ``out``):
 - ``report.html``: one self-contained page, figures embedded;
 - ``report.md`` with ``figures/<key>.png`` and ``figures/<key>.svg`` beside it;
 - ``report.pdf``: A4 pages (:mod:`hdsim.report.typeset`);
-- ``inputs.csv``: every input figure with source and confidence (the full list);
+- ``inputs.csv``: every input figure with source and confidence (the full list), and
+  ``summary.csv``: the planner's table, both with a byte-order mark for Excel;
+- ``report.xlsx``: the Excel workbook (:mod:`hdsim.report.workbook`);
 - ``report.json``: manifest of sections, tables, figures, files, PDF page count and the runs
   that were missing or failed.
 
@@ -37,6 +39,7 @@ from hdsim.report.document import (
 )
 from hdsim.report.fonts import report_rc
 from hdsim.report.inputs import ReportError, ReportInputs, load_inputs
+from hdsim.report.workbook import write_people_csv, write_workbook
 
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 """Report formats, all written by default."""
@@ -111,6 +114,7 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
         meta=[
             cat("built_from", folder=inputs.root.name),
             cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
+            cat("workbook_note"),
         ],
         sections=[s for s in built if s is not None],
         catalogue=cat,
@@ -182,6 +186,7 @@ def build_report(
     formats: tuple[str, ...] | str = FORMATS,
     out: str | Path | None = None,
     headline: str | Path | None = None,
+    hires: bool = False,
 ) -> ReportResult:
     """Build the report of a run, job or experiment folder.
 
@@ -191,6 +196,7 @@ def build_report(
         formats: Any of ``html``, ``md``, ``pdf`` (tuple or comma-separated string).
         out: Folder of the report files; default ``<folder>/report/<lang>``.
         headline: Also save the headline figure to this path.
+        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``).
 
     Returns:
         What was written.
@@ -212,7 +218,8 @@ def build_report(
     with matplotlib.rc_context(report_rc()):
         doc = build_document(inputs, lang)
         figure_dir = target / "figures" if "md" in formats else None
-        figures = render_figures(doc, figure_dir, ("png", "svg"), svg="pdf" in formats)
+        kinds = ("png", "svg", "hires") if hires else ("png", "svg")
+        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats)
         if "html" in formats:
             files["html"] = target / "report.html"
             atomic_write_text(files["html"], render_html(doc))
@@ -226,7 +233,10 @@ def build_report(
             pdf_pages = write_pdf(doc, files["pdf"])
         if headline:
             headline_path = write_headline(doc, Path(headline).expanduser().resolve())
-    atomic_write_text(target / "inputs.csv", inputs.data.provenance().to_csv(index=False))
+        files["xlsx"] = target / "report.xlsx"
+        frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
+    write_people_csv(target / "inputs.csv", frames["inputs"])
+    write_people_csv(target / "summary.csv", frames["summary"])
     result = ReportResult(
         folder=target,
         files=files,

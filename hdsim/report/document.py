@@ -199,12 +199,15 @@ def render_figures(
 # --------------------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
-"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+body{font-family:"hdsim CJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
+sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.6;color:#1d1d1f}
+.tbl{max-width:100%;overflow-x:auto}
+.tbl table{max-width:100%}td,th{overflow-wrap:anywhere}
+td:first-child{min-width:6em}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
 margin-top:2.2rem}.meta{color:#555;font-size:.9rem}
-table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.85rem}
 th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
@@ -235,8 +238,8 @@ def _html_table(table: Table, number: int, cat: Catalogue) -> str:
     rows = "\n".join(body)
     caption = f"{cat('table')} {number}. {table.caption}" if table.caption else ""
     out = (
-        f'<table id="{esc(table.key)}"><caption>{esc(caption)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+        f'<div class="tbl"><table id="{esc(table.key)}"><caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table></div>"
     )
     if len(table.rows) > 60:
         out = f"<details><summary>{esc(caption)} ({len(table.rows)})</summary>\n{out}\n</details>"
@@ -281,7 +284,22 @@ def render_html(doc: Document) -> str:
                 )
         parts.append("</section>")
     parts.append("</body>\n</html>\n")
-    return "\n".join(parts)
+    page = "\n".join(parts)
+    return page.replace("<style>", f"<style>{_font_face(page)}", 1)
+
+
+def _font_face(page: str) -> str:
+    """CSS ``@font-face`` embedding a WOFF2 subset of the CJK font with the page's glyphs."""
+    import re
+
+    from hdsim.report.fonts import WEB_FAMILY, woff2_subset
+
+    text = html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", page))
+    font = base64.b64encode(woff2_subset(text)).decode("ascii")
+    return (
+        f'@font-face{{font-family:"{WEB_FAMILY}";font-display:block;'
+        f'src:url(data:font/woff2;base64,{font}) format("woff2")}}\n'
+    )
 
 
 # --------------------------------------------------------------------------------------------
