@@ -76,6 +76,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     """
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_ensemble, summarise
+    from hdsim.outlook import write_outlook
     from hdsim.run import run_and_write
     from hdsim.utils.io import atomic_write_text
 
@@ -110,6 +111,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     atomic_write_text(out_dir / "summary.md", table)
     print(table, flush=True)
     _write_cost_effectiveness(ensemble, h.target_year, out_dir)
+    write_outlook(configs, cfg, out_dir)
     print(f"hdsim: outputs in {out_dir}", flush=True)
     if cfg.output.report:
         _build_report(out_dir)

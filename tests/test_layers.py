@@ -28,7 +28,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("policies", ("hdsim.policies",)),
     ("model", ("hdsim.model", "hdsim.indicators")),
     ("run", ("hdsim.run",)),
-    ("drivers", ("hdsim.ensemble", "hdsim.experiments", "hdsim.calibration", "hdsim.drivers")),
+    (
+        "drivers",
+        (
+            "hdsim.ensemble",
+            "hdsim.experiments",
+            "hdsim.calibration",
+            "hdsim.drivers",
+            "hdsim.outlook",
+        ),
+    ),
     ("report", ("hdsim.report",)),
     ("cli", ("hdsim.cli", "hdsim.usage", "hdsim.api", "hdsim.__main__", "hdsim")),
 ]

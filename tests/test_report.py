@@ -29,6 +29,7 @@ from hdsim.report.cli import main as report_main
 HDSIM = Path(sys.executable).with_name("hdsim")
 SCENARIO_NAMES = ("baseline", "hukou_reform")
 EXPECTED_SECTIONS = [
+    "summary",
     "answer",
     "trajectories",
     "hukou",
@@ -36,6 +37,7 @@ EXPECTED_SECTIONS = [
     "jobs",
     "migration",
     "policies",
+    "costs",
     "assumptions",
     "reproducibility",
 ]
@@ -236,24 +238,32 @@ def test_html_is_self_contained_and_markdown_references_exist(
 def test_pdf_opens_with_the_expected_pages(
     job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str
 ) -> None:
-    """The PDF has the manifest's page count, one page per figure, and every section title."""
+    """The typeset PDF has the manifest's page count, each figure caption on exactly one page,
+    every section title, selectable text in an embedded font, and no text cut with "…"."""
     from pypdf import PdfReader
 
     folder = job[0] / "report" / lang
     info = manifest(folder)
     reader = PdfReader(folder / "report.pdf")
-    texts = [p.extract_text() or "" for p in reader.pages]
+    texts = ["".join((p.extract_text() or "").split()) for p in reader.pages]
     n_figures = sum(len(s["figures"]) for s in info["sections"])
     assert len(texts) == info["pdf_pages"]
-    assert len(texts) >= 1 + len(info["sections"]) + n_figures
+    assert 2 <= len(texts) < 1 + len(info["sections"]) + n_figures  # figures share pages
     word = Catalogue(lang)("figure")
     for k in range(1, n_figures + 1):
-        pages = [t for t in texts if f"{word} {k}." in t]
+        pages = [t for t in texts if f"{word}{k}." in t]
         assert len(pages) == 1, k
-    joined = "\n".join(texts)
+    joined = "".join(texts)
     for section in info["sections"]:
-        assert section["title"] in joined
-    assert Catalogue(lang)("title") in texts[0]
+        assert "".join(section["title"].split()) in joined
+    assert "…" not in joined
+    fonts = {
+        str(f["/BaseFont"])
+        for page in reader.pages
+        for f in page["/Resources"]["/Font"].values()
+        if "/BaseFont" in f.get_object()
+    }
+    assert any("NotoSansCJK" in f for f in fonts), fonts
 
 
 def test_chinese_renders_without_missing_glyphs(
@@ -268,7 +278,7 @@ def test_chinese_renders_without_missing_glyphs(
 
     assert "missing from font" not in job[1].stderr
     assert not [w for w in english[1] if "missing from font" in w]
-    label = Catalogue("zh")("fig_headline")
+    label = Catalogue("zh")("fig_headline", county="县")
 
     def draw(rc: dict) -> list[str]:
         with warnings.catch_warnings(record=True) as caught, matplotlib.rc_context(rc):
@@ -392,7 +402,7 @@ def test_failed_run_is_listed_and_experiment_tables_add_panels(
     assert result.failed_runs == [str(failed)]
     info = manifest(result.folder)
     keys = [s["key"] for s in info["sections"]]
-    assert keys[:2] == ["answer", "runs"]
+    assert keys[:3] == ["summary", "answer", "runs"]
     assert {"sensitivity", "prim", "target", "calibration"} <= set(keys)
     page = parse(result.files["html"])
     assert page.tables["failed_runs"][1] == [

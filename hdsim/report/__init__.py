@@ -6,7 +6,7 @@
 - :mod:`~hdsim.report.fonts`: the pip-installed CJK font for figures and PDF;
 - :mod:`~hdsim.report.figures`: the figures;
 - :mod:`~hdsim.report.sections` / :mod:`~hdsim.report.appendix`: the sections;
-- :mod:`~hdsim.report.document` / :mod:`~hdsim.report.pdf`: HTML, Markdown and PDF output;
+- :mod:`~hdsim.report.document` / :mod:`~hdsim.report.typeset`: HTML, Markdown and PDF output;
 - :mod:`~hdsim.report.build`: :func:`build_report`, used by ``hdsim-report`` and the main job.
 """
 

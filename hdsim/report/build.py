@@ -6,8 +6,10 @@ format into ``<folder>/report/<lang>/`` (or ``out``):
 
 - ``report.html``: one self-contained page, figures embedded;
 - ``report.md`` with ``figures/<key>.png`` and ``figures/<key>.svg`` beside it;
-- ``report.pdf``: A4 pages (:mod:`hdsim.report.pdf`);
-- ``inputs.csv``: every input figure with source and confidence (the full list);
+- ``report.pdf``: A4 pages (:mod:`hdsim.report.typeset`);
+- ``inputs.csv``: every input figure with source and confidence (the full list), and
+  ``summary.csv``: the planner's table, both with a byte-order mark for Excel;
+- ``report.xlsx``: the Excel workbook (:mod:`hdsim.report.workbook`);
 - ``report.json``: manifest of sections, tables, figures, files, PDF page count and the runs
   that were missing or failed.
 
@@ -25,7 +27,7 @@ from typing import Any
 import matplotlib
 
 import hdsim
-from hdsim.report import appendix, sections
+from hdsim.report import appendix, sections, summary
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
     Document,
@@ -37,6 +39,7 @@ from hdsim.report.document import (
 )
 from hdsim.report.fonts import report_rc
 from hdsim.report.inputs import ReportError, ReportInputs, load_inputs
+from hdsim.report.workbook import write_people_csv, write_workbook
 
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 """Report formats, all written by default."""
@@ -45,6 +48,7 @@ REPORT_FILE_MODE = 0o644
 """Mode of report files: reports are meant to be shared."""
 
 SECTION_BUILDERS = (
+    summary.section_summary,
     sections.section_answer,
     sections.section_runs,
     sections.section_trajectories,
@@ -53,6 +57,7 @@ SECTION_BUILDERS = (
     sections.section_jobs,
     sections.section_migration,
     sections.section_policies,
+    summary.section_costs,
     appendix.section_sensitivity,
     appendix.section_prim,
     appendix.section_target,
@@ -100,17 +105,26 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
     ctx = sections.Context(inputs, cat)
     built = [builder(ctx) for builder in SECTION_BUILDERS]
     kind = cat(f"kind_{inputs.kind}")
+    runs = sum(1 for r in inputs.runs if r.ok)
     return Document(
-        title=cat("title"),
+        title=cat("title", county=ctx.county),
         subtitle=cat(
             "subtitle", kind=kind, target=ctx.target, target_year=inputs.horizon.target_year
         ),
         meta=[
-            cat("built_from", folder=str(inputs.root)),
+            cat("built_from", folder=inputs.root.name),
             cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
+            cat("workbook_note"),
         ],
         sections=[s for s in built if s is not None],
         catalogue=cat,
+        source=cat(
+            "figure_source",
+            county=ctx.county,
+            kind=kind,
+            runs=runs,
+            date=time.strftime("%Y-%m-%d"),
+        ),
     )
 
 
@@ -172,6 +186,7 @@ def build_report(
     formats: tuple[str, ...] | str = FORMATS,
     out: str | Path | None = None,
     headline: str | Path | None = None,
+    hires: bool = False,
 ) -> ReportResult:
     """Build the report of a run, job or experiment folder.
 
@@ -181,6 +196,7 @@ def build_report(
         formats: Any of ``html``, ``md``, ``pdf`` (tuple or comma-separated string).
         out: Folder of the report files; default ``<folder>/report/<lang>``.
         headline: Also save the headline figure to this path.
+        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``).
 
     Returns:
         What was written.
@@ -202,7 +218,8 @@ def build_report(
     with matplotlib.rc_context(report_rc()):
         doc = build_document(inputs, lang)
         figure_dir = target / "figures" if "md" in formats else None
-        figures = render_figures(doc, figure_dir, ("png", "svg"))
+        kinds = ("png", "svg", "hires") if hires else ("png", "svg")
+        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats)
         if "html" in formats:
             files["html"] = target / "report.html"
             atomic_write_text(files["html"], render_html(doc))
@@ -210,13 +227,16 @@ def build_report(
             files["md"] = target / "report.md"
             atomic_write_text(files["md"], render_markdown(doc, "figures"))
         if "pdf" in formats:
-            from hdsim.report.pdf import write_pdf
+            from hdsim.report.typeset import write_pdf
 
             files["pdf"] = target / "report.pdf"
             pdf_pages = write_pdf(doc, files["pdf"])
         if headline:
             headline_path = write_headline(doc, Path(headline).expanduser().resolve())
-    atomic_write_text(target / "inputs.csv", inputs.data.provenance().to_csv(index=False))
+        files["xlsx"] = target / "report.xlsx"
+        frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
+    write_people_csv(target / "inputs.csv", frames["inputs"])
+    write_people_csv(target / "summary.csv", frames["summary"])
     result = ReportResult(
         folder=target,
         files=files,

@@ -19,7 +19,7 @@ LANGUAGES: tuple[str, ...] = ("zh", "en")
 
 ZH: dict[str, str] = {
     # document
-    "title": "洪洞县常住人口城镇化模拟报告",
+    "title": "{county}常住人口城镇化模拟报告",
     "subtitle": "基于hdsim多主体模拟的{kind}结果：{target_year}年能否达到{target}？",
     "kind_job": "主任务（情景对比）",
     "kind_run": "单次运行",
@@ -87,7 +87,7 @@ ZH: dict[str, str] = {
         "图中实线为各次重复模拟的中位数，深色带为25%–75%区间，浅色带为5%–95%区间；"
         "水平虚线为{target}目标，竖线为{target_year}年末，黑点为观测值。"
     ),
-    "fig_headline": "洪洞县常住人口城镇化率：各情景对比",
+    "fig_headline": "{county}常住人口城镇化率：各情景对比",
     "fig_fan": "各情景常住人口城镇化率扇形图",
     "axis_rate": "常住人口城镇化率",
     "axis_year": "年份",
@@ -273,11 +273,93 @@ ZH: dict[str, str] = {
     "settlement_seat": "乡镇驻地",
     "settlement_county_city": "县城",
     "pp": "{value}个百分点",
+    # decision summary and costs (hdsim/report/summary.py)
+    "sec_summary": "决策摘要",
+    "summary_verdict_reached": "结论：按模型假设，{target_year}年末达到{target}"
+    "的把握最大的是“{label}”，"
+    "预计为{mean}（5%–95%区间{lo}–{hi}），达到的概率为{p}。",
+    "summary_verdict_not": "结论：按模型假设，{target_year}年末任何情景都难以达到{target}；"
+    "效果最好的“{label}”预计为{mean}（5%–95%区间{lo}–{hi}），达到的概率为{p}，"
+    "完成了从基准到目标差距的{share}。",
+    "summary_outlook_year": "若各项措施持续实施，“{label}”预计于{year}年达到{target}。",
+    "summary_outlook_never": "即使各项措施持续到{end_year}年，任何情景的平均值都达不到{target}。",
+    "summary_outlook_note": "“措施持续时达到年份”由主任务另行模拟到{end_year}年得出"
+    "（规模为实际住户的{scale}，每个情景{replicates}次重复，措施保持开启、持续支出运行费用），"
+    "精度低于{target_year}年的结果；"
+    "目标年份仍为规划规定的{target_year}年。",
+    "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的年份。",
+    "summary_levers": "最关键的措施：{items}。",
+    "summary_lever_item": "{label}（较基准提高{gain}，投入{cost}亿元）",
+    "summary_sensitivity": "敏感性分析中影响最大的参数：{items}。",
+    "summary_no_costs": "本次输出没有基准情景或支出记录，无法计算成本。",
+    "col_gain_pp": "较基准提高（百分点）",
+    "col_spending_yi": "至{target_year}年末累计投入（亿元）",
+    "col_yi_per_pp": "每提高1个百分点投入（亿元）",
+    "col_pp_per_yi": "每亿元提高（百分点）",
+    "col_year_outlook": "措施持续时达到{target}的年份",
+    "outlook_not_by": "到{end_year}年仍未达到",
+    "sec_costs": "成本与效益",
+    "costs_intro": "投入按各措施的单位成本和实施强度计算"
+    "（资本支出在实施期内均摊，运行费用逐年支出），"
+    "效果为与同一随机序列下基准情景之差的平均值（共同随机数）。",
+    "costs_value_caption": "{target_year}年末城镇化率提高与累计投入",
+    "costs_year_caption": "“{label}”各措施年度支出与年度预算（亿元）",
+    "costs_total_caption": "各情景年度总支出与年度预算（亿元）",
+    "col_year": "年份",
+    "col_measure": "措施",
+    "col_budget": "年度预算",
+    "col_total": "合计",
+    "col_cost_capital": "资本支出（亿元，强度1）",
+    "col_cost_running": "年运行费用（亿元，强度1）",
+    "col_cost_flag": "单位成本依据",
+    "costs_units_caption": "单位成本及其依据（★为估计值）",
+    "costs_out_of_scope": "不在本模型效果范围内的措施（只计成本，不影响城镇化率）：{items}。",
+    "costs_out_of_scope_none": "所有开启的措施在模型中都有作用于城镇化率的途径；"
+    "规划中未列为措施的事项不在模型范围内。",
+    "fig_costs": "各措施年度支出与年度预算",
+    "axis_yi": "亿元",
+    "legend_budget": "年度预算",
+    "figure_source": "来源：hdsim模拟（{county}，{kind}，{runs}次运行），{date}生成",
+    "dash": "–",
+    "sheet_summary": "摘要",
+    "sheet_costs": "成本",
+    "sheet_series": "年度序列",
+    "sheet_townships": "乡镇×情景",
+    "sheet_inputs": "输入数据",
+    "xl_scenario": "情景代码",
+    "xl_label": "情景",
+    "xl_replicates": "重复次数",
+    "xl_rate_mean": "目标年末城镇化率（均值）",
+    "xl_rate_p05": "5%分位",
+    "xl_rate_p95": "95%分位",
+    "xl_p_reach": "达到目标的概率",
+    "xl_p_reach_lo": "概率95%置信下限",
+    "xl_p_reach_hi": "概率95%置信上限",
+    "xl_year_mean_crosses": "均值达到目标的年份",
+    "xl_hukou_rate_mean": "目标年末户籍人口城镇化率",
+    "xl_gain_pp": "较基准提高（百分点）",
+    "xl_gain_pp_se": "提高的标准误（百分点）",
+    "xl_spending_yi": "累计投入（亿元）",
+    "xl_pp_per_yi": "每亿元提高（百分点）",
+    "xl_yi_per_pp": "每百分点投入（亿元）",
+    "xl_year": "年份",
+    "xl_township_code": "乡镇代码",
+    "xl_township": "乡镇",
+    "xl_file": "文件",
+    "xl_row": "行",
+    "xl_entity": "对象",
+    "xl_field": "字段",
+    "xl_value": "数值",
+    "xl_source": "来源",
+    "xl_confidence": "可信度",
+    "xl_note": "说明",
+    "workbook_note": "同一文件夹中的 report.xlsx 是本报告的Excel工作簿"
+    "（摘要、成本、年度序列、乡镇×情景、输入数据）。",
 }
 
 EN: dict[str, str] = {
     # document
-    "title": "Hongtong County urbanization: simulation report",
+    "title": "{county} urbanization: simulation report",
     "subtitle": "hdsim agent-based simulation, {kind}: is {target} reached by {target_year}?",
     "kind_job": "main job (scenario comparison)",
     "kind_run": "single run",
@@ -352,7 +434,7 @@ EN: dict[str, str] = {
         "the 5-95% range; the dashed line is the {target} target, the vertical line the end of "
         "{target_year}, black dots the observed rates."
     ),
-    "fig_headline": "Hongtong resident urbanization rate by scenario",
+    "fig_headline": "{county} resident urbanization rate by scenario",
     "fig_fan": "Fan charts of the resident urbanization rate by scenario",
     "axis_rate": "resident urbanization rate",
     "axis_year": "year",
@@ -544,6 +626,92 @@ EN: dict[str, str] = {
     "settlement_seat": "town seats",
     "settlement_county_city": "county city",
     "pp": "{value} percentage points",
+    # decision summary and costs (hdsim/report/summary.py)
+    "sec_summary": "Decision summary",
+    "summary_verdict_reached": "Verdict: under the model's assumptions, {target} by the end of "
+    "{target_year} is most likely under “{label}”: {mean} expected (5-95% {lo}–{hi}), "
+    "probability {p}.",
+    "summary_verdict_not": "Verdict: under the model's assumptions, no scenario reaches {target} "
+    "by the end of {target_year}; the best, “{label}”, is expected at {mean} (5-95% {lo}–{hi}), "
+    "probability {p}, closing {share} of the baseline's gap to the target.",
+    "summary_outlook_year": "If its levers stay on, “{label}” reaches {target} in {year}.",
+    "summary_outlook_never": "Even with the levers on until {end_year}, no scenario's mean "
+    "reaches {target}.",
+    "summary_outlook_note": "The year each scenario reaches the target with its levers on comes "
+    "from runs the main job continued to {end_year} (scale {scale} of the real households, "
+    "{replicates} replicates per scenario, levers on and running costs paid); it is less precise "
+    "than the {target_year} results. The target year stays the plan's {target_year}.",
+    "summary_outlook_missing": "These outputs hold no continued runs, so the year the target "
+    "is reached with the levers on is not known.",
+    "summary_levers": "The levers that matter most: {items}.",
+    "summary_lever_item": "{label} ({gain} over the baseline for {cost} 亿元)",
+    "summary_sensitivity": "Most influential parameters in the sensitivity analysis: {items}.",
+    "summary_no_costs": "No baseline or no spending series in these outputs: costs are not "
+    "computed.",
+    "col_gain_pp": "gain over baseline (pp)",
+    "col_spending_yi": "spent to end {target_year} (亿元)",
+    "col_yi_per_pp": "亿元 per pp",
+    "col_pp_per_yi": "pp per 亿元",
+    "col_year_outlook": "year {target} is reached, levers on",
+    "outlook_not_by": "not by {end_year}",
+    "sec_costs": "Costs and value for money",
+    "costs_intro": "Spending follows each lever's unit costs times its intensity (capital spread "
+    "over the ramp, running costs every year); gains are the mean difference to the baseline "
+    "of the same replicate (common random numbers).",
+    "costs_value_caption": "Gain by the end of {target_year} and money spent",
+    "costs_year_caption": "“{label}”: spending by lever and year against the yearly budget (亿元)",
+    "costs_total_caption": "Total spending by scenario and year against the yearly budget (亿元)",
+    "col_year": "year",
+    "col_measure": "lever",
+    "col_budget": "yearly budget",
+    "col_total": "total",
+    "col_cost_capital": "capital cost (亿元, intensity 1)",
+    "col_cost_running": "running cost a year (亿元, intensity 1)",
+    "col_cost_flag": "basis of the unit cost",
+    "costs_units_caption": "Unit costs and their basis (★ marks estimates)",
+    "costs_out_of_scope": "Levers outside the model's effects (costed, no effect on the rate): "
+    "{items}.",
+    "costs_out_of_scope_none": "Every lever that is on has a path to the urbanization rate in "
+    "the model; measures of the plan that are not levers are outside the model.",
+    "fig_costs": "Spending by lever and year against the yearly budget",
+    "axis_yi": "亿元",
+    "legend_budget": "yearly budget",
+    "figure_source": "Source: hdsim simulation ({county}, {kind}, {runs} runs), built {date}",
+    "dash": "–",
+    "sheet_summary": "summary",
+    "sheet_costs": "costs",
+    "sheet_series": "yearly series",
+    "sheet_townships": "townships x scenarios",
+    "sheet_inputs": "inputs",
+    "xl_scenario": "scenario code",
+    "xl_label": "scenario",
+    "xl_replicates": "replicates",
+    "xl_rate_mean": "rate at end of target year (mean)",
+    "xl_rate_p05": "5th percentile",
+    "xl_rate_p95": "95th percentile",
+    "xl_p_reach": "probability of reaching the target",
+    "xl_p_reach_lo": "probability, 95% CI low",
+    "xl_p_reach_hi": "probability, 95% CI high",
+    "xl_year_mean_crosses": "year the mean reaches the target",
+    "xl_hukou_rate_mean": "hukou rate at end of target year",
+    "xl_gain_pp": "gain over baseline (pp)",
+    "xl_gain_pp_se": "standard error of the gain (pp)",
+    "xl_spending_yi": "spent (亿元)",
+    "xl_pp_per_yi": "pp per 亿元",
+    "xl_yi_per_pp": "亿元 per pp",
+    "xl_year": "year",
+    "xl_township_code": "township code",
+    "xl_township": "township",
+    "xl_file": "file",
+    "xl_row": "row",
+    "xl_entity": "entity",
+    "xl_field": "field",
+    "xl_value": "value",
+    "xl_source": "source",
+    "xl_confidence": "confidence",
+    "xl_note": "note",
+    "workbook_note": "report.xlsx in the same folder is this report's Excel workbook "
+    "(summary, costs, yearly series, townships x scenarios, inputs).",
 }
 
 SCENARIOS: dict[str, dict[str, str]] = {

@@ -3,7 +3,7 @@
 Sections are built once (:mod:`hdsim.report.sections`) and written in every format from the same
 :class:`Document`, so the HTML, Markdown and PDF reports say the same thing. A figure block holds
 a drawing function rather than a finished image: it is drawn at its own size for PNG and SVG
-files and again inside an A4 page for the PDF (:mod:`hdsim.report.pdf`).
+files and again inside an A4 page for the PDF (:mod:`hdsim.report.typeset`).
 
 - HTML is one self-contained file: CSS inline, figures embedded as base64 PNG, no link to any
   other file.
@@ -19,6 +19,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure, FigureBase
 
@@ -35,10 +36,12 @@ class Paragraph:
     Attributes:
         text: The text.
         where: ``"all"``, ``"pdf"`` (PDF only) or ``"web"`` (HTML and Markdown only).
+        strong: Set in bold (the verdict of the decision summary).
     """
 
     text: str
     where: str = "all"
+    strong: bool = False
 
 
 @dataclass
@@ -68,8 +71,9 @@ class FigureBlock:
         key: Identifier and file stem (``figures/<key>.png``).
         caption: Caption under the figure.
         draw: Draws the figure into a (sub)figure.
-        size: Width and height in inches.
+        size: Width and height in inches (of the chart, without the source line).
         png: PNG bytes once rendered.
+        svg: SVG bytes (text kept as text) once rendered.
     """
 
     key: str
@@ -77,12 +81,31 @@ class FigureBlock:
     draw: Callable[[FigureBase], None]
     size: tuple[float, float] = (8.0, 4.5)
     png: bytes = b""
+    svg: bytes = b""
 
-    def figure(self) -> Figure:
-        """Draw the figure at its own size."""
-        fig = Figure(figsize=self.size, layout="constrained")
-        self.draw(fig)
+    def figure(self, source: str = "") -> Figure:
+        """Draw the figure at its own size, with ``source`` as a line under the chart.
+
+        The source line is inside the image, so a pasted chart keeps its provenance.
+        """
+        if not source:
+            fig = Figure(figsize=self.size, layout="constrained")
+            self.draw(fig)
+            return fig
+        width, height = self.size
+        fig = Figure(figsize=(width, height + SOURCE_LINE_IN), layout="constrained")
+        parts: Any = fig.subfigures(2, 1, height_ratios=(height, SOURCE_LINE_IN), hspace=0)
+        chart, foot = parts[0], parts[1]
+        self.draw(chart)
+        foot.text(0.01, 0.5, source, fontsize=6.5, color="#555", ha="left", va="center")
         return fig
+
+
+SOURCE_LINE_IN = 0.22
+"""Height of the source line under every figure, inches."""
+
+HIRES_DPI = 300
+"""Resolution of the optional high-resolution PNG files (``<key>@300dpi.png``)."""
 
 
 Block = Paragraph | Table | FigureBlock
@@ -114,6 +137,8 @@ class Document:
     meta: list[str]
     sections: list[Section]
     catalogue: Catalogue
+    source: str = ""
+    """Source and date line drawn inside every figure."""
 
     def figures(self) -> list[FigureBlock]:
         """All figures in order."""
@@ -121,40 +146,51 @@ class Document:
 
 
 def render_figures(
-    doc: Document, folder: Path | None, formats: tuple[str, ...]
+    doc: Document, folder: Path | None, formats: tuple[str, ...], svg: bool = False
 ) -> dict[str, list[Path]]:
-    """Draw every figure to PNG bytes and, when ``folder`` is given, to files.
+    """Draw every figure (with the document's source line) to bytes and, optionally, files.
 
-    Call inside ``matplotlib.rc_context(report_rc())``.
+    Call inside ``matplotlib.rc_context(report_rc())``. SVG keeps its text as text
+    (``svg.fonttype: none``), so labels stay editable in a drawing program.
 
     Args:
-        doc: The document; each figure block's ``png`` is filled in.
-        folder: Where to write ``<key>.png`` / ``<key>.svg``, or None for no files.
-        formats: File formats to write (``"png"``, ``"svg"``).
+        doc: The document; each figure block's ``png`` (and ``svg``) is filled in.
+        folder: Where to write ``<key>.png`` / ``<key>.svg`` / ``<key>@300dpi.png``, or None.
+        formats: File formats to write (``"png"``, ``"svg"``, ``"hires"``).
+        svg: Keep the SVG bytes even when no file is written (the PDF uses them).
 
     Returns:
         Files written per figure key.
     """
+    import matplotlib
+
     from hdsim.utils.io import atomic_write_bytes
 
     written: dict[str, list[Path]] = {}
     for block in doc.figures():
-        fig = block.figure()
+        fig = block.figure(doc.source)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
         block.png = buffer.getvalue()
+        if svg or (folder is not None and "svg" in formats):
+            out = io.BytesIO()
+            with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": block.key}):
+                fig.savefig(out, format="svg", metadata={"Date": None})
+            block.svg = out.getvalue()
         written[block.key] = []
-        if folder is not None:
-            for fmt in formats:
-                path = folder / f"{block.key}.{fmt}"
-                if fmt == "png":
-                    payload = block.png
-                else:
-                    out = io.BytesIO()
-                    fig.savefig(out, format=fmt, metadata={"Date": None})
-                    payload = out.getvalue()
-                atomic_write_bytes(path, payload)
-                written[block.key].append(path)
+        if folder is None:
+            continue
+        for fmt in formats:
+            if fmt == "png":
+                path, payload = folder / f"{block.key}.png", block.png
+            elif fmt == "svg":
+                path, payload = folder / f"{block.key}.svg", block.svg
+            else:
+                hires = io.BytesIO()
+                fig.savefig(hires, format="png", dpi=HIRES_DPI)
+                path, payload = folder / f"{block.key}@{HIRES_DPI}dpi.png", hires.getvalue()
+            atomic_write_bytes(path, payload)
+            written[block.key].append(path)
     return written
 
 
@@ -163,12 +199,15 @@ def render_figures(
 # --------------------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
-"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+body{font-family:"hdsim CJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
+sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.6;color:#1d1d1f}
+.tbl{max-width:100%;overflow-x:auto}
+.tbl table{max-width:100%}td,th{overflow-wrap:anywhere}
+td:first-child{min-width:6em}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
 margin-top:2.2rem}.meta{color:#555;font-size:.9rem}
-table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.85rem}
 th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
@@ -199,8 +238,8 @@ def _html_table(table: Table, number: int, cat: Catalogue) -> str:
     rows = "\n".join(body)
     caption = f"{cat('table')} {number}. {table.caption}" if table.caption else ""
     out = (
-        f'<table id="{esc(table.key)}"><caption>{esc(caption)}</caption>\n'
-        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+        f'<div class="tbl"><table id="{esc(table.key)}"><caption>{esc(caption)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody></table></div>"
     )
     if len(table.rows) > 60:
         out = f"<details><summary>{esc(caption)} ({len(table.rows)})</summary>\n{out}\n</details>"
@@ -229,7 +268,8 @@ def render_html(doc: Document) -> str:
             if getattr(block, "where", "all") == "pdf":
                 continue
             if isinstance(block, Paragraph):
-                parts.append(f"<p>{esc(block.text)}</p>")
+                text = esc(block.text)
+                parts.append(f"<p><b>{text}</b></p>" if block.strong else f"<p>{text}</p>")
             elif isinstance(block, Table):
                 n_table += 1
                 parts.append(_html_table(block, n_table, cat))
@@ -244,7 +284,22 @@ def render_html(doc: Document) -> str:
                 )
         parts.append("</section>")
     parts.append("</body>\n</html>\n")
-    return "\n".join(parts)
+    page = "\n".join(parts)
+    return page.replace("<style>", f"<style>{_font_face(page)}", 1)
+
+
+def _font_face(page: str) -> str:
+    """CSS ``@font-face`` embedding a WOFF2 subset of the CJK font with the page's glyphs."""
+    import re
+
+    from hdsim.report.fonts import WEB_FAMILY, woff2_subset
+
+    text = html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", page))
+    font = base64.b64encode(woff2_subset(text)).decode("ascii")
+    return (
+        f'@font-face{{font-family:"{WEB_FAMILY}";font-display:block;'
+        f'src:url(data:font/woff2;base64,{font}) format("woff2")}}\n'
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,7 +336,7 @@ def render_markdown(doc: Document, figure_dir: str = "figures") -> str:
             if getattr(block, "where", "all") == "pdf":
                 continue
             if isinstance(block, Paragraph):
-                parts.append(block.text)
+                parts.append(f"**{block.text}**" if block.strong else block.text)
             elif isinstance(block, Table):
                 n_table += 1
                 parts.append(_md_table(block, n_table, cat))

@@ -164,6 +164,22 @@ class ReportInputs:
         return [r for r in self.runs if not r.ok]
 
 
+def county_name(data: CountyData, lang: str) -> str:
+    """The county's display name, read from the county data.
+
+    The optional ``county_name_<lang>`` row of ``county.csv`` (its ``note`` text) when the
+    data has one, else the data folder's name, capitalised.
+    """
+    key = f"county_name_{lang}"
+    table = data.county
+    if key in table.index:
+        for column in ("note", "value", "source"):
+            text = str(table.at[key, column]) if column in table.columns else ""
+            if text and text.lower() != "nan":
+                return text
+    return Path(data.directory).name.replace("_", " ").title()
+
+
 # --------------------------------------------------------------------------------------------
 # Finding runs
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from hdsim.report import analysis as an
 from hdsim.report import figures as fg
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import FigureBlock, Paragraph, Section, Table
-from hdsim.report.inputs import ReportInputs
+from hdsim.report.inputs import ReportInputs, county_name
 
 
 class Context:
@@ -27,6 +27,7 @@ class Context:
         self.inputs = inputs
         self.cat = cat
         self.h = inputs.horizon
+        self.county = county_name(inputs.data, cat.lang)
         self.end = inputs.horizon.target_end
         self.target = cat.pct(inputs.horizon.target_rate, 0)
         self.labels = {
@@ -150,24 +151,6 @@ def section_answer(ctx: Context) -> Section:
             for o in ctx.observed.itertuples()
         )
         blocks.append(Paragraph(cat("observed_note", points=text)))
-    scenarios = list(ctx.inputs.scenarios)
-    blocks.append(
-        FigureBlock(
-            "headline",
-            cat("fig_headline"),
-            partial(
-                fg.draw_headline,
-                fan=fan,
-                scenarios=scenarios,
-                labels=ctx.labels,
-                colours=ctx.colours,
-                marks=ctx.marks,
-                title=cat("fig_headline"),
-                ylabel=cat("axis_rate"),
-            ),
-            size=(8.0, 4.8),
-        )
-    )
     title = cat("sec_answer", target=ctx.target, target_year=h.target_year)
     return Section("answer", title, blocks)
 

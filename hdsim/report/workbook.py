@@ -1,0 +1,156 @@
+"""The Excel workbook beside every report, and the CSV files meant for people.
+
+:func:`workbook_frames` gathers the sheets from the same inputs as the report, with headers in
+the report's language (Chinese in the zh version) and numbers as numbers (rates as fractions
+formatted as percentages in Excel, money in 亿元):
+
+- summary (摘要): the planner's table, one row per scenario;
+- costs (成本): gain over the baseline and money spent, when there is a baseline;
+- series (年度序列): year-end means of every county indicator per scenario;
+- townships (乡镇×情景): every township indicator at the end of the target year, mean over
+  replicates, one row per township and scenario;
+- inputs (输入数据): every input figure of the county data with unit, source and confidence.
+
+:func:`write_workbook` writes them with openpyxl (atomically); :func:`write_people_csv` writes
+a CSV with a UTF-8 byte-order mark, which Excel on a Chinese Windows desktop needs.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from hdsim.report.sections import Context
+
+SHEETS: tuple[str, ...] = ("summary", "costs", "series", "townships", "inputs")
+"""Sheet keys in workbook order; their titles are ``sheet_<key>`` in the catalogue."""
+
+PERCENT_COLUMNS: tuple[str, ...] = (
+    "rate_mean",
+    "rate_p05",
+    "rate_p95",
+    "p_reach",
+    "p_reach_lo",
+    "p_reach_hi",
+    "hukou_rate_mean",
+)
+"""Summary columns holding fractions, shown as percentages."""
+
+
+def _labelled(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """``frame`` with its column names translated (``col_<name>`` or the indicator name)."""
+    cat = ctx.cat
+    names = {}
+    for column in frame.columns:
+        key = f"xl_{column}"
+        try:
+            names[column] = cat(key)
+        except KeyError:
+            names[column] = cat.indicator(str(column))
+    return frame.rename(columns=names)
+
+
+def summary_frame(ctx: Context) -> pd.DataFrame:
+    """The summary table (``summary.csv`` or recomputed), with scenario labels added."""
+    summary = ctx.inputs.summary.copy()
+    summary.insert(1, "label", [ctx.label(str(s)) for s in summary["scenario"]])
+    return summary
+
+
+def series_frame(ctx: Context) -> pd.DataFrame:
+    """Year-end means of every county indicator: one row per scenario and year."""
+    county = ctx.inputs.county
+    dates = pd.to_datetime(county["date"])
+    year_end = county[(dates.dt.month == 12) & (dates.dt.day == 31)]
+    mean = year_end.groupby(["scenario", "date", "indicator"], sort=False)["value"].mean()
+    wide = mean.unstack("indicator").reset_index()
+    wide.insert(1, "label", [ctx.label(str(s)) for s in wide["scenario"]])
+    wide.insert(2, "year", pd.to_datetime(wide["date"]).dt.year)
+    return wide.drop(columns=["date"])
+
+
+def township_frame(ctx: Context) -> pd.DataFrame | None:
+    """Township indicators at the end of the target year, mean over replicates."""
+    township = ctx.inputs.township
+    if township is None or township.empty:
+        return None
+    last = township["date"][township["date"] <= ctx.end].max()
+    at_end = township[township["date"] == last]
+    keys = ["township_code", "township", "scenario"]
+    per_run = at_end.groupby([*keys, "replicate", "indicator"], sort=False)["value"].sum()
+    mean = per_run.groupby(level=[*keys, "indicator"], sort=False).mean()
+    wide = mean.unstack("indicator").reset_index()
+    wide.insert(3, "label", [ctx.label(str(s)) for s in wide["scenario"]])
+    return wide
+
+
+def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets by key (see the module docstring), untranslated columns."""
+    from hdsim.report.summary import costs
+
+    frames = {"summary": summary_frame(ctx)}
+    cost = costs(ctx)
+    if cost is not None:
+        cost = cost.copy()
+        cost.insert(1, "label", [ctx.label(str(s)) for s in cost["scenario"]])
+        frames["costs"] = cost
+    if len(ctx.inputs.county):
+        frames["series"] = series_frame(ctx)
+    towns = township_frame(ctx)
+    if towns is not None:
+        frames["townships"] = towns
+    frames["inputs"] = ctx.inputs.data.provenance()
+    return frames
+
+
+def write_workbook(ctx: Context, path: Path) -> dict[str, pd.DataFrame]:
+    """Write the workbook (``.xlsx``, openpyxl) atomically; return the frames written.
+
+    Headers are in the report's language; the first row is frozen and columns are widened to
+    their content.
+    """
+    from openpyxl.utils import get_column_letter
+
+    from hdsim.utils.io import atomic_write_bytes
+
+    frames = workbook_frames(ctx)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for key in SHEETS:
+            if key not in frames:
+                continue
+            frame = _labelled(frames[key], ctx)
+            title = ctx.cat(f"sheet_{key}")[:31]
+            frame.to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
+            sheet.freeze_panes = "A2"
+            for j, column in enumerate(frames[key].columns, start=1):
+                letter = get_column_letter(j)
+                width = max(len(str(frame.columns[j - 1])), 8)
+                sheet.column_dimensions[letter].width = min(40, width * 1.6 + 2)
+                if key == "summary" and column in PERCENT_COLUMNS:
+                    for cell in sheet[letter][1:]:
+                        cell.number_format = "0.00%"
+    atomic_write_bytes(path, buffer.getvalue())
+    return frames
+
+
+def write_people_csv(path: Path, frame: pd.DataFrame) -> None:
+    """A CSV meant to be opened in Excel: UTF-8 with a byte-order mark."""
+    from hdsim.utils.io import atomic_write_csv
+
+    atomic_write_csv(path, frame, bom=True)
+
+
+__all__ = [
+    "SHEETS",
+    "series_frame",
+    "summary_frame",
+    "township_frame",
+    "workbook_frames",
+    "write_people_csv",
+    "write_workbook",
+]
+
