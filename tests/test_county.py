@@ -246,3 +246,12 @@ def test_no_data_layer_code_names_a_county() -> None:
         hit = pattern.search(path.read_text("utf-8"))
         assert hit is None, (path, hit)
     assert json.loads((root / "data" / "embedded.json").read_text("utf-8"))["folder"]
+
+
+def test_compare_lists_where_the_embedded_folder_estimates_what_the_tables_give(capsys) -> None:
+    """The embedded folder's 5-year groups are estimates: the comparison shows them differ."""
+    assert county_main(["compare"]) == 0
+    out = capsys.readouterr().out
+    assert "away_same_county_2020 (official) | 59288 | —" in out
+    moved = int(out.split("sum of |diff|): ")[1].split()[0])
+    assert 0 < moved < load_county_data().figure("resident_population_2020")

@@ -3,10 +3,12 @@
 ::
 
     hdsim-county init FOLDER --code 141023 [--from bulletin.yaml] [--force]
+    hdsim-county compare [FOLDER]
 
 writes a complete, validated county folder (the files of ``docs/data.md`` and ``ESTIMATES.md``,
-the checklist of the estimates to replace first). Bad input prints one line and exits with
-status 1; nothing is written then.
+the checklist of the estimates to replace first); ``compare`` lists where a folder differs from
+its rebuild from the census tables (default: the embedded folder). Bad input prints one line
+and exits with status 1; nothing is written then.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
         help="YAML file of your own figures that replace the tables' and the estimates",
     )
     init.add_argument("--force", action="store_true", help="replace an existing folder")
+    comp = sub.add_parser("compare", help="compare a folder with its rebuild from the tables")
+    comp.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="county folder (default: the embedded one)",
+    )
     return parser
 
 
@@ -49,6 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 on bad input (one-line message on stderr).
     """
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command == "compare":
+        from hdsim.county.compare import compare_text
+        from hdsim.data.loader import load_county_data
+
+        try:
+            print(compare_text(load_county_data(args.folder)), end="")
+        except DataError as exc:
+            print(f"hdsim-county: {exc}", file=sys.stderr)
+            return 1
+        return 0
     from hdsim.county.overrides import read_overrides
     from hdsim.county.scaffold import write_folder
 
