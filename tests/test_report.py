@@ -298,7 +298,7 @@ def test_lever_names_cover_every_policy_lever() -> None:
     """Every lever of the policy schema has a name in both languages (no half translation)."""
     import dataclasses
 
-    from hdsim.config.policies import PoliciesConfig
+    from hdsim.model.config import PoliciesConfig
 
     levers = [
         f.name

@@ -5,14 +5,15 @@ Hydra composes the YAML files of ``hdsim/conf/`` (primary config, scenarios, exp
 turns the composed ``DictConfig`` into a validated :class:`HdsimConfig` or raises
 :class:`~hdsim.config.fields.ConfigError` with one line naming the key, the bad value and the
 allowed range. The schema is assembled here, above the policies, because a scenario holds the
-levers the policy modules declare.
+levers the policy modules declare: ``PoliciesConfig`` is built from
+:mod:`hdsim.policies.registry`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
@@ -27,7 +28,34 @@ from hdsim.config.frame import (
     HouseholdsConfig,
     OutputConfig,
 )
-from hdsim.config.policies import PoliciesConfig
+from hdsim.config.policies import PoliciesBase
+from hdsim.policies.budget import check_budget
+from hdsim.policies.registry import lever_specs
+
+
+def policies_schema() -> type[PoliciesBase]:
+    """Build ``scenario.policies`` from the lever registry: one field per registered lever.
+
+    The fields follow the registry's order (the plan's actions); each holds the lever's config
+    dataclass with its defaults.
+    """
+    fields = [
+        (name, spec.config, field(default_factory=spec.config))
+        for name, spec in lever_specs().items()
+    ]
+    return dataclasses.make_dataclass(
+        "PoliciesConfig", fields, bases=(PoliciesBase,), module=__name__
+    )
+
+
+if TYPE_CHECKING:
+    PoliciesConfig = PoliciesBase
+else:
+    PoliciesConfig = policies_schema()
+    PoliciesConfig.__doc__ = (
+        "The policy levers of a scenario (one field per lever of hdsim.policies.registry), "
+        "the budget and the implementation efficiency."
+    )
 
 
 @dataclass
@@ -95,8 +123,8 @@ def _check(obj: Any, path: str) -> None:
                 )
         if f.metadata.get("month") and not MONTH_PATTERN.match(str(value)):
             raise ConfigError(f"{key}={value!r} is not a month: write it as YYYY-MM, e.g. 2023-01")
-    if isinstance(obj, PoliciesConfig):
-        obj.check_budget()  # again: the values may have changed since construction
+    if isinstance(obj, PoliciesBase):
+        check_budget(obj)  # the one budget check of a configuration
     if isinstance(obj, HorizonConfig):
         start_year = int(obj.start[:4])
         if obj.end_year <= start_year:
@@ -108,6 +136,15 @@ def _check(obj: Any, path: str) -> None:
                 f"horizon.target_year={obj.target_year} must lie between the start year "
                 f"and horizon.end_year={obj.end_year}"
             )
+
+
+def check_scenario(scenario: ScenarioConfig) -> None:
+    """Validate a scenario alone, with the checks of a whole job (ranges, months, budget).
+
+    Raises:
+        ConfigError: One line naming the key, the bad value and the allowed range.
+    """
+    _check(scenario, "scenario")
 
 
 def to_config(cfg: DictConfig | HdsimConfig) -> HdsimConfig:
