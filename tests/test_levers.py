@@ -22,7 +22,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
 from hdsim.model.config import PoliciesConfig
-from hdsim.model.scenarios import load_scenario
+from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import CONFIG_DIR
 from hdsim.policies.base import Policy
 from hdsim.policies.catalogue import lever_actions
@@ -237,3 +237,12 @@ def test_assumptions_of_the_levers_carry_a_unit_a_source_and_a_status():
         f = next(f for f in dataclasses.fields(levers[name]) if f.name == key)
         assert getattr(levers[name], key) == value
         assert {"unit", "source", "status"} <= set(f.metadata), (name, key)
+
+
+def test_every_scenario_has_its_own_label_in_each_language():
+    """A variant inherits its base's levers but states its own labels (no two are alike)."""
+    scenarios = [load_scenario(n) for n in available_scenarios()]
+    for lang in ("label_zh", "label_en"):
+        labels = [getattr(s, lang) for s in scenarios]
+        assert all(labels) and len(set(labels)) == len(labels), lang
+    assert [s.name for s in scenarios] == available_scenarios()

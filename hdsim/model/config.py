@@ -64,6 +64,7 @@ class ScenarioConfig:
 
     name: str = "baseline"
     label_zh: str = "基准情景"
+    label_en: str = "Baseline"
     question: str = "Where does the trend lead without new policy?"
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
 

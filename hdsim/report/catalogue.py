@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
+from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.policies.registry import lever_specs
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -548,23 +550,18 @@ EN: dict[str, str] = {
     "pp": "{value} percentage points",
 }
 
-SCENARIOS: dict[str, dict[str, str]] = {
-    "zh": {
-        "baseline": "基准情景",
-        "hukou_reform": "户籍制度改革",
-        "public_services": "公共服务提标扩面",
-        "industrial_cluster": "特色优势产业培育",
-        "seven_actions": "七大行动全面实施",
-    },
-    "en": {
-        "baseline": "Baseline",
-        "hukou_reform": "Hukou reform",
-        "public_services": "Public services",
-        "industrial_cluster": "Industrial clusters",
-        "seven_actions": "All seven actions",
-    },
-}
-"""Short scenario names for legends and tables (a scenario's ``label_zh`` is used if unknown)."""
+
+@cache
+def scenario_labels() -> dict[str, dict[str, str]]:
+    """Scenario name → short name for legends and tables, by language.
+
+    The names are the ``label_zh`` and ``label_en`` of the scenario files (one label each).
+    """
+    scenarios = {name: load_scenario(name) for name in available_scenarios()}
+    return {
+        "zh": {name: s.label_zh for name, s in scenarios.items()},
+        "en": {name: s.label_en for name, s in scenarios.items()},
+    }
 
 
 def lever_names() -> dict[str, dict[str, str]]:
@@ -669,13 +666,11 @@ class Catalogue:
         return MESSAGES[self.lang][key].format(**values)
 
     def scenario(self, name: str, label_zh: str | None = None) -> str:
-        """Short display name of a scenario."""
-        known = SCENARIOS[self.lang].get(name)
-        if known:
-            return known
+        """Short display name of a scenario: the run's own ``label_zh``, else its file's label."""
         if self.lang == "zh" and label_zh:
             return label_zh
-        return name.replace("_", " ")
+        known = scenario_labels()[self.lang].get(name)
+        return known or name.replace("_", " ")
 
     def lever(self, name: str) -> str:
         """Display name of a policy lever, as its module declares it."""
