@@ -164,11 +164,6 @@ def test_baseline_runs_and_its_outputs_name_no_other_county(baseline_runs, folde
     assert abs(rate - census) < 0.05
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lever defaults in hdsim/config/policies.py (key_towns, specialised towns) still name "
-    "the embedded county's township codes; the engine helper moves them to roles",
-)
 def test_run_config_names_no_other_county(baseline_runs) -> None:
     for run in baseline_runs.values():
         assert not _embedded_names().search((run / "config.yaml").read_text("utf-8"))

@@ -46,7 +46,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # be added. (importer, imported)
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("hdsim.calibration.posterior", "hdsim"),
-    ("hdsim.config.policies", "hdsim.policies.budget"),
     ("hdsim.mechanisms.labour", "hdsim.model.geography"),
     ("hdsim.mechanisms.location", "hdsim.model.geography"),
     ("hdsim.mechanisms.townships", "hdsim.model.geography"),

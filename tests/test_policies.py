@@ -18,21 +18,29 @@ import pytest
 from conftest import county_data
 
 from hdsim.config.fields import ConfigError
-from hdsim.config.policies import PoliciesConfig
-from hdsim.model.config import HdsimConfig, ScenarioConfig, to_config
+from hdsim.model.config import HdsimConfig, PoliciesConfig, ScenarioConfig, to_config
 from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
 from hdsim.policies.base import PolicyState
 from hdsim.policies.budget import cost_effectiveness, yearly_plan
-from hdsim.policies.catalogue import DOC, lever_fields, load_catalogue, measures, problems, render
+from hdsim.policies.catalogue import (
+    DOC,
+    lever_fields,
+    lever_info,
+    load_catalogue,
+    measures,
+    problems,
+    render,
+)
 from hdsim.policies.levers import LEVERS
+from hdsim.policies.registry import lever_specs
 from hdsim.run import RunResult, run_replicate
 
 SCALE = 0.05
 SHORT = {"end_year": 2022, "target_year": 2022}
 END = pd.Timestamp("2022-12-31")
 CATALOGUE = load_catalogue()
-LEVER_INFO = CATALOGUE["levers"]
+LEVER_INFO = {name: lever_info(spec) for name, spec in lever_specs().items()}
 
 
 def _config(policies: PoliciesConfig, name: str, scale: float = SCALE, **horizon: int):
@@ -49,7 +57,7 @@ def _one_lever(name: str) -> PoliciesConfig:
     lever.start = "2021-01"
     lever.intensity = 1.0
     if name == "township_upgrade":
-        lever.codes = ["141024200"]
+        lever.codes = ["role:upgrade_candidate"]
     return policies
 
 
@@ -268,7 +276,7 @@ def test_an_unknown_township_code_is_a_one_line_config_error_when_the_model_is_b
     from hdsim.model.model import CountyModel
 
     policies = _one_lever("spatial_layout")
-    policies.spatial_layout.key_towns = ["141024105", "999"]
+    policies.spatial_layout.key_towns = ["role:key_town", "999"]
     with pytest.raises(ConfigError, match="key_towns: township code 999") as err:
         CountyModel(_config(policies, "bad", scale=0.01), data=county_data())
     assert "\n" not in str(err.value)

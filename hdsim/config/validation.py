@@ -36,7 +36,7 @@ from typing import Any
 
 from hdsim.config.fields import MONTH_PATTERN, ConfigError
 from hdsim.config.frame import HorizonConfig
-from hdsim.config.policies import Lever, PoliciesConfig
+from hdsim.config.policies import Lever, PoliciesBase
 from hdsim.paths import SCENARIO_DIR
 
 log = logging.getLogger("hdsim.config")
@@ -122,8 +122,6 @@ def check_tree(obj: Any, path: str) -> None:
             raise ConfigError(f"{key}={value!r} is not a month: write it as YYYY-MM, e.g. 2023-01")
         if isinstance(value, list):
             check_list(key, value)
-    if isinstance(obj, PoliciesConfig):
-        obj.check_budget()  # again: the values may have changed since construction
 
 
 def check_finite(key: str, value: Any) -> None:
@@ -283,7 +281,7 @@ def _census_month(path: str, stamp: tuple[tuple[str, int, int], ...]) -> str | N
 
 
 def lever_notes(
-    policies: PoliciesConfig, end_year: int, explicit: Collection[str] = ()
+    policies: PoliciesBase, end_year: int, explicit: Collection[str] = ()
 ) -> list[str]:
     """Notes for levers that are on but start after the horizon ends (they cannot act).
 

@@ -5,13 +5,16 @@ Hydra composes the YAML files of ``hdsim/conf/`` (primary config, scenarios, exp
 turns the composed ``DictConfig`` into a validated :class:`HdsimConfig` or raises
 :class:`~hdsim.config.fields.ConfigError` with one line naming the key, the bad value and the
 allowed range. The schema is assembled here, above the policies, because a scenario holds the
-levers the policy modules declare.
+levers the policy modules declare: ``PoliciesConfig`` is built from
+:mod:`hdsim.policies.registry`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
@@ -26,8 +29,35 @@ from hdsim.config.frame import (
     HouseholdsConfig,
     OutputConfig,
 )
-from hdsim.config.policies import PoliciesConfig
-from hdsim.config.validation import validate
+from hdsim.config.policies import PoliciesBase
+from hdsim.config.validation import check_tree, validate
+from hdsim.policies.budget import check_budget
+from hdsim.policies.registry import lever_specs
+
+
+def policies_schema() -> type[PoliciesBase]:
+    """Build ``scenario.policies`` from the lever registry: one field per registered lever.
+
+    The fields follow the registry's order (the plan's actions); each holds the lever's config
+    dataclass with its defaults.
+    """
+    fields = [
+        (name, spec.config, field(default_factory=spec.config))
+        for name, spec in lever_specs().items()
+    ]
+    return dataclasses.make_dataclass(
+        "PoliciesConfig", fields, bases=(PoliciesBase,), module=__name__
+    )
+
+
+if TYPE_CHECKING:
+    PoliciesConfig = PoliciesBase
+else:
+    PoliciesConfig = policies_schema()
+    PoliciesConfig.__doc__ = (
+        "The policy levers of a scenario (one field per lever of hdsim.policies.registry), "
+        "the budget and the implementation efficiency."
+    )
 
 
 @dataclass
@@ -36,6 +66,7 @@ class ScenarioConfig:
 
     name: str = "baseline"
     label_zh: str = "基准情景"
+    label_en: str = "Baseline"
     question: str = "Where does the trend lead without new policy?"
     policies: PoliciesConfig = field(default_factory=PoliciesConfig)
 
@@ -78,8 +109,24 @@ class HdsimConfig:
 
 
 def _check(obj: HdsimConfig, explicit: Collection[str] = ()) -> list[str]:
-    """Validate a config tree (:func:`hdsim.config.validation.validate`); return its notes."""
-    return validate(obj, explicit)
+    """Validate a config tree (:func:`hdsim.config.validation.validate`), then its budget.
+
+    Returns:
+        The validation's notes (adjustments and inert settings), for the CLI to print.
+    """
+    notes = validate(obj, explicit)
+    check_budget(obj.scenario.policies)  # the one budget check of a configuration
+    return notes
+
+
+def check_scenario(scenario: ScenarioConfig) -> None:
+    """Validate a scenario alone, with the checks of a whole job (ranges, months, budget).
+
+    Raises:
+        ConfigError: One line naming the key, the bad value and the allowed range.
+    """
+    check_tree(scenario, "scenario")
+    check_budget(scenario.policies)
 
 
 def to_config(

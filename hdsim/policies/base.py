@@ -1,8 +1,9 @@
 """The policy machinery: the state mechanisms read, and the lever base class.
 
-A lever is configured in the scenario (``scenario.policies.<lever>``, see
-:mod:`hdsim.config.policies`). When it is on, :meth:`Policy.schedule` registers its activation
-with ``model.schedule_event`` for the start of its start month; activation registers a monthly
+A lever is configured in the scenario (``scenario.policies.<lever>``, declared with its
+behaviour in its module, see :mod:`hdsim.policies.registry`). When it is on,
+:meth:`Policy.schedule` registers its activation with ``model.schedule_event`` for the start
+of its start month; activation registers a monthly
 event (``model.schedule_recurring``) that, for ``ramp_months`` months, phases in one month's
 share of the lever's effect and of its capital cost, and from then on books its running cost.
 Events fire between steps, before the step that simulates their month.
@@ -28,10 +29,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from mesa.time import Schedule
 
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
+from hdsim.policies.roles import expand_roles
 from hdsim.utils.calendar import month_index
 
 if TYPE_CHECKING:
@@ -186,6 +187,8 @@ class Policy:
 
     def activate(self) -> None:
         """Switch the lever on and start its monthly events."""
+        from mesa.time import Schedule  # here: configs import the policy modules, not Mesa
+
         state = self.model.policy
         state.active = (*state.active, self.name)
         self.setup()
@@ -253,15 +256,23 @@ class Policy:
         """Places of the villages, urban fringe villages included."""
         return self.model.geo.villages
 
+    def towns_of(self, entries: list[str], key: str) -> list[str]:
+        """Township codes of a lever field's entries (codes, or roles written ``role:<role>``).
+
+        Raises:
+            ConfigError: An unknown role, or a role no township holds.
+        """
+        return expand_roles(entries, self.model.data.townships, f"{self.name}.{key}")
+
     def seats_of(self, codes: list[str], key: str) -> np.ndarray:
-        """Seats of the townships with statistical codes ``codes``.
+        """Seats of the townships with statistical codes (or roles, see :meth:`towns_of`).
 
         Raises:
             ConfigError: A code is not a township of the county data.
         """
         geo = self.model.geo
         out = []
-        for code in codes:
+        for code in self.towns_of(codes, key):
             try:
                 out.append(int(geo.seat_of[geo.township_index(str(code))]))
             except KeyError as exc:

@@ -30,7 +30,7 @@ from hdsim.config.fields import ConfigError
 from hdsim.utils.calendar import month_number
 
 if TYPE_CHECKING:
-    from hdsim.config.policies import Lever, PoliciesConfig
+    from hdsim.config.policies import Lever, PoliciesBase
 
 TOLERANCE_YI = 1e-6
 """Rounding slack of the budget check, 亿元."""
@@ -55,7 +55,7 @@ def lever_spending(lever: Lever, first: int, months: int) -> np.ndarray:
     return out
 
 
-def spending_plan(policies: PoliciesConfig, first: str, months: int) -> dict[str, np.ndarray]:
+def spending_plan(policies: PoliciesBase, first: str, months: int) -> dict[str, np.ndarray]:
     """Planned spending of every lever that is on, per month from ``first`` (YYYY-MM)."""
     origin = month_number(first)
     return {
@@ -65,7 +65,7 @@ def spending_plan(policies: PoliciesConfig, first: str, months: int) -> dict[str
     }
 
 
-def budget_plan(policies: PoliciesConfig, first: str, months: int) -> np.ndarray:
+def budget_plan(policies: PoliciesBase, first: str, months: int) -> np.ndarray:
     """亿元 available in each of ``months`` months from ``first`` (YYYY-MM)."""
     line = np.full(months, policies.budget.yearly_yi / 12.0)
     finance = policies.investment_financing
@@ -75,7 +75,7 @@ def budget_plan(policies: PoliciesConfig, first: str, months: int) -> np.ndarray
     return line
 
 
-def _plan_years(policies: PoliciesConfig) -> range:
+def _plan_years(policies: PoliciesBase) -> range:
     """Calendar years in which the plan's spending can peak."""
     on = [lv for lv in policies.levers().values() if lv.is_on()]
     if not on:
@@ -85,7 +85,7 @@ def _plan_years(policies: PoliciesConfig) -> range:
     return range(first, last + 2)
 
 
-def yearly_plan(policies: PoliciesConfig, years: range | None = None) -> pd.DataFrame:
+def yearly_plan(policies: PoliciesBase, years: range | None = None) -> pd.DataFrame:
     """Planned spending by lever, its total and the budget line, by calendar year (亿元).
 
     Args:
@@ -111,7 +111,7 @@ def yearly_plan(policies: PoliciesConfig, years: range | None = None) -> pd.Data
     return table
 
 
-def check_budget(policies: PoliciesConfig) -> None:
+def check_budget(policies: PoliciesBase) -> None:
     """Reject a scenario whose planned spending exceeds its budget line in some year.
 
     Raises:

@@ -1,12 +1,13 @@
 """The policy catalogue: the plan's actions and measures → levers, and ``docs/policies.md``.
 
-``hdsim/policies/catalogue.yaml`` lists the 7 actions and 33 measures of the Hongtong action
-plan and its 4 safeguards, each pointing to the lever(s) that represent it or saying why it is
-out of scope, and describes every lever (action, mechanism, the indicator it moves and in which
-direction, expected outcome, evidence). :func:`problems` checks the catalogue against the
-config schema; :func:`render` writes the bilingual ``docs/policies.md`` from the catalogue,
-the lever dataclasses (magnitudes, costs) and the scenario files (intensity and timing in
-``seven_actions``, the scenario library)::
+``hdsim/policies/catalogue.yaml`` holds only the plan: the 7 actions and 33 measures of the
+county's action plan and its 4 safeguards, each pointing to the lever(s) that represent it or
+saying why it is out of scope. Each lever describes itself in its module
+(:class:`hdsim.policies.registry.LeverSpec`: action, names, mechanism, the indicator it moves
+and in which direction, expected outcome, evidence, and its config dataclass with magnitudes
+and costs). :func:`problems` checks the catalogue against the registry; :func:`render` writes
+the bilingual ``docs/policies.md`` from the catalogue, the registry and the scenario files
+(intensity and timing in ``seven_actions``, the scenario library)::
 
     .venv/bin/python -m hdsim.policies.catalogue            # rewrite docs/policies.md
     .venv/bin/python -m hdsim.policies.catalogue --check    # exit 1 if it is out of date
@@ -23,10 +24,11 @@ from typing import Any
 import yaml
 
 from hdsim.config.frame import HorizonConfig
-from hdsim.config.policies import Lever, PoliciesConfig
+from hdsim.config.policies import Lever, PoliciesBase
 from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
 from hdsim.policies.budget import yearly_plan
+from hdsim.policies.registry import LeverSpec, lever_specs
 
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
@@ -45,20 +47,19 @@ def load_catalogue(path: Path = CATALOGUE) -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
-@cache
-def lever_actions() -> dict[str, int]:
-    """Lever name → the number (1-7) of the plan's action it belongs to."""
-    return {name: int(info["action"]) for name, info in load_catalogue()["levers"].items()}
+def lever_actions() -> dict[str, int | str]:
+    """Lever name → the number (1-7) of the plan's action it belongs to (or ``safeguard``)."""
+    return {name: spec.action for name, spec in lever_specs().items()}
 
 
-def lever_fields() -> dict[str, type]:
-    """Lever name → its dataclass, for every lever of :class:`PoliciesConfig`."""
-    out = {}
-    for f in dataclasses.fields(PoliciesConfig):
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else None
-        if isinstance(default, Lever):
-            out[f.name] = type(default)
-    return out
+def lever_fields() -> dict[str, type[Lever]]:
+    """Lever name → its config dataclass, for every registered lever."""
+    return {name: spec.config for name, spec in lever_specs().items()}
+
+
+def lever_info(spec: LeverSpec) -> dict[str, Any]:
+    """The declaration of a lever as plain data (the keys of :class:`LeverSpec`)."""
+    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
 
 
 def measures(catalogue: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -68,31 +69,23 @@ def measures(catalogue: dict[str, Any] | None = None) -> list[dict[str, Any]]:
 
 
 def problems(catalogue: dict[str, Any] | None = None) -> list[str]:
-    """Inconsistencies between the catalogue and the config schema (empty when none)."""
+    """Inconsistencies between the catalogue and the lever registry (empty when none)."""
     cat = catalogue or load_catalogue()
-    schema = lever_fields()
-    described = cat.get("levers", {})
+    specs = lever_specs()
     out = []
     for m in measures(cat):
         for name in m.get("levers", []):
-            if name not in schema:
-                out.append(f"measure {m['id']} names lever '{name}', not in PoliciesConfig")
+            if name not in specs:
+                out.append(f"measure {m['id']} names lever '{name}', which no module declares")
         if not m.get("levers") and not (m.get("out_of_scope_en") and m.get("out_of_scope_zh")):
             out.append(f"measure {m['id']} has no lever and no out-of-scope reason")
     for s in cat.get("safeguards", []):
         if not (s.get("out_of_scope_en") and s.get("out_of_scope_zh")):
             out.append(f"safeguard {s['id']} gives no reason in both languages")
-    for name in schema:
-        if name not in described:
-            out.append(f"lever '{name}' of PoliciesConfig is not described in the catalogue")
     used = {n for m in measures(cat) for n in m.get("levers", [])}
-    for name, entry in described.items():
-        if name not in schema:
-            out.append(f"catalogue describes lever '{name}', not in PoliciesConfig")
-        if entry.get("direction") not in DIRECTIONS:
-            out.append(f"lever '{name}' has direction {entry.get('direction')!r}, not up/down")
-        if name not in used and not entry.get("legacy"):
-            out.append(f"lever '{name}' represents no measure")
+    for name, spec in specs.items():
+        if name not in used and not spec.legacy:
+            out.append(f"lever '{name}' represents no measure: add it to a measure's levers")
     return out
 
 
@@ -121,15 +114,15 @@ def _cost(lever: Lever) -> str:
     return " + ".join(parts) if parts else "none 无"
 
 
-def _lever_line(name: str, info: dict[str, Any], plan: PoliciesConfig) -> str:
-    lever = getattr(plan, name)
+def _lever_line(name: str, info: dict[str, Any], plan: PoliciesBase) -> str:
+    lever = plan.lever(name)
     arrow = DIRECTIONS[info["direction"]][0]
     return (
         f"  - [`{name}`](#lever-{name.replace('_', '-')}) {info['name_zh']} — "
         f"{info['mechanism_zh']} / {info['mechanism_en']} "
         f"Indicator 指标 `{info['indicator']}` {arrow}. "
         f"In seven_actions 全面实施情景: {_timing(lever)}. "
-        f"Cost at intensity 1 单位成本: {_cost(PoliciesConfig().levers()[name])}. "
+        f"Cost at intensity 1 单位成本: {_cost(info['config']())}. "
         f"Evidence 依据: {info['evidence_zh']} / {info['evidence_en']}"
     )
 
@@ -144,28 +137,29 @@ def _first_comment(path: Path) -> str:
     return text.split("?")[0] + "?" if "?" in text else text
 
 
-def render() -> str:
-    """The text of ``docs/policies.md``."""
-    cat = load_catalogue()
-    info = cat["levers"]
+def render(catalogue: dict[str, Any] | None = None) -> str:
+    """The text of ``docs/policies.md`` (from ``catalogue``, by default the shipped one)."""
+    cat = catalogue or load_catalogue()
+    info = {name: lever_info(spec) for name, spec in lever_specs().items()}
     plan = load_scenario(PLAN).policies
-    defaults = PoliciesConfig()
+    defaults = type(plan)()
     out: list[str] = []
     add = out.append
     add("# 政策目录 · Policy catalogue\n")
     add(
         "<!-- Generated by `.venv/bin/python -m hdsim.policies.catalogue` from "
-        "hdsim/policies/catalogue.yaml, hdsim/config/policies.py and hdsim/conf/scenario/; "
+        "hdsim/policies/catalogue.yaml, the lever modules hdsim/policies/*.py and "
+        "hdsim/conf/scenario/; "
         "edit those, not this file. -->\n"
     )
     add(
-        "《洪洞县推进以县城为重要载体的城镇化建设行动方案》共七大行动、33项具体措施和4项保障措施。"
+        f"{cat['plan']['title_zh']}共七大行动、33项具体措施和4项保障措施。"
         "本目录列出每项措施在模型中由哪个（些）政策杠杆表示、作用机制、在 `seven_actions`（七大行动"
         "全面实施）情景中的默认强度和时间、幅度依据及成本；不构成模型机制的内容说明原因，或以实施效率"
         "系数表示。所有幅度和成本均为估计或假设（注明依据），应以县里掌握的数据替换。\n"
     )
     add(
-        "The Hongtong action plan has seven actions, 33 measures and 4 safeguards. For every "
+        f"{cat['plan']['title_en']} has seven actions, 33 measures and 4 safeguards. For every "
         "measure this catalogue gives the lever(s) that represent it in the model, the "
         "mechanism, the default intensity and timing in the `seven_actions` scenario, the "
         "evidence behind the magnitude, and the cost; measures that are not mechanisms say "
@@ -182,7 +176,7 @@ def render() -> str:
             levers = ", ".join(f"`{n}`" for n in m.get("levers", [])) or "—"
             if m.get("efficiency"):
                 levers += " + efficiency 实施效率"
-            on = [n for n in m.get("levers", []) if getattr(plan, n).is_on()]
+            on = [n for n in m.get("levers", []) if plan.lever(n).is_on()]
             state = "on 实施" if on else ("efficiency" if m.get("efficiency") else "—")
             short = m["name_zh"] if len(m["name_zh"]) <= 30 else m["name_zh"][:28] + "…"
             add(f"| {m['id']} {short} | {levers} | {state} |")
@@ -228,7 +222,7 @@ def _value(v: object) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _lever_reference(info: dict[str, Any], plan: PoliciesConfig) -> str:
+def _lever_reference(info: dict[str, dict[str, Any]], plan: PoliciesBase) -> str:
     out = ["## 杠杆参考 · Lever reference\n"]
     out.append(
         "Common fields 通用字段: `start` (YYYY-MM), `intensity` (0 = off, 1 = as the plan "
@@ -248,7 +242,7 @@ def _lever_reference(info: dict[str, Any], plan: PoliciesConfig) -> str:
         out.append(f"- 指标 Indicator: `{entry['indicator']}` {arrow} ({verb})")
         out.append(f"- 预期 Expected outcome: {entry['outcome_zh']} / {entry['outcome_en']}")
         out.append(f"- 依据 Evidence: {entry['evidence_zh']} / {entry['evidence_en']}")
-        out.append(f"- seven_actions: {_timing(getattr(plan, name))}\n")
+        out.append(f"- seven_actions: {_timing(plan.lever(name))}\n")
         out.append("| parameter | default | seven_actions | meaning |")
         out.append("|---|---|---|---|")
         default = cls()
@@ -256,14 +250,14 @@ def _lever_reference(info: dict[str, Any], plan: PoliciesConfig) -> str:
             if f.name in ("start", "intensity") and name != "township_upgrade":
                 continue
             d = getattr(default, f.name)
-            p = getattr(getattr(plan, name), f.name)
+            p = getattr(plan.lever(name), f.name)
             help_text = f.metadata.get("help", "").replace("|", "/")
             out.append(f"| `{f.name}` | {_value(d)} | {_value(p)} | {help_text} |")
         out.append("")
     return "\n".join(out)
 
 
-def _budget_section(plan: PoliciesConfig) -> str:
+def _budget_section(plan: PoliciesBase) -> str:
     table = yearly_plan(plan)
     b = plan.budget
     f = plan.investment_financing

@@ -5,28 +5,82 @@ raise a firm's target workforce, so the labour market posts vacancies and hires 
 within commuting reach, and the location choice sees higher expected incomes near them.
 
 - :class:`IndustrialCluster` (提升产业平台功能, 关联产业集群): development-zone jobs (incl.
-  Huaxiang's 3,000), suppliers spawned next to the chain leaders (一企带一链), and jobs in the
-  specialised towns' manufacturing;
+  the planned parks' jobs), suppliers spawned next to the chain leaders (一企带一链), and jobs
+  in the specialised towns' manufacturing;
 - :class:`ModernServices` (特色现代服务业): e-commerce, logistics, finance and innovation jobs
   in the county city;
-- :class:`Tourism` (文旅, the 大槐树 ancestral-root park): tourism and hospitality jobs and
-  county-city amenity;
+- :class:`Tourism` (文旅融合发展): tourism and hospitality jobs around the county's heritage
+  sites, sized by the lever's ``jobs``, and county-city amenity;
 - :class:`Consumption` (县城"烟火气", 消费场景, 百企千店万家菜): trade, catering and lodging
   jobs and county-city amenity.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
+from hdsim.config.policies import Lever, bounded, capex, param, ramp, share
 from hdsim.mechanisms.labour import MANUFACTURING
 from hdsim.policies.base import Policy
+from hdsim.policies.registry import LeverSpec, register
+
+
+@dataclass
+class IndustrialClusterLever(Lever):
+    """Industrial clusters: development-zone jobs, chain-leader suppliers, specialised towns."""
+
+    cost_yi: float = capex(
+        9.0,
+        "estimate: about 10万元 of public infrastructure per new job, about 9,000 jobs; "
+        "firms' own investment in their parks is not public money",
+    )
+    zone_jobs: int = bounded(
+        6000,
+        0,
+        200000,
+        "Development-zone jobs at intensity 1 (incl. the planned parks' jobs; estimate).",
+    )
+    suppliers_per_leader: int = bounded(
+        3, 0, 50, "Supplier firms each chain leader spawns at intensity 1 (assumption)."
+    )
+    supplier_jobs: int = bounded(150, 0, 10000, "Jobs per spawned supplier firm (assumption).")
+    supplier_wage_ratio: float = param(
+        0.85,
+        0.1,
+        2.0,
+        unit="share of the chain leader's wage",
+        source="first model version",
+        status="assumption",
+        help="Wage a spawned supplier pays, relative to its chain leader.",
+    )
+    supplier_growth: float = param(
+        0.03,
+        -0.5,
+        0.5,
+        unit="per year",
+        source="first model version",
+        status="assumption",
+        help="Yearly workforce growth of a spawned supplier firm.",
+    )
+    specialised_town_jobs: int = bounded(
+        2000, 0, 100000, "Jobs added across specialised towns at intensity 1 (assumption)."
+    )
+    specialised_towns: list[str] = field(
+        default_factory=lambda: ["role:specialised_town"],
+        metadata={
+            "help": "The specialised towns: township codes, or role:specialised_town for the "
+            "townships the county data marks so (configurable choice)."
+        },
+    )
 
 
 class IndustrialCluster(Policy):
     """Industrial cluster growth: zone jobs, supplier firms, specialised towns."""
 
     name = "industrial_cluster"
+    lever: IndustrialClusterLever
     town_fields = ("specialised_towns",)
 
     def setup(self) -> None:
@@ -66,17 +120,63 @@ class IndustrialCluster(Policy):
             name=f"{m.labour.names[leader]}配套企业{self._spawned}",
             place=int(f.place[leader]),
             sector=int(f.sector[leader]),
-            wage=float(f.wage[leader]) * 0.85,
-            growth=0.03,
+            wage=float(f.wage[leader]) * self.lever.supplier_wage_ratio,
+            growth=self.lever.supplier_growth,
             policy_jobs=self.lever.supplier_jobs * m.scale,
         )
         m.add_firm_agent(row)
+
+
+INDUSTRIAL_CLUSTER = register(
+    LeverSpec(
+        config=IndustrialClusterLever,
+        policy=IndustrialCluster,
+        action=2,
+        name_zh="产业平台与关联产业集群",
+        name_en="industrial clusters",
+        indicator="job_targets_total",
+        direction="up",
+        mechanism_zh="园区企业和专业镇制造业增加岗位；链主企业旁生成配套企业。",
+        mechanism_en=(
+            "Policy jobs of zone firms and specialised-town manufacturers; supplier firms "
+            "spawned next to the chain leaders."
+        ),
+        outcome_zh="就业增加；更多人留在县内（常住人口增加），但不一定进城。",
+        outcome_en=(
+            "More jobs; residents stay in the county (resident population up) rather than moving "
+            "into town."
+        ),
+        evidence_zh="开发区就业含在建产业园规划岗位（引用县里规划）；其余为假设。",
+        evidence_en="Zone jobs include the planned jobs of parks under construction (quoted "
+        "from the county's plans); the rest are assumptions.",
+    )
+)
+"""The declaration of the lever."""
+
+
+@dataclass
+class ModernServicesLever(Lever):
+    """Modern services: e-commerce, logistics, finance and innovation jobs in the county city."""
+
+    cost_yi: float = capex(2.0, "estimate: e-commerce park and logistics hub, about 7万元 per job")
+    jobs: int = bounded(
+        3000,
+        0,
+        100000,
+        "County-city service jobs at intensity 1 (assumption; 5,394 new urban "
+        "jobs were created county-wide in 2019).",
+    )
+    ecommerce_share: float = share(0.5, 0.0, 1.0, "Share of the jobs in e-commerce.")
+    logistics_share: float = share(
+        0.3, 0.0, 1.0, "Share in trade and logistics; the rest is finance and other services."
+    )
 
 
 class ModernServices(Policy):
     """E-commerce, logistics, finance and innovation jobs in the county city."""
 
     name = "modern_services"
+    lever: ModernServicesLever
 
     def setup(self) -> None:
         """Find (or open) the county city's e-commerce, logistics and other-service firms."""
@@ -96,13 +196,51 @@ class ModernServices(Policy):
                 self.add_jobs(rows, self.lever.jobs * part, delta)
 
 
+MODERN_SERVICES = register(
+    LeverSpec(
+        config=ModernServicesLever,
+        policy=ModernServices,
+        action=2,
+        name_zh="特色现代服务业",
+        name_en="modern services",
+        indicator="jobs_ecommerce",
+        direction="up",
+        mechanism_zh="县城电商、物流和其他服务业企业增加岗位。",
+        mechanism_en=(
+            "Policy jobs of the county city's e-commerce, logistics and other-service firms."
+        ),
+        outcome_zh="县城岗位增加，提高在县城的预期收入。",
+        outcome_en="Urban jobs in the county city raise its expected income.",
+        evidence_zh="假设3000个岗位（2019年全县城镇新增就业5394人，官方）。",
+        evidence_en="3,000 jobs assumed (5,394 new urban jobs county-wide in 2019, official).",
+    )
+)
+"""The declaration of the lever."""
+
+
+@dataclass
+class TourismLever(Lever):
+    """Tourism around the county's heritage sites: jobs and county-city amenity."""
+
+    cost_yi: float = capex(3.0, "estimate: site upgrade, hotels and visitor facilities")
+    jobs: int = bounded(
+        1500,
+        0,
+        50000,
+        "Tourism and hospitality jobs at intensity 1 (assumption; compare with the staff of "
+        "the county's main sites in the county data).",
+    )
+    amenity: float = share(0.03, 0.0, 1.0, "Amenity added in the county city (assumption).")
+
+
 class Tourism(Policy):
-    """Tourism and hospitality jobs around the 大槐树 park, and county-city amenity."""
+    """Tourism and hospitality jobs around the heritage sites, and county-city amenity."""
 
     name = "tourism"
+    lever: TourismLever
 
     def setup(self) -> None:
-        """Find the county city's tourism and hospitality firms (the park and hotels)."""
+        """Find the county city's tourism and hospitality firms (sites and hotels)."""
         self._rows = self.firm_rows("tourism_hospitality", self.city)
 
     def phase_in(self, delta: float) -> None:
@@ -111,10 +249,57 @@ class Tourism(Policy):
         self.add_amenity(self.city, self.lever.amenity, delta)
 
 
+TOURISM = register(
+    LeverSpec(
+        config=TourismLever,
+        policy=Tourism,
+        action=2,
+        name_zh="文旅融合发展",
+        name_en="tourism",
+        indicator="jobs_tourism_hospitality",
+        direction="up",
+        mechanism_zh="县城文旅住宿餐饮企业增加岗位；提高县城环境品质。",
+        mechanism_en=(
+            "Policy jobs of county-city tourism and hospitality firms; county-city amenity."
+        ),
+        outcome_zh="少量城镇岗位；影响小。",
+        outcome_en="A few urban jobs; small effect.",
+        evidence_zh="假设新增1500个岗位，应与县内主要景区的员工和游客规模（县数据）对照。",
+        evidence_en=(
+            "1,500 more jobs assumed; compare with the staff and visitors of the county's main "
+            "sites (county data)."
+        ),
+    )
+)
+"""The declaration of the lever."""
+
+
+@dataclass
+class ConsumptionLever(Lever):
+    """County-city consumption (烟火气): shopping streets, night markets, catering, lodging."""
+
+    ramp_months: int = ramp(24)
+    cost_yi: float = capex(1.5, "estimate: pedestrian streets, markets and 百企千店万家菜 support")
+    jobs: int = bounded(
+        1000, 0, 50000, "Trade, catering and lodging jobs in the county city (assumption)."
+    )
+    trade_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        unit="share of the jobs",
+        source="first model version",
+        status="assumption",
+        help="Share of the jobs in trade; the rest in catering and lodging.",
+    )
+    amenity: float = share(0.05, 0.0, 1.0, "Amenity added in the county city (assumption).")
+
+
 class Consumption(Policy):
     """County-city consumption: trade, catering and lodging jobs, and amenity (烟火气)."""
 
     name = "consumption"
+    lever: ConsumptionLever
 
     def setup(self) -> None:
         """Find the county city's trade and hospitality firms."""
@@ -122,7 +307,28 @@ class Consumption(Policy):
         self._hospitality = self.firm_rows("tourism_hospitality", self.city)
 
     def phase_in(self, delta: float) -> None:
-        """Add one month's share of the jobs (half trade, half catering and lodging)."""
-        self.add_jobs(self._trade, self.lever.jobs * 0.5, delta)
-        self.add_jobs(self._hospitality, self.lever.jobs * 0.5, delta)
+        """Add one month's share of the jobs (trade, and catering and lodging) and amenity."""
+        trade = self.lever.trade_share
+        self.add_jobs(self._trade, self.lever.jobs * trade, delta)
+        self.add_jobs(self._hospitality, self.lever.jobs * (1.0 - trade), delta)
         self.add_amenity(self.city, self.lever.amenity, delta)
+
+
+CONSUMPTION = register(
+    LeverSpec(
+        config=ConsumptionLever,
+        policy=Consumption,
+        action=2,
+        name_zh="县城“烟火气”",
+        name_en="county-city consumption",
+        indicator="jobs_trade_logistics",
+        direction="up",
+        mechanism_zh="县城商贸和住宿餐饮增加岗位；提高县城环境品质。",
+        mechanism_en="Policy jobs in county-city trade and hospitality; county-city amenity.",
+        outcome_zh="少量城镇岗位；影响小。",
+        outcome_en="A few urban jobs; small effect.",
+        evidence_zh="假设。",
+        evidence_en="Assumption.",
+    )
+)
+"""The declaration of the lever."""

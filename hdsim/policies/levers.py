@@ -1,7 +1,7 @@
-"""The lever registry: lever name in the scenario config → policy class, and their set-up.
+"""The levers of a run: lever name → policy class, and their set-up in a model.
 
-Every field of :class:`hdsim.config.policies.PoliciesConfig` that is a lever has a class here
-(a test checks it). The classes live in one module per action of the plan:
+Each lever is declared, with its config and its behaviour, in one module per action of the
+plan (:mod:`hdsim.policies.registry` collects them):
 
 - action 1 planning: :mod:`hdsim.policies.planning`;
 - action 2 industry: :mod:`hdsim.policies.industry`;
@@ -21,103 +21,44 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hdsim.policies.base import Policy, PolicyState
-from hdsim.policies.budget import budget_plan, check_budget
-from hdsim.policies.environment import HeritageGreen, WasteSewage
-from hdsim.policies.industry import Consumption, IndustrialCluster, ModernServices, Tourism
-from hdsim.policies.infrastructure import (
-    FloodResilience,
-    NewDistrict,
-    OldTownRenewal,
-    SmartCounty,
-    UtilityNetworks,
-)
-from hdsim.policies.institutions import (
-    HukouReform,
-    InvestmentFinancing,
-    LandSupply,
-    RuralReform,
-    TalentIncentives,
-    TownshipUpgrade,
-)
-from hdsim.policies.linkage import BeautifulVillages, VillageInfrastructure, VillageServices
-from hdsim.policies.planning import SpatialLayout
-from hdsim.policies.services import (
-    AffordableHousing,
-    CultureSport,
-    ElderlyChildcare,
-    EmploymentServices,
-    Hospitals,
-    PublicServices,
-    Schools,
-    SocialAssistance,
-)
+from hdsim.policies.budget import budget_plan
+from hdsim.policies.registry import lever_specs
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
 
 __all__ = ["LEVERS", "Policy", "PolicyState", "build_policies"]
 
-LEVERS: dict[str, type[Policy]] = {
-    cls.name: cls
-    for cls in (
-        SpatialLayout,
-        IndustrialCluster,
-        ModernServices,
-        Tourism,
-        Consumption,
-        OldTownRenewal,
-        NewDistrict,
-        FloodResilience,
-        UtilityNetworks,
-        SmartCounty,
-        PublicServices,
-        Schools,
-        Hospitals,
-        ElderlyChildcare,
-        CultureSport,
-        AffordableHousing,
-        SocialAssistance,
-        EmploymentServices,
-        HeritageGreen,
-        WasteSewage,
-        VillageInfrastructure,
-        VillageServices,
-        BeautifulVillages,
-        HukouReform,
-        TalentIncentives,
-        InvestmentFinancing,
-        LandSupply,
-        RuralReform,
-        TownshipUpgrade,
-    )
-}
-"""Lever name in the scenario config → policy class."""
+LEVERS: dict[str, type[Policy]] = {name: spec.policy for name, spec in lever_specs().items()}
+"""Lever name in the scenario config → policy class (from :mod:`hdsim.policies.registry`)."""
 
 
 def build_policies(model: CountyModel) -> list[Policy]:
     """Create and schedule the policies of the model's scenario.
 
-    Also checks the scenario's budget (a config changed after validation is checked again),
-    sets the county city's infrastructure capacity before the plan, and opens the spending
-    books the recorder reads.
+    Also sets the county city's infrastructure capacity before the plan and opens the spending
+    books the recorder reads. The budget was checked when the configuration was validated
+    (:func:`hdsim.model.config.to_config`).
 
     Returns:
         The policy objects (the model keeps them alive: events hold weak references).
 
     Raises:
-        ConfigError: The scenario overspends its budget, or names an unknown township.
+        ConfigError: The scenario names an unknown township or role.
     """
     policies_cfg = model.config.scenario.policies
-    check_budget(policies_cfg)
     state = model.policy
     state.infrastructure_base = float(policies_cfg.waste_sewage.base_capacity_persons)
     state.recombine()
-    state.spending = {name: np.zeros(model.n_steps + 1) for name in LEVERS}
+    specs = lever_specs()  # levers registered after this module was imported count too
+    state.spending = {name: np.zeros(model.n_steps + 1) for name in specs}
     line = budget_plan(policies_cfg, model.config.horizon.start, model.n_steps)
     state.budget_line = np.r_[0.0, line]
     out = []
-    for name, cls in LEVERS.items():
-        policy = cls(model, getattr(policies_cfg, name), policies_cfg.implementation_efficiency)
+    for name, spec in specs.items():
+        policy = spec.policy(
+            model, policies_cfg.lever(name), policies_cfg.implementation_efficiency
+        )
         policy.schedule()
         out.append(policy)
     return out

@@ -19,16 +19,51 @@ own: they are part of the plan's implementation efficiency (``docs/policies.md``
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
+from hdsim.config.policies import Lever, capex, share
 from hdsim.mechanisms.townships import SERVICES
 from hdsim.policies.base import Policy
+from hdsim.policies.registry import LeverSpec, register
+
+
+@dataclass
+class SpatialLayoutLever(Lever):
+    """一心、四镇、一带、两区: key towns first for services and land; services follow people."""
+
+    cost_yi: float = capex(6.0, "estimate: about 1.5亿元 per key town for services and land")
+    key_towns: list[str] = field(
+        default_factory=lambda: ["role:key_town"],
+        metadata={
+            "help": "The key towns (四镇): township codes, or role:key_town for the townships "
+            "the county data marks so (the plan names none: the choice is an assumption)."
+        },
+    )
+    key_town_quality: float = share(
+        0.08, 0.0, 1.0, "Service quality added at the key-town seats (index points, assumption)."
+    )
+    key_town_housing: float = share(
+        0.15, 0.0, 2.0, "Relative increase of key-town seat dwellings: land priority (assumption)."
+    )
+    key_town_amenity: float = share(
+        0.1, 0.0, 1.0, "Amenity added at the key-town seats (index points, assumption)."
+    )
+    population_matching: float = share(
+        0.5,
+        0.0,
+        1.0,
+        "Share of the gap between users and service capacity closed per year in the county "
+        "city and seats (services placed where people live; assumption).",
+    )
 
 
 class SpatialLayout(Policy):
     """Key towns get priority for services and land; service capacity follows population."""
 
     name = "spatial_layout"
+    lever: SpatialLayoutLever
     town_fields = ("key_towns",)
 
     def setup(self) -> None:
@@ -56,3 +91,32 @@ class SpatialLayout(Policy):
             ok = cap0 > 0
             gap = np.where(ok, growth - ts.capacity[s][self.matched] / np.where(ok, cap0, 1), 0)
             ts.capacity[s][self.matched] += cap0 * np.maximum(gap, 0.0) * rate
+
+
+SPATIAL_LAYOUT = register(
+    LeverSpec(
+        config=SpatialLayoutLever,
+        policy=SpatialLayout,
+        action=1,
+        name_zh="优化城镇发展布局",
+        name_en="spatial layout (key towns)",
+        indicator="seat_school_quality",
+        direction="up",
+        mechanism_zh=(
+            "重点镇驻地提高公共服务质量、增加住房和环境品质；县城和乡镇驻地的公共服务容量每月弥补"
+            "与人口增长之间的部分差距。"
+        ),
+        mechanism_en=(
+            "Key-town seats get service quality, dwellings and amenity; service capacity in the "
+            "county city and seats closes part of the gap to population growth every month."
+        ),
+        outcome_zh="城镇驻地人口增加；对全县城镇化率影响小。",
+        outcome_en="More residents in urban seats; small effect on the county rate.",
+        evidence_zh="幅度为假设；重点镇名单为可配置的推测（方案未点名）。",
+        evidence_en=(
+            "Magnitudes are assumptions; the key towns are a configurable guess (the plan names "
+            "none)."
+        ),
+    )
+)
+"""The declaration of the lever."""

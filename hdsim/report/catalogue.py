@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
+
+from hdsim.model.scenarios import available_scenarios, load_scenario
+from hdsim.policies.registry import lever_specs
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 """Report languages; the first is the default."""
@@ -714,88 +718,31 @@ EN: dict[str, str] = {
     "(summary, costs, yearly series, townships x scenarios, inputs).",
 }
 
-SCENARIOS: dict[str, dict[str, str]] = {
-    "zh": {
-        "baseline": "基准情景",
-        "hukou_reform": "户籍制度改革",
-        "public_services": "公共服务提标扩面",
-        "industrial_cluster": "特色优势产业培育",
-        "seven_actions": "七大行动全面实施",
-    },
-    "en": {
-        "baseline": "Baseline",
-        "hukou_reform": "Hukou reform",
-        "public_services": "Public services",
-        "industrial_cluster": "Industrial clusters",
-        "seven_actions": "All seven actions",
-    },
-}
-"""Short scenario names for legends and tables (a scenario's ``label_zh`` is used if unknown)."""
 
-LEVERS: dict[str, dict[str, str]] = {
-    "zh": {
-        "spatial_layout": "空间布局（一心四镇）",
-        "industrial_cluster": "产业集群",
-        "modern_services": "现代服务业",
-        "tourism": "文化旅游",
-        "consumption": "县城消费",
-        "old_town_renewal": "老城更新",
-        "new_district": "新区建设",
-        "flood_resilience": "防洪排涝与安全韧性",
-        "utility_networks": "市政管网",
-        "smart_county": "智慧县城",
-        "public_services": "公共服务提标扩面",
-        "schools": "教育",
-        "hospitals": "医疗",
-        "elderly_childcare": "养老托育",
-        "culture_sport": "文化体育设施",
-        "affordable_housing": "保障性租赁住房",
-        "social_assistance": "社会救助",
-        "employment_services": "就业服务与社保",
-        "heritage_green": "历史文化保护与蓝绿空间",
-        "waste_sewage": "垃圾与污水处理",
-        "village_infrastructure": "基础设施向村延伸",
-        "village_services": "公共服务向村覆盖",
-        "beautiful_villages": "和美乡村",
-        "hukou_reform": "户籍制度改革",
-        "talent_incentives": "人才引育",
-        "investment_financing": "投融资",
-        "land_supply": "建设用地供给",
-        "rural_reform": "宅基地与承包地改革",
-        "township_upgrade": "撤乡设镇",
-    },
-    "en": {
-        "spatial_layout": "spatial layout (key towns)",
-        "industrial_cluster": "industrial clusters",
-        "modern_services": "modern services",
-        "tourism": "tourism",
-        "consumption": "county-city consumption",
-        "old_town_renewal": "old-town renewal",
-        "new_district": "new district",
-        "flood_resilience": "flood control and resilience",
-        "utility_networks": "utility networks",
-        "smart_county": "smart county",
-        "public_services": "public services",
-        "schools": "schools",
-        "hospitals": "hospitals",
-        "elderly_childcare": "elderly care and child care",
-        "culture_sport": "culture and sport",
-        "affordable_housing": "affordable housing",
-        "social_assistance": "social assistance",
-        "employment_services": "employment services",
-        "heritage_green": "heritage and green space",
-        "waste_sewage": "waste and sewage",
-        "village_infrastructure": "village infrastructure",
-        "village_services": "village services",
-        "beautiful_villages": "beautiful villages",
-        "hukou_reform": "hukou reform",
-        "talent_incentives": "talent incentives",
-        "investment_financing": "investment and financing",
-        "land_supply": "construction-land supply",
-        "rural_reform": "rural land reform",
-        "township_upgrade": "township-to-town upgrade",
-    },
-}
+@cache
+def scenario_labels() -> dict[str, dict[str, str]]:
+    """Scenario name → short name for legends and tables, by language.
+
+    The names are the ``label_zh`` and ``label_en`` of the scenario files (one label each).
+    """
+    scenarios = {name: load_scenario(name) for name in available_scenarios()}
+    return {
+        "zh": {name: s.label_zh for name, s in scenarios.items()},
+        "en": {name: s.label_en for name, s in scenarios.items()},
+    }
+
+
+def lever_names() -> dict[str, dict[str, str]]:
+    """Lever name → display name, by language: the names each lever declares in its module."""
+    specs = lever_specs()
+    return {
+        "zh": {name: spec.name_zh for name, spec in specs.items()},
+        "en": {name: spec.name_en for name, spec in specs.items()},
+    }
+
+
+LEVERS: dict[str, dict[str, str]] = lever_names()
+"""Lever names of the report, derived from :mod:`hdsim.policies.registry` (one name a lever)."""
 
 SECTORS: dict[str, dict[str, str]] = {
     "zh": {
@@ -887,17 +834,18 @@ class Catalogue:
         return MESSAGES[self.lang][key].format(**values)
 
     def scenario(self, name: str, label_zh: str | None = None) -> str:
-        """Short display name of a scenario."""
-        known = SCENARIOS[self.lang].get(name)
-        if known:
-            return known
+        """Short display name of a scenario: the run's own ``label_zh``, else its file's label."""
         if self.lang == "zh" and label_zh:
             return label_zh
-        return name.replace("_", " ")
+        known = scenario_labels()[self.lang].get(name)
+        return known or name.replace("_", " ")
 
     def lever(self, name: str) -> str:
-        """Display name of a policy lever."""
-        return LEVERS[self.lang].get(name, name.replace("_", " "))
+        """Display name of a policy lever, as its module declares it."""
+        spec = lever_specs().get(name)
+        if spec is None:
+            return name.replace("_", " ")
+        return spec.name_zh if self.lang == "zh" else spec.name_en
 
     def sector(self, name: str) -> str:
         """Display name of an economic sector."""

@@ -110,7 +110,7 @@ def unit_costs(ctx: Context) -> pd.DataFrame:
         assumption, official, literature or unknown), effect (whether the lever has a modelled
         effect on the rate).
     """
-    from hdsim.config.policies import PoliciesConfig
+    from hdsim.model.config import PoliciesConfig
 
     on: dict[str, dict[str, Any]] = {}
     for name in ctx.inputs.scenarios:
