@@ -830,11 +830,11 @@ def _kill(pids: list[int]) -> None:
 
 
 SLOW_JOB = [a for a in TINY if not a.startswith(("replicates", "n_jobs", "horizon."))] + [
-    "replicates=6",
+    "replicates=4",
     "n_jobs=2",
-    "horizon.end_year=2023",
+    "horizon.end_year=2022",
 ]
-"""A job long enough to be interrupted: six replicates in two worker processes."""
+"""A job long enough to be interrupted: four replicates in two worker processes."""
 
 
 def _start(root: Path, args: list[str]) -> subprocess.Popen[str]:
