@@ -165,7 +165,9 @@ def describe_error(exc: BaseException, overrides: Iterable[str] = ()) -> str:
             "KEY=[a,b], quoting values with spaces"
         )
     if type(cause).__name__ in ("ConfigAttributeError", "ConfigKeyError") and full_key:
-        return f"unknown key '{full_key}'{did_you_mean(full_key)}"
+        keys = [override_key(o) for o in overrides]
+        key = next((k for k in keys if k == full_key or k.startswith(f"{full_key}.")), full_key)
+        return f"unknown key '{key}'{did_you_mean(key)}"
     value = _value_of(full_key, overrides)
     shown = f"{full_key}={value}" if value is not None else full_key
     converted = re.search(r"could not be converted to (\w+)", text)

@@ -20,7 +20,7 @@ Some values are adjusted rather than rejected, and each adjustment is reported a
 *note*) that the caller prints: a horizon shortened below the default target year moves the
 target year with it; a lever that is on but starts after the horizon ends is reported, since it
 cannot act. Notes are returned by :func:`validate`; callers that do not print them get them in
-the ``hdsim.config`` log at level INFO (once per process).
+the ``hdsim.config`` log at level INFO (which Hydra's job logging prints).
 """
 
 from __future__ import annotations
@@ -51,9 +51,6 @@ CENSUS_FIGURE = "family_households_2020"
 """County figure (``county.csv``) the synthetic population is sized by; its ``year`` column
 is the census year of the data (see :mod:`hdsim.population.synthesis`)."""
 
-_logged: set[str] = set()
-
-
 def validate(cfg: Any, explicit: Collection[str] = ()) -> list[str]:
     """Check a whole job configuration; adjust what follows other values and say so.
 
@@ -77,9 +74,7 @@ def validate(cfg: Any, explicit: Collection[str] = ()) -> list[str]:
     check_start_against_data(cfg.horizon.start, cfg.data.dir)
     notes += lever_notes(cfg.scenario.policies, cfg.horizon.end_year, chosen)
     for note in notes:
-        if note not in _logged:
-            _logged.add(note)
-            log.info(note)
+        log.info(note)
     return notes
 
 
