@@ -41,6 +41,7 @@ EXPECTED_SECTIONS = [
     "costs",
     "assumptions",
     "reproducibility",
+    "dictionary",
 ]
 TARGET_END = pd.Timestamp("2025-12-31")
 
@@ -514,6 +515,8 @@ def test_zh_html_has_no_english_word_outside_the_allow_list(
     codes = set(prov["field"].astype(str))
     codes |= {w for e in prov["entity"].astype(str) for w in re.findall(r"[A-Za-z]+", e)}
     codes |= {w for o in inputs.overrides for w in re.findall(r"[A-Za-z]+", o)}
+    codes |= set(inputs.county["indicator"].astype(str))
+    codes |= set(inputs.township["indicator"].astype(str)) if inputs.township is not None else set()
     codes |= {"true", "false", "SeedSequence", county_name(inputs.data, "zh")}
     text = (job[0] / "report" / "zh" / "report.html").read_text(encoding="utf-8")
     text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
@@ -605,3 +608,21 @@ def test_html_renders_in_chromium_with_the_embedded_font_and_no_overflow(
         browser.close()
     assert used is True, used
     assert wide == []
+
+
+def test_data_dictionary_covers_every_indicator_of_the_outputs(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """Every indicator in the job's county and township series (and its outlook) has a unit and
+    zh and en labels and definitions in hdsim/report/indicators.yaml."""
+    from hdsim.report.dictionary import entry
+
+    names = set(pd.read_parquet(job[0] / "ensemble.parquet")["indicator"].astype(str))
+    for path in (job[0] / "runs").rglob("township.parquet"):
+        names |= set(pd.read_parquet(path, columns=["indicator"])["indicator"].astype(str))
+        break
+    missing = sorted(n for n in names if entry(n) is None)
+    assert not missing, missing
+    for name in names:
+        item = entry(name)
+        assert item is not None and item.unit and item.zh and item.en and item.def_zh, name
