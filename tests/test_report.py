@@ -9,6 +9,7 @@ re-simulates.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import string
@@ -47,6 +48,7 @@ EXPECTED_SECTIONS = [
     "costs",
     "assumptions",
     "reproducibility",
+    "dictionary",
 ]
 TARGET_END = pd.Timestamp("2025-12-31")
 
@@ -441,3 +443,193 @@ def test_experiment_folder_of_run_folders(
     assert info["scenarios"] == list(SCENARIO_NAMES)
     assert info["failed_runs"] == [str(exp / "2")]
     assert (result.folder / "report.md").stat().st_size > 0
+
+
+# --------------------------------------------------------------------------------------------
+# What a leadership meeting needs (issue 12)
+# --------------------------------------------------------------------------------------------
+
+ZH_ALLOWED_WORDS = {
+    # proper names, codes, units and tools that stay in Latin script in the zh report
+    "hdsim", "Python", "Mesa", "numpy", "Excel", "Hydra", "Wilson", "PRIM", "Sobol", "Morris",
+    "Spearman", "ABC", "PNG", "SVG", "PDF", "HTML", "CSV", "SHA", "km", "mu", "ST", "pp",
+}  # fmt: skip
+"""Latin words the zh report may show besides codes (words with ``_``, ``.`` or digits)."""
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_pdf_first_page_holds_the_verdict_and_the_summary_numbers(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """Page 1 of the zh PDF is the decision summary: the bold verdict, and each scenario's
+    target-year rate and P(≥ target) equal to summary.csv of the job."""
+    from pypdf import PdfReader
+
+    from hdsim.report.inputs import load_inputs
+    from hdsim.report.sections import Context
+    from hdsim.report.summary import verdict
+
+    folder, _ = job
+    page1 = _squeeze(PdfReader(folder / "report" / "zh" / "report.pdf").pages[0].extract_text())
+    cat = Catalogue("zh")
+    ctx = Context(load_inputs(folder), cat)
+    assert _squeeze(cat("sec_summary")) in page1
+    assert _squeeze(verdict(ctx)) in page1
+    summary = pd.read_csv(folder / "summary.csv")
+    for r in summary.itertuples():
+        assert _squeeze(cat.scenario(r.scenario)) in page1
+        assert cat.pct(r.rate_mean) in page1
+        assert f"{cat.pct(r.p_reach, 0)}" in page1
+    assert _squeeze(cat("col_year_outlook", target="55%")) in page1  # the job's outlook
+
+
+def test_outlook_reaches_2035_and_its_rates_equal_its_runs(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """The main job's outlook runs end in 2035 and outlook.csv's rates are their means."""
+    folder, _ = job
+    out = pd.read_csv(folder / "outlook" / "outlook.csv")
+    series = pd.read_parquet(folder / "outlook" / "ensemble.parquet")
+    rate = series[series["indicator"] == "urbanization_rate"]
+    assert pd.to_datetime(rate["date"]).max() == pd.Timestamp("2035-12-31")
+    end = rate[pd.to_datetime(rate["date"]) == pd.Timestamp("2035-12-31")]
+    means = end.groupby("scenario")["value"].mean()
+    for r in out.itertuples():
+        assert r.rate_end_year == pytest.approx(means[r.scenario], abs=1e-12)
+        mine = rate[rate["scenario"] == r.scenario]
+        by_year = mine.groupby("date")["value"].mean()
+        year_end = by_year[[str(d)[5:10] == "12-31" for d in by_year.index]]
+        above = [pd.Timestamp(d).year for d, v in year_end.items() if v >= r.target_rate]
+        expected = above[0] if above else None
+        got = None if pd.isna(r.year_reaches_target) else int(r.year_reaches_target)
+        assert got == expected
+
+
+def test_zh_html_has_no_english_word_outside_the_allow_list(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """Every word of the zh HTML's text is Chinese, a code (a data field, a config key, a
+    file name), a unit or an allowed proper name."""
+    import html as html_lib
+
+    from hdsim.report.inputs import county_name, load_inputs
+
+    inputs = load_inputs(job[0])
+    prov = inputs.data.provenance()
+    codes = set(prov["field"].astype(str))
+    codes |= {w for e in prov["entity"].astype(str) for w in re.findall(r"[A-Za-z]+", e)}
+    codes |= {w for o in inputs.overrides for w in re.findall(r"[A-Za-z]+", o)}
+    codes |= set(inputs.county["indicator"].astype(str))
+    codes |= set(inputs.township["indicator"].astype(str)) if inputs.township is not None else set()
+    codes |= {"true", "false", "SeedSequence", county_name(inputs.data, "zh")}
+    text = (job[0] / "report" / "zh" / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    words = re.findall(r"[A-Za-z0-9_./@-]*[A-Za-z]{2,}[A-Za-z0-9_./@-]*", text)
+    english = {
+        w for w in words if not re.search(r"[_./@0-9]", w) and w not in ZH_ALLOWED_WORDS | codes
+    }
+    assert not english, sorted(english)[:40]
+
+
+def test_workbook_opens_and_its_numbers_equal_the_parquet(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """report.xlsx opens with openpyxl, has Chinese sheet names and headers, and its
+    year-end rates equal the means of ensemble.parquet; summary.csv for people has a BOM."""
+    import openpyxl
+
+    folder = job[0] / "report" / "zh"
+    book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+    cat = Catalogue("zh")
+    assert cat("sheet_summary") in book.sheetnames
+    rows = list(book[cat("sheet_series")].iter_rows(values_only=True))
+    head = list(rows[0])
+    col = head.index(cat.indicator("urbanization_rate"))
+    code, year = head.index(cat("xl_scenario")), head.index(cat("xl_year"))
+    series = pd.read_parquet(job[0] / "ensemble.parquet")
+    rate = series[series["indicator"] == "urbanization_rate"]
+    checked = 0
+    for row in rows[1:]:
+        at = rate[(rate["scenario"] == row[code]) & (rate["date"] == f"{row[year]}-12-31")]
+        assert row[col] == pytest.approx(at["value"].mean(), abs=1e-12)
+        checked += 1
+    assert checked >= 2 * len(SCENARIO_NAMES)
+    assert (folder / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_every_figure_carries_its_source_line(english: tuple[Path, list[str]]) -> None:
+    """Every SVG figure holds the source-and-date line as editable text."""
+    folder, _ = english
+    word = Catalogue("en")("figure_source", county="X", kind="K", runs=0, date="D").split(" ")[0]
+    svgs = sorted((folder / "figures").glob("*.svg"))
+    assert svgs
+    for svg in svgs:
+        assert word in svg.read_text(encoding="utf-8"), svg.name
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/bootstrap)")
+def test_html_renders_in_chromium_with_the_embedded_font_and_no_overflow(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """With no system font visible to chromium, the zh page's Chinese text uses the embedded
+    WOFF2 subset (document.fonts.check), and no table is wider than its box or the page."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from hdsim.report.fonts import WEB_FAMILY
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><fontconfig><dir>/nonexistent</dir>'
+        f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
+    url = (job[0] / "report" / "zh" / "report.html").as_uri()
+    probe = (
+        f"() => document.fonts.load('16px \"{WEB_FAMILY}\"', '城镇化率').then(() => "
+        f"document.fonts.check('16px \"{WEB_FAMILY}\"', '城镇化率')).catch(e => String(e))"
+    )
+    overflow = (
+        "() => [...document.querySelectorAll('table')].filter(t => {"
+        " const box = t.parentElement.getBoundingClientRect(), r = t.getBoundingClientRect();"
+        " return r.right > box.right + 1 || r.right > document.body.getBoundingClientRect().right"
+        " + 1 }).map(t => t.id)"
+    )
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        for _attempt in range(3):  # chromium sometimes fails a data: URL with NetworkError
+            page.goto(url)
+            used = page.evaluate(probe)
+            if used is True or "NetworkError" not in str(used):
+                break
+        wide = page.evaluate(overflow)
+        browser.close()
+    assert used is True, used
+    assert wide == []
+
+
+def test_data_dictionary_covers_every_indicator_of_the_outputs(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """Every indicator in the job's county and township series (and its outlook) has a unit and
+    zh and en labels and definitions in hdsim/report/indicators.yaml."""
+    from hdsim.report.dictionary import entry
+
+    names = set(pd.read_parquet(job[0] / "ensemble.parquet")["indicator"].astype(str))
+    for path in (job[0] / "runs").rglob("township.parquet"):
+        names |= set(pd.read_parquet(path, columns=["indicator"])["indicator"].astype(str))
+        break
+    missing = sorted(n for n in names if entry(n) is None)
+    assert not missing, missing
+    for name in names:
+        item = entry(name)
+        assert item is not None and item.unit and item.zh and item.en and item.def_zh, name

@@ -354,8 +354,8 @@ def section_assumptions(ctx: Context) -> Section:
             _value(r.value),
             conf(r.confidence),
             star if r.confidence in ESTIMATED else "",
-            r.source,
-            r.note,
+            ctx.cat.source_text(str(r.source), str(r.file)),
+            ctx.cat.source_text(str(r.note), str(r.file)) if str(r.note) else "",
         ]
         for r in prov.itertuples()
     ]
@@ -397,7 +397,13 @@ def section_assumptions(ctx: Context) -> Section:
                 cat("col_note"),
             ],
             [
-                [name, _value(v), cat(f"status_{s}"), star if s in ESTIMATED else "", h]
+                [
+                    name,
+                    _value(v),
+                    cat(f"status_{s}"),
+                    star if s in ESTIMATED else "",
+                    cat.note(name, h),
+                ]
                 for name, v, s, h in params
             ],
         )

@@ -27,7 +27,7 @@ from typing import Any
 import matplotlib
 
 import hdsim
-from hdsim.report import appendix, sections, summary
+from hdsim.report import appendix, dictionary, sections, summary
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
     Document,
@@ -64,6 +64,7 @@ SECTION_BUILDERS = (
     appendix.section_calibration,
     appendix.section_assumptions,
     appendix.section_reproducibility,
+    dictionary.section_dictionary,
 )
 """Sections in report order; each returns None when the outputs hold nothing for it."""
 

@@ -12,6 +12,7 @@ they are in the data: they are data, not labels.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -325,6 +326,13 @@ ZH: dict[str, str] = {
     "legend_budget": "年度预算",
     "figure_source": "来源：hdsim模拟（{county}，{kind}，{runs}次运行），{date}生成",
     "dash": "–",
+    "source_see": "见{file}",
+    "sec_dictionary": "指标说明（数据字典）",
+    "dictionary_intro": "输出中每个指标的代码、名称、单位和定义（hdsim/report/indicators.yaml）。",
+    "col_indicator_code": "指标代码",
+    "col_label": "名称",
+    "col_unit": "单位",
+    "col_definition": "定义",
     "sheet_summary": "摘要",
     "sheet_costs": "成本",
     "sheet_series": "年度序列",
@@ -682,6 +690,14 @@ EN: dict[str, str] = {
     "legend_budget": "yearly budget",
     "figure_source": "Source: hdsim simulation ({county}, {kind}, {runs} runs), built {date}",
     "dash": "–",
+    "source_see": "see {file}",
+    "sec_dictionary": "Data dictionary",
+    "dictionary_intro": "Code, label, unit and definition of every indicator in the outputs "
+    "(hdsim/report/indicators.yaml).",
+    "col_indicator_code": "indicator",
+    "col_label": "label",
+    "col_unit": "unit",
+    "col_definition": "definition",
     "sheet_summary": "summary",
     "sheet_costs": "costs",
     "sheet_series": "yearly series",
@@ -810,6 +826,13 @@ INDICATORS: dict[str, dict[str, str]] = {
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
+PARAMETER_NOTES_ZH: dict[str, str] = {}
+"""Chinese descriptions of behavioural parameters, by parameter name, until the parameter
+metadata carries its own (a parameter without one shows no description in Chinese reports)."""
+
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_./])[A-Za-z]{3,}(?![A-Za-z0-9_./])")
+"""An English word (not a code such as ``county.csv`` or ``rate_2020``)."""
+
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -854,6 +877,23 @@ class Catalogue:
     def indicator(self, name: str) -> str:
         """Display name of an output indicator."""
         return INDICATORS[self.lang].get(name, name)
+
+    def source_text(self, text: str, file: str) -> str:
+        """A data source or note as the report shows it.
+
+        English reports quote it as it is. The county data has no Chinese source texts yet,
+        so the Chinese report quotes a text only when it is Chinese and otherwise points to the
+        file that holds it (the full text is in ``inputs.csv`` and the workbook).
+        """
+        if self.lang != "zh" or not text or not _LATIN_WORD.search(text):
+            return text
+        return self("source_see", file=file)
+
+    def note(self, name: str, text: str) -> str:
+        """The description of parameter ``name``: its Chinese text in Chinese reports."""
+        if self.lang != "zh":
+            return text
+        return PARAMETER_NOTES_ZH.get(name, "" if _LATIN_WORD.search(text) else text)
 
     def pct(self, value: float, digits: int = 2) -> str:
         """A fraction as a percentage, e.g. ``0.4350 -> "43.50%"``; NaN as a dash."""

@@ -46,6 +46,18 @@ def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
+BASELINE = "baseline"
+"""Scenario drawn last and on top in line charts, so other scenarios never hide it."""
+
+BASELINE_ZORDER = 4
+"""Drawing order of the baseline's line (above the other scenarios' lines and bands)."""
+
+
+def baseline_last(names: Sequence[str]) -> list[str]:
+    """``names`` with the baseline moved to the end (drawn last, so it stays visible)."""
+    return [n for n in names if n != BASELINE] + [n for n in names if n == BASELINE]
+
+
 @dataclass
 class Marks:
     """Reference marks of rate charts.
@@ -136,11 +148,20 @@ def draw_headline(
 ) -> None:
     """All scenarios' median and 5-95% band on one chart, with target, target year, observed."""
     ax = fig.subplots()
-    for name in scenarios:
+    for name in baseline_last(scenarios):
         rows = fan[fan["scenario"] == name]
         c = colours[name]
+        base = name == BASELINE
         ax.fill_between(rows["date"], rows["q05"], rows["q95"], color=c, alpha=0.18, lw=0)
-        ax.plot(rows["date"], rows["q50"], color=c, lw=1.8, label=labels[name])
+        ax.plot(
+            rows["date"],
+            rows["q50"],
+            color=c,
+            lw=2.4 if base else 1.8,
+            ls="--" if base else "-",
+            zorder=BASELINE_ZORDER if base else 2,
+            label=labels[name],
+        )
     _marks(ax, marks, legend=True)
     top = max(float(fan["q95"].max()), marks.target)
     ax.set_ylim(top=top + 0.01)
@@ -272,12 +293,16 @@ def draw_panels(
     rows_n = math.ceil(n / cols)
     axes = np.atleast_1d(fig.subplots(rows_n, cols, squeeze=False)).ravel()
     for ax, (title, frame, ylabel) in zip(axes, panels, strict=False):
-        for i, name in enumerate(frame.columns):
+        order = list(frame.columns)
+        for name in baseline_last(order):
+            i = order.index(name)
             ax.plot(
                 frame.index,
                 frame[name],
                 color=colour(i),
-                lw=1.5,
+                lw=2.2 if name == BASELINE else 1.5,
+                ls="--" if name == BASELINE else "-",
+                zorder=BASELINE_ZORDER if name == BASELINE else 2,
                 marker="o" if len(frame) < 12 else None,
                 ms=3,
                 label=labels.get(name, name),

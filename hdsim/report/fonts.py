@@ -137,7 +137,7 @@ def woff2_subset(text: str) -> bytes:
     from fontTools.ttLib import TTFont
 
     path = cjk_font_path()
-    font = TTFont(str(path), fontNumber=_collection_index(path), lazy=False)
+    font = TTFont(str(path), fontNumber=_collection_index(path), recalcTimestamp=False)
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]

@@ -147,7 +147,12 @@ def section_answer(ctx: Context) -> Section:
     if len(ctx.observed):
         points = "；" if cat.lang == "zh" else "; "
         text = points.join(
-            cat("observed_point", date=cat.date(o.date), value=cat.pct(o.value), source=o.source)
+            cat(
+                "observed_point",
+                date=cat.date(o.date),
+                value=cat.pct(o.value),
+                source=cat.source_text(str(o.source), "observations.csv"),
+            )
             for o in ctx.observed.itertuples()
         )
         blocks.append(Paragraph(cat("observed_note", points=text)))
