@@ -116,7 +116,7 @@ def test_agents_are_mesa_agents_viewing_their_rows(data):
     assert hh.size == int((m.census.resident & (m.persons.household[: m.persons.n] == 5)).sum())
     dest = int(m.geo.county_city if hh.place != m.geo.county_city else m.geo.seats[0])
     before = m.census.residents_by_place.copy()
-    hh.place = dest  # writing through the agent moves the row
+    hh.move_to(dest)
     assert m.households.place[5] == dest
     m.take_census()
     assert m.census.residents_by_place[dest] - before[dest] == hh.size

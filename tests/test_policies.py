@@ -22,11 +22,11 @@ from hdsim.config.policies import PoliciesConfig
 from hdsim.model.config import HdsimConfig, ScenarioConfig, to_config
 from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
-from hdsim.policies.base import PolicyState
 from hdsim.policies.budget import cost_effectiveness, yearly_plan
 from hdsim.policies.catalogue import DOC, lever_fields, load_catalogue, measures, problems, render
 from hdsim.policies.levers import LEVERS
 from hdsim.run import RunResult, run_replicate
+from hdsim.state.effects import PolicyEffects
 
 SCALE = 0.05
 SHORT = {"end_year": 2022, "target_year": 2022}
@@ -132,7 +132,7 @@ def test_county_city_admits_no_movers_beyond_its_network_capacity():
 
 
 def test_contributions_to_a_barrier_combine_without_exceeding_it():
-    state = PolicyState()
+    state = PolicyEffects()
     state.contribute("hukou_reform", services_by_residence=0.7)
     state.contribute("social_assistance", services_by_residence=0.5)
     assert state.services_by_residence == pytest.approx(1 - 0.3 * 0.5)

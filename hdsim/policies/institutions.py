@@ -17,8 +17,8 @@
 
 from __future__ import annotations
 
-from hdsim.model.geography import PlaceKind
 from hdsim.policies.base import Policy
+from hdsim.state.places import PlaceKind
 
 
 class HukouReform(Policy):

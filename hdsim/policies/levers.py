@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.policies.base import Policy, PolicyState
+from hdsim.policies.base import Policy
 from hdsim.policies.budget import budget_plan, check_budget
 from hdsim.policies.environment import HeritageGreen, WasteSewage
 from hdsim.policies.industry import Consumption, IndustrialCluster, ModernServices, Tourism
@@ -55,7 +55,7 @@ from hdsim.policies.services import (
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
 
-__all__ = ["LEVERS", "Policy", "PolicyState", "build_policies"]
+__all__ = ["LEVERS", "Policy", "build_policies"]
 
 LEVERS: dict[str, type[Policy]] = {
     cls.name: cls
