@@ -338,3 +338,26 @@ def test_every_parameter_declares_unit_status_and_a_range_holding_its_default():
     assert list(ranges) == list(UNCERTAINTIES)
     assert all(lo < hi for lo, hi in ranges.values())
 
+
+def test_experiment_designs_take_the_declared_uncertainty_ranges():
+    import yaml
+
+    from hdsim.config.fields import ConfigError
+    from hdsim.config.frame import DesignConfig
+    from hdsim.experiments.design import design_parameters
+    from hdsim.paths import CONFIG_DIR
+
+    ranges = uncertainty_ranges()
+    for name in ("uncertainty_sample", "sensitivity_sobol", "sensitivity_morris"):
+        text = (CONFIG_DIR / "experiment" / f"{name}.yaml").read_text()
+        block = yaml.safe_load(text)["experiment"]["design"]["parameters"]
+        behaviour = {k: v for k, v in block.items() if k.startswith("behaviour.")}
+        assert behaviour == dict.fromkeys(UNCERTAINTIES, "declared"), name
+        spec = DesignConfig(method="lhs", samples=2, parameters=block)
+        got = {p.key: (p.low, p.high) for p in design_parameters(spec) if p.kind == "uncertainty"}
+        assert got == ranges
+    bad = DesignConfig(
+        method="lhs", samples=2, parameters={"behaviour.hukou.owner_factor": "declared"}
+    )
+    with pytest.raises(ConfigError, match="declares no uncertainty range"):
+        design_parameters(bad)
