@@ -46,12 +46,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 # be added. (importer, imported)
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("hdsim.calibration.posterior", "hdsim"),
-    ("hdsim.mechanisms.labour", "hdsim.model.geography"),
-    ("hdsim.mechanisms.location", "hdsim.model.geography"),
-    ("hdsim.mechanisms.townships", "hdsim.model.geography"),
     ("hdsim.policies.catalogue", "hdsim.model.scenarios"),
-    ("hdsim.policies.institutions", "hdsim.model.geography"),
-    ("hdsim.population.synthesis", "hdsim.model.geography"),
     ("hdsim.report.build", "hdsim"),
     ("hdsim.run", "hdsim"),
     ("hdsim.run", "hdsim.calibration.posterior"),

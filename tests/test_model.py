@@ -116,7 +116,7 @@ def test_agents_are_mesa_agents_viewing_their_rows(data):
     assert hh.size == int((m.census.resident & (m.persons.household[: m.persons.n] == 5)).sum())
     dest = int(m.geo.county_city if hh.place != m.geo.county_city else m.geo.seats[0])
     before = m.census.residents_by_place.copy()
-    hh.place = dest  # writing through the agent moves the row
+    hh.move_to(dest)
     assert m.households.place[5] == dest
     m.take_census()
     assert m.census.residents_by_place[dest] - before[dest] == hh.size
@@ -163,3 +163,33 @@ def test_county_data_is_shared_not_mutated_by_runs():
     before = county_data().townships.copy()
     small_run("seven_actions")
     pd.testing.assert_frame_equal(before, county_data().townships)
+
+
+def test_a_household_agents_members_from_the_index_equal_a_scan_of_all_persons(data):
+    """Household.members (through the MemberIndex) is exactly the living persons of the row."""
+    cfg = small_config("baseline", scale=0.02)
+    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(3, 0))
+    for _ in range(3):  # births append persons to the index's unsorted tail
+        m.step()
+    p = m.persons
+    for row in (0, 17, m.households.n - 1):
+        scan = np.flatnonzero((p.view("household") == row) & p.view("alive"))
+        assert np.array_equal(m.household(row).members, scan)
+
+
+def test_the_monthly_step_runs_the_named_steps_in_their_listed_order(data):
+    """The step list is data: every named step runs once a month, in the order listed."""
+    from hdsim.model.model import STEPS
+
+    cfg = small_config("baseline", scale=0.02)
+    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(3, 0))
+    assert m.step_order == list(STEPS)
+    ran: list[str] = []
+    for name, function in list(m.step_functions.items()):
+        m.step_functions[name] = lambda name=name, function=function: (
+            ran.append(name),
+            function(),
+        )
+    m.step()
+    m.step()
+    assert ran == list(STEPS) * 2

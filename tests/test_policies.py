@@ -21,7 +21,6 @@ from hdsim.config.fields import ConfigError
 from hdsim.model.config import HdsimConfig, PoliciesConfig, ScenarioConfig, to_config
 from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
-from hdsim.policies.base import PolicyState
 from hdsim.policies.budget import cost_effectiveness, yearly_plan
 from hdsim.policies.catalogue import (
     DOC,
@@ -35,6 +34,7 @@ from hdsim.policies.catalogue import (
 from hdsim.policies.levers import LEVERS
 from hdsim.policies.registry import lever_specs
 from hdsim.run import RunResult, run_replicate
+from hdsim.state.effects import PolicyEffects
 
 SCALE = 0.05
 SHORT = {"end_year": 2022, "target_year": 2022}
@@ -140,7 +140,7 @@ def test_county_city_admits_no_movers_beyond_its_network_capacity():
 
 
 def test_contributions_to_a_barrier_combine_without_exceeding_it():
-    state = PolicyState()
+    state = PolicyEffects()
     state.contribute("hukou_reform", services_by_residence=0.7)
     state.contribute("social_assistance", services_by_residence=0.5)
     assert state.services_by_residence == pytest.approx(1 - 0.3 * 0.5)

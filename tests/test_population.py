@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from hdsim.model.config import HdsimConfig
-from hdsim.model.geography import PlaceKind
 from hdsim.model.model import CountyModel
 from hdsim.run import replicate_seed
+from hdsim.state.places import PlaceKind
 
 
 @pytest.fixture(scope="module")

@@ -1,203 +1,321 @@
-"""Behavioural parameters of the mechanisms, grouped by mechanism.
+"""Behavioural and economic parameters of the mechanisms, grouped by mechanism.
 
-Every coefficient carries a ``status`` in its help text: ``calibrated`` (fitted to the county's
-observed figures), ``literature`` (taken from published estimates), ``estimate`` or
-``assumption`` (set by judgement, to be replaced). See ``docs/model.md`` for the equations they
-enter; ``hdsim/conf/behaviour/`` holds the calibrated point values.
+Every parameter is declared with :func:`hdsim.config.fields.parameter`: its default, range,
+unit, source and status (``calibrated``: fitted to the county's observed figures;
+``literature``: published estimates or statistics; ``estimate``: worked out from data;
+``assumption``: judgement, to be replaced), and, for the uncertainties experiments sample, the
+range they sample. :func:`parameter_table` lists them all; ``docs/model.md`` gives the equations
+they enter; ``hdsim/conf/behaviour/`` holds the county's values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
-from hdsim.config.fields import bounded
+from hdsim.config.fields import ParameterInfo, parameter
+
+ABC = "ABC posterior median, hdsim-calibrate"
 
 
 @dataclass
 class DemographyParams:
     """Vital rates and out-of-county migration of individuals."""
 
-    mortality_multiplier: float = bounded(
-        0.9005,
-        0.2,
-        5.0,
-        "Scales the age-specific death probabilities (calibrated: ABC median).",
-    )
-    fertility_multiplier: float = bounded(
-        1.127,
-        0.0,
-        5.0,
-        "Scales the age-specific fertility rates (calibrated: ABC median).",
-    )
-    fertility_trend: float = bounded(
-        -0.05,
-        -0.5,
-        0.5,
-        "Yearly relative change of fertility (literature: China's births fell ~10%/yr 2020-22).",
-    )
-    departure_rate: float = bounded(
-        0.08628,
-        0.0,
-        1.0,
-        "Yearly probability a resident aged 16-34 leaves to work outside (calibrated: ABC median).",
-    )
-    return_rate: float = bounded(
-        0.02252,
-        0.0,
-        1.0,
-        "Yearly probability a person working outside comes back (calibrated: ABC median).",
-    )
-    job_response: float = bounded(
-        1.5,
-        0.0,
-        10.0,
-        "Elasticity of departures (down) and returns (up) to local job prospects (assumption).",
-    )
-    household_return_rate: float = bounded(
-        0.02,
-        0.0,
-        1.0,
-        "Yearly probability a household living outside the county comes back (assumption).",
-    )
+    mortality_multiplier: float = parameter(
+        0.9005, 0.2, 5.0, unit="1", status="calibrated", source=ABC,
+        description="Scales the age-specific death probabilities",
+    )  # fmt: skip
+    fertility_multiplier: float = parameter(
+        1.127, 0.0, 5.0, unit="1", status="calibrated", source=ABC,
+        description="Scales the age-specific fertility rates",
+    )  # fmt: skip
+    fertility_trend: float = parameter(
+        -0.05, -0.5, 0.5, unit="1/yr", status="literature",
+        source="China's births fell ~10%/yr 2020-22",
+        description="Yearly relative change of fertility",
+    )  # fmt: skip
+    departure_rate: float = parameter(
+        0.08628, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC,
+        uncertainty=(0.04, 0.10),
+        description="Yearly probability a resident aged 16-34 leaves to work outside",
+    )  # fmt: skip
+    return_rate: float = parameter(
+        0.02252, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC,
+        uncertainty=(0.01, 0.04),
+        description="Yearly probability a person working outside comes back",
+    )  # fmt: skip
+    job_response: float = parameter(
+        1.5, 0.0, 10.0, unit="1", status="assumption",
+        description="Elasticity of departures (down) and returns (up) to local job prospects",
+    )  # fmt: skip
+    household_return_rate: float = parameter(
+        0.02, 0.0, 1.0, unit="1/yr", status="assumption",
+        description="Yearly probability a household living outside the county comes back",
+    )  # fmt: skip
+    female_birth_share: float = parameter(
+        0.485, 0.0, 1.0, unit="share", status="literature",
+        source="sex ratio at birth about 106 boys per 100 girls",
+        description="Share of births that are girls",
+    )  # fmt: skip
+    employed_departure_factor: float = parameter(
+        0.5, 0.0, 10.0, unit="1", status="assumption",
+        description="Departure rate of residents holding a local job relative to the others",
+    )  # fmt: skip
+    older_return_factor: float = parameter(
+        3.0, 0.0, 10.0, unit="1", status="assumption",
+        description="Return rate of persons away aged 50+ relative to younger ones",
+    )  # fmt: skip
 
 
 @dataclass
 class LocationParams:
     """Random-utility (logit) choice of where a household lives."""
 
-    consider_rate: float = bounded(
-        0.1032,
-        0.0,
-        1.0,
-        "Yearly probability a household considers moving (calibrated: ABC median).",
-    )
-    beta_income: float = bounded(
-        1.2, 0.0, 10.0, "Utility per unit of log expected income (assumption, to calibrate)."
-    )
-    beta_school: float = bounded(
-        0.9, 0.0, 10.0, "Utility of school quality for households with children (assumption)."
-    )
-    beta_health: float = bounded(
-        0.6, 0.0, 10.0, "Utility of health and elderly-care quality for the elderly (assumption)."
-    )
-    beta_amenity: float = bounded(
-        0.5, 0.0, 10.0, "Utility of urban amenity and infrastructure (assumption)."
-    )
-    beta_housing: float = bounded(
-        2.0, 0.0, 20.0, "Disutility per unit housing-cost share of income (assumption)."
-    )
-    beta_hukou: float = bounded(
-        0.8,
-        0.0,
-        10.0,
-        "Disutility of being barred from urban services by an agricultural hukou (assumption).",
-    )
-    beta_land: float = bounded(
-        0.35, 0.0, 10.0, "Disutility per log(1+mu) of farmland left behind (assumption)."
-    )
-    moving_cost: float = bounded(
-        1.741, 0.0, 20.0, "Fixed disutility of moving (calibrated: ABC median)."
-    )
-    moving_cost_per_km: float = bounded(
-        0.02, 0.0, 1.0, "Disutility per km between origin village and destination (assumption)."
-    )
-    beta_peers: float = bounded(
-        2.0,
-        0.0,
-        20.0,
-        "Utility per share of village peers already at the destination (assumption).",
-    )
-    asc_county_city: float = bounded(
-        3.23,
-        -10.0,
-        10.0,
-        "Alternative-specific constant of the county city (calibrated: ABC median).",
-    )
-    asc_seat: float = bounded(
-        0.4927,
-        -10.0,
-        10.0,
-        "Constant of town and township seats (calibrated: ABC median).",
-    )
-    asc_outside: float = bounded(
-        -0.6396, -10.0, 10.0, "Constant of leaving the county (calibrated: ABC median)."
-    )
-    asc_return_village: float = bounded(
-        -2.0, -10.0, 10.0, "Constant of returning to the home village (assumption, hand-set)."
-    )
-    elderly_inertia: float = bounded(
-        1.0, 0.0, 10.0, "Extra moving disutility when the household head is 60+ (assumption)."
-    )
-    outside_wage_ratio: float = bounded(
-        1.45, 0.5, 5.0, "Wage outside the county relative to the county city (assumption)."
-    )
+    consider_rate: float = parameter(
+        0.1032, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC,
+        uncertainty=(0.04, 0.24),
+        description="Yearly probability a household considers moving",
+    )  # fmt: skip
+    beta_income: float = parameter(
+        1.2, 0.0, 10.0, unit="utility/log(yuan)", status="assumption", source="to calibrate",
+        description="Utility per unit of log expected income",
+    )  # fmt: skip
+    beta_school: float = parameter(
+        0.9, 0.0, 10.0, unit="utility", status="assumption",
+        description="Utility of school quality for households with children",
+    )  # fmt: skip
+    beta_health: float = parameter(
+        0.6, 0.0, 10.0, unit="utility", status="assumption",
+        description="Utility of health and elderly-care quality for the elderly",
+    )  # fmt: skip
+    beta_amenity: float = parameter(
+        0.5, 0.0, 10.0, unit="utility", status="assumption",
+        description="Utility of urban amenity and infrastructure",
+    )  # fmt: skip
+    beta_housing: float = parameter(
+        2.0, 0.0, 20.0, unit="utility/share", status="assumption",
+        description="Disutility per unit housing-cost share of income",
+    )  # fmt: skip
+    beta_hukou: float = parameter(
+        0.8, 0.0, 10.0, unit="utility", status="assumption", uncertainty=(0.4, 1.2),
+        description="Disutility of being barred from urban services by an agricultural hukou",
+    )  # fmt: skip
+    beta_land: float = parameter(
+        0.35, 0.0, 10.0, unit="utility/log(1+mu)", status="assumption",
+        description="Disutility per log(1+mu) of farmland left behind",
+    )  # fmt: skip
+    moving_cost: float = parameter(
+        1.741, 0.0, 20.0, unit="utility", status="calibrated", source=ABC,
+        uncertainty=(1.4, 2.2),
+        description="Fixed disutility of moving",
+    )  # fmt: skip
+    moving_cost_per_km: float = parameter(
+        0.02, 0.0, 1.0, unit="utility/km", status="assumption",
+        description="Disutility per km between origin village and destination",
+    )  # fmt: skip
+    beta_peers: float = parameter(
+        2.0, 0.0, 20.0, unit="utility/share", status="assumption",
+        description="Utility per share of village peers already at the destination",
+    )  # fmt: skip
+    asc_county_city: float = parameter(
+        3.23, -10.0, 10.0, unit="utility", status="calibrated", source=ABC,
+        uncertainty=(2.6, 3.6),
+        description="Alternative-specific constant of the county city",
+    )  # fmt: skip
+    asc_seat: float = parameter(
+        0.4927, -10.0, 10.0, unit="utility", status="calibrated", source=ABC,
+        description="Constant of town and township seats",
+    )  # fmt: skip
+    asc_outside: float = parameter(
+        -0.6396, -10.0, 10.0, unit="utility", status="calibrated", source=ABC,
+        description="Constant of leaving the county",
+    )  # fmt: skip
+    asc_return_village: float = parameter(
+        -2.0, -10.0, 10.0, unit="utility", status="assumption", source="hand-set",
+        description="Constant of returning to the home village",
+    )  # fmt: skip
+    elderly_inertia: float = parameter(
+        1.0, 0.0, 10.0, unit="utility", status="assumption",
+        description="Extra moving disutility when the household head is 60+",
+    )  # fmt: skip
+    outside_wage_ratio: float = parameter(
+        1.45, 0.5, 5.0, unit="1", status="assumption", uncertainty=(1.2, 1.8),
+        description="Wage outside the county relative to the county city",
+    )  # fmt: skip
+    farm_reach_km: float = parameter(
+        15.0, 0.0, 200.0, unit="km", status="assumption",
+        description="Distance from its land up to which a household keeps farming it",
+    )  # fmt: skip
+    base_income: float = parameter(
+        6000.0, 1.0, 100000.0, unit="yuan/yr", status="estimate",
+        description="Yearly income a household has without work (pensions, transfers)",
+    )  # fmt: skip
+    dwelling_m2: float = parameter(
+        90.0, 10.0, 500.0, unit="m2", status="estimate",
+        description="Floor area of a dwelling bought or rented in town",
+    )  # fmt: skip
+    user_cost: float = parameter(
+        0.045, 0.0, 1.0, unit="1/yr", status="estimate",
+        description="Yearly cost of housing as a share of its price (rent-equivalent)",
+    )  # fmt: skip
+    farm_income_growth: float = parameter(
+        0.05, -0.5, 0.5, unit="1/yr", status="assumption",
+        description="Yearly growth of farm income per mu",
+    )  # fmt: skip
+    distant_farm_share: float = parameter(
+        0.3, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of farm income a household far from its land still earns (rent)",
+    )  # fmt: skip
+    kept_rights_farm_share: float = parameter(
+        0.5, 0.0, 1.0, unit="share", status="assumption",
+        description="Extra share of farm income earned far away when land rights are kept",
+    )  # fmt: skip
+    hukou_service_barrier: float = parameter(
+        0.5, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of urban service utility an agricultural hukou forgoes in town",
+    )  # fmt: skip
 
 
 @dataclass
 class LabourParams:
     """Firms' hiring, wages and farm income."""
 
-    separation_rate: float = bounded(
-        0.012, 0.0, 0.5, "Monthly probability an employee leaves the job (assumption)."
-    )
-    commute_km: float = bounded(
-        12.0, 0.0, 100.0, "Distance scale of daily commuting, km (assumption)."
-    )
-    wage_growth: float = bounded(
-        0.067, -0.2, 0.5, "Yearly nominal wage growth (official: urban income +6.7%/yr 2015-20)."
-    )
-    farm_income_per_mu: float = bounded(
-        900.0, 0.0, 10000.0, "Net farm income, yuan per mu and year (estimate)."
-    )
-    retirement_age: int = bounded(60, 45, 80, "Age at which workers leave firm jobs.")
-    hire_efficiency: float = bounded(
-        0.5, 0.0, 1.0, "Share of open vacancies filled per month when seekers exist (assumption)."
-    )
+    separation_rate: float = parameter(
+        0.012, 0.0, 0.5, unit="1/month", status="assumption",
+        description="Monthly probability an employee leaves the job",
+    )  # fmt: skip
+    commute_km: float = parameter(
+        12.0, 0.0, 100.0, unit="km", status="assumption",
+        description="Distance scale of daily commuting",
+    )  # fmt: skip
+    wage_growth: float = parameter(
+        0.067, -0.2, 0.5, unit="1/yr", status="literature", uncertainty=(0.03, 0.09),
+        source="official statistics: urban income +6.7%/yr 2015-20",
+        description="Yearly nominal wage growth",
+    )  # fmt: skip
+    farm_income_per_mu: float = parameter(
+        900.0, 0.0, 10000.0, unit="yuan/(mu yr)", status="estimate",
+        description="Net farm income per mu and year",
+    )  # fmt: skip
+    retirement_age: int = parameter(
+        60, 45, 80, unit="years", status="literature", source="statutory retirement age of men",
+        description="Age at which workers leave firm jobs",
+    )  # fmt: skip
+    hire_efficiency: float = parameter(
+        0.5, 0.0, 1.0, unit="1/month", status="assumption",
+        description="Share of open vacancies filled per month when seekers exist",
+    )  # fmt: skip
+    outside_employment: float = parameter(
+        0.85, 0.0, 1.0, unit="share", status="assumption",
+        description="Probability of employment outside the county",
+    )  # fmt: skip
+    far_job_commutes: float = parameter(
+        3.0, 0.0, 100.0, unit="commute_km", status="assumption",
+        description="A mover loses a job farther than this many commuting scales from home",
+    )  # fmt: skip
 
 
 @dataclass
 class HukouParams:
     """Conversion of agricultural hukou into urban (non-agricultural) hukou."""
 
-    conversion_rate: float = bounded(
-        0.02,
-        0.0,
-        1.0,
-        "Yearly probability an eligible urban household converts its hukou (assumption, hand-set).",
-    )
-    residence_months: int = bounded(
-        24, 0, 240, "Months of urban residence required before conversion (assumption)."
-    )
+    conversion_rate: float = parameter(
+        0.02, 0.0, 1.0, unit="1/yr", status="assumption", source="hand-set",
+        description="Yearly probability an eligible urban household converts its hukou",
+    )  # fmt: skip
+    residence_months: int = parameter(
+        24, 0, 240, unit="months", status="assumption",
+        description="Months of urban residence required before conversion",
+    )  # fmt: skip
+    owner_factor: float = parameter(
+        2.0, 0.0, 10.0, unit="1", status="assumption",
+        description="Conversion rate of homeowners relative to tenants",
+    )  # fmt: skip
 
 
 @dataclass
 class TownshipParams:
     """Services, housing and built-up growth of townships and the county city."""
 
-    congestion: float = bounded(
-        0.5, 0.0, 5.0, "Elasticity of service quality to capacity per user (assumption)."
-    )
-    housing_elasticity: float = bounded(
-        1.5, 0.0, 10.0, "Elasticity of house prices to occupancy (assumption)."
-    )
-    builtup_density: float = bounded(
-        9000.0, 1000.0, 50000.0, "Residents per km² of built-up area (estimate)."
-    )
-    builtup_growth_km2: float = bounded(
-        0.833,
-        0.0,
-        20.0,
-        "Yearly built-up growth of the county city on trend, km² (calibrated: ABC median).",
-    )
-    km2_per_village: float = bounded(
-        0.9,
-        0.05,
-        20.0,
-        "Built-up growth that absorbs one adjoining village into the urban area, km² (estimate).",
-    )
-    housing_units_growth: float = bounded(
-        0.015, 0.0, 0.5, "Yearly growth of county-city housing on trend (estimate)."
-    )
+    congestion: float = parameter(
+        0.5, 0.0, 5.0, unit="1", status="assumption",
+        description="Elasticity of service quality to capacity per user",
+    )  # fmt: skip
+    housing_elasticity: float = parameter(
+        1.5, 0.0, 10.0, unit="1", status="assumption",
+        description="Elasticity of house prices to occupancy",
+    )  # fmt: skip
+    builtup_density: float = parameter(
+        9000.0, 1000.0, 50000.0, unit="persons/km2", status="estimate",
+        description="Residents per km2 of built-up area",
+    )  # fmt: skip
+    builtup_growth_km2: float = parameter(
+        0.833, 0.0, 20.0, unit="km2/yr", status="calibrated", source=ABC,
+        description="Yearly built-up growth of the county city on trend",
+    )  # fmt: skip
+    km2_per_village: float = parameter(
+        0.9, 0.05, 20.0, unit="km2", status="estimate",
+        description="Built-up growth that absorbs one adjoining village into the urban area",
+    )  # fmt: skip
+    housing_units_growth: float = parameter(
+        0.015, 0.0, 0.5, unit="1/yr", status="estimate",
+        description="Yearly growth of county-city housing on trend",
+    )  # fmt: skip
+    amenity_village: float = parameter(
+        0.1, 0.0, 1.0, unit="index", status="assumption",
+        description="Urban amenity index of a village",
+    )  # fmt: skip
+    amenity_seat: float = parameter(
+        0.4, 0.0, 1.0, unit="index", status="assumption",
+        description="Urban amenity index of a town or township seat (and of absorbed villages)",
+    )  # fmt: skip
+    amenity_county_city: float = parameter(
+        0.8, 0.0, 1.0, unit="index", status="assumption",
+        description="Urban amenity index of the county city",
+    )  # fmt: skip
+    amenity_outside: float = parameter(
+        1.0, 0.0, 1.0, unit="index", status="assumption",
+        description="Urban amenity index of the places migrants go to outside the county",
+    )  # fmt: skip
+    price_factor_village: float = parameter(
+        0.2, 0.0, 10.0, unit="1", status="assumption",
+        description="House price in a village relative to the county city",
+    )  # fmt: skip
+    price_factor_seat: float = parameter(
+        0.55, 0.0, 10.0, unit="1", status="assumption",
+        description="House price at a seat relative to the county city",
+    )  # fmt: skip
+    price_factor_outside: float = parameter(
+        2.5, 0.0, 10.0, unit="1", status="assumption",
+        description="House price outside the county relative to the county city",
+    )  # fmt: skip
+    outside_quality: float = parameter(
+        0.55, 0.0, 1.0, unit="index", status="assumption",
+        description="Service quality a migrant family finds outside the county",
+    )  # fmt: skip
+    price_inflation: float = parameter(
+        0.03, -0.5, 0.5, unit="1/yr", status="assumption",
+        description="Yearly nominal house-price inflation at constant occupancy",
+    )  # fmt: skip
+    seat_housing_margin: float = parameter(
+        1.05, 1.0, 3.0, unit="dwellings/household", status="assumption",
+        description="Dwellings per household living at a seat at the census",
+    )  # fmt: skip
+    city_housing_margin: float = parameter(
+        1.02, 1.0, 3.0, unit="dwellings/household", status="assumption",
+        description="Fewest dwellings per household of the county city at the census",
+    )  # fmt: skip
+    builtup_pressure: float = parameter(
+        0.05, 0.0, 1.0, unit="1/month", status="assumption",
+        description="Share of the county city's excess of people over its t0 density built "
+        "up each month",
+    )  # fmt: skip
+    crowding_cap: float = parameter(
+        1.5, 1.0, 10.0, unit="1", status="assumption",
+        description="Largest capacity-per-user ratio (to t0) that still raises service quality",
+    )  # fmt: skip
 
 
 @dataclass
@@ -209,3 +327,61 @@ class BehaviourConfig:
     labour: LabourParams = field(default_factory=LabourParams)
     hukou: HukouParams = field(default_factory=HukouParams)
     townships: TownshipParams = field(default_factory=TownshipParams)
+
+
+UNCERTAINTIES: tuple[str, ...] = (
+    "behaviour.location.consider_rate",
+    "behaviour.location.asc_county_city",
+    "behaviour.location.beta_hukou",
+    "behaviour.location.moving_cost",
+    "behaviour.location.outside_wage_ratio",
+    "behaviour.demography.departure_rate",
+    "behaviour.demography.return_rate",
+    "behaviour.labour.wage_growth",
+)
+"""The sampled uncertainties, in the order experiment designs take them (the order fixes the
+design matrix); each has an ``uncertainty`` range in its declaration."""
+
+
+def parameter_table(behaviour: BehaviourConfig | None = None) -> list[dict[str, Any]]:
+    """Every behavioural parameter with its value and metadata, in declaration order.
+
+    Args:
+        behaviour: Values to report; the declared defaults when omitted.
+
+    Returns:
+        One dict per parameter: ``key`` (``behaviour.<group>.<name>``), ``value``, ``unit``,
+        ``status``, ``source``, ``description``, ``lo``, ``hi`` and ``uncertainty``
+        (``(low, high)`` or None).
+    """
+    values = behaviour if behaviour is not None else BehaviourConfig()
+    rows = []
+    for group in dataclasses.fields(BehaviourConfig):
+        params = getattr(values, group.name)
+        for fld in dataclasses.fields(params):
+            info: ParameterInfo = fld.metadata["parameter"]
+            rows.append(
+                {
+                    "key": f"behaviour.{group.name}.{fld.name}",
+                    "value": getattr(params, fld.name),
+                    **dataclasses.asdict(info),
+                }
+            )
+    return rows
+
+
+def uncertainty_ranges() -> dict[str, tuple[float, float]]:
+    """The sampled uncertainties and their ranges, in :data:`UNCERTAINTIES` order.
+
+    Raises:
+        RuntimeError: :data:`UNCERTAINTIES` and the declared ranges disagree (a bug).
+    """
+    declared = {
+        row["key"]: row["uncertainty"] for row in parameter_table() if row["uncertainty"]
+    }
+    if set(declared) != set(UNCERTAINTIES):
+        raise RuntimeError(
+            f"UNCERTAINTIES {sorted(UNCERTAINTIES)} differ from the parameters declaring an "
+            f"uncertainty range {sorted(declared)}"
+        )
+    return {key: (declared[key][0], declared[key][1]) for key in UNCERTAINTIES}

@@ -17,6 +17,13 @@ recomputes the same matrix and takes row ``sample_id``: no design file has to tr
 jobs. :func:`apply_design` writes the row's values into the job's config before it runs, and the
 run's ``config.yaml`` records them. ``hdsim-aggregate`` writes the matrix as ``design.csv``.
 
+A range written ``declared`` instead of ``[low, high]`` is the parameter's uncertainty range
+declared with the parameter (:func:`hdsim.config.behaviour.uncertainty_ranges`), so that the
+experiments share one set of ranges::
+
+        parameters:
+          behaviour.location.consider_rate: declared
+
 Keys under ``scenario.policies`` are *levers*, keys under ``behaviour`` are *uncertainties*,
 anything else is a *setting*. Integer fields are rounded. Ranges must lie inside the bounds the
 schema declares for the field.
@@ -47,6 +54,8 @@ from hdsim.model.config import HdsimConfig, to_config
 METHODS = ("none", "lhs", "sobol", "morris")
 PACKAGE = "package."
 PACKAGE_BOUNDS = (0.0, 2.0)
+DECLARED = "declared"
+"""A design range that refers to the uncertainty range declared with the parameter."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,22 @@ def schema_field(key: str) -> dataclasses.Field[Any]:
     return found
 
 
+def declared_range(key: str, f: dataclasses.Field[Any] | None) -> tuple[float, float]:
+    """The uncertainty range declared with parameter ``key`` (``declared`` in a design).
+
+    Raises:
+        ConfigError: The parameter declares no uncertainty range.
+    """
+    info = None if f is None else f.metadata.get("parameter")
+    if info is None or info.uncertainty is None:
+        raise ConfigError(
+            f"experiment.design.parameters.{key}=declared: the parameter declares no uncertainty "
+            "range; write the range as [low, high]"
+        )
+    low, high = info.uncertainty
+    return float(low), float(high)
+
+
 def design_parameters(spec: DesignConfig) -> list[Parameter]:
     """The validated parameters of a design, in declaration order.
 
@@ -115,10 +140,11 @@ def design_parameters(spec: DesignConfig) -> list[Parameter]:
         ConfigError: Unknown key, malformed range, or a range outside the field's bounds.
     """
     out = []
-    for key, bounds in spec.parameters.items():
+    for key, written in spec.parameters.items():
         f = None if key.startswith(PACKAGE) else schema_field(key)
         if f is None:
             package_actions(key)  # checks the name
+        bounds = declared_range(key, f) if written == DECLARED else written
         try:
             low, high = (float(v) for v in bounds)
         except (TypeError, ValueError):

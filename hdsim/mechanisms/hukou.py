@@ -8,46 +8,47 @@ Rule: a household living in an urban place whose registration (户口簿) is agr
 *eligible* once it has lived there ``residence_months`` months (the settlement threshold;
 hukou reform cuts it). An eligible household converts, all resident members at once, with the
 monthly probability equivalent to ``conversion_rate`` a year, multiplied by the reform's
-boost. Homeowners convert twice as readily (a dwelling is the usual condition in county
-towns). Members working outside keep their hukou.
+boost. Homeowners convert ``owner_factor`` (2) times as readily (a dwelling is the usual
+condition in county towns). Members working outside keep their hukou.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hdsim.config.behaviour import HukouParams
 from hdsim.mechanisms.demography import monthly
 from hdsim.mechanisms.sampling import rare_events
-
-if TYPE_CHECKING:
-    from hdsim.model.model import CountyModel
+from hdsim.state.county import CountyState
 
 
 class HukouConversion:
-    """Conversion of agricultural hukou for households settled in urban places."""
+    """Conversion of agricultural hukou for households settled in urban places.
 
-    def __init__(self, model: CountyModel, params: HukouParams, rng: np.random.Generator):
-        """Keep the parameters and the mechanism's random stream.
+    Attributes:
+        state: The county state (households, persons, places, policy effects, flows).
+        params: Conversion rate, settlement threshold and the homeowners' factor.
+    """
+
+    def __init__(self, state: CountyState, params: HukouParams, rng: np.random.Generator):
+        """Keep the state, the parameters and the mechanism's random stream.
 
         Args:
-            model: The county model.
+            state: The county state.
             params: Conversion rate and settlement threshold.
             rng: The mechanism's own random stream.
         """
-        self.model = model
+        self.state = state
         self.params = params
         self.rng = rng
 
     def threshold_months(self) -> float:
         """Months of residence required now (the reform lowers it)."""
-        return self.params.residence_months * (1.0 - self.model.policy.threshold_reduction)
+        return self.params.residence_months * (1.0 - self.state.effects.threshold_reduction)
 
     def eligible(self) -> np.ndarray:
         """Family households in urban places, settled long enough, with agricultural hukou."""
-        m = self.model
+        m = self.state
         h = m.households
         nh = h.n
         return np.flatnonzero(
@@ -59,10 +60,11 @@ class HukouConversion:
 
     def step(self) -> None:
         """Convert the hukou of the eligible households that decide to this month."""
-        m = self.model
+        m = self.state
         h = m.households
-        rate = float(monthly(self.params.conversion_rate * m.policy.conversion_multiplier))
+        rate = float(monthly(self.params.conversion_rate * m.effects.conversion_multiplier))
         threshold = self.threshold_months()
+        owner = self.params.owner_factor
         urban = m.geo.urban
 
         def convert(rows: np.ndarray) -> np.ndarray:
@@ -72,9 +74,9 @@ class HukouConversion:
                 & ~h.hukou_urban[rows]
                 & (h.months_at_place[rows] >= threshold)
             )
-            return eligible * np.where(h.owner[rows], 2.0 * rate, rate)
+            return eligible * np.where(h.owner[rows], owner * rate, rate)
 
-        converting = rare_events(h.n, min(2.0 * rate, 1.0), convert, self.rng)
+        converting = rare_events(h.n, min(owner * rate, 1.0), convert, self.rng)
         if converting.size == 0:
             return
         m.households.hukou_urban[converting] = True

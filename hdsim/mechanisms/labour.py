@@ -18,111 +18,89 @@ is added by the location choice for households living near their land.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
-
 import numpy as np
+import pandas as pd
 
 from hdsim.config.behaviour import LabourParams
 from hdsim.data.schema import SECTORS
 from hdsim.mechanisms.sampling import rare_events
-from hdsim.model.geography import PlaceKind
-from hdsim.population.tables import ColumnTable
+from hdsim.state.county import CountyState
+from hdsim.state.firms import FirmTable, employ, firm_place, release
+from hdsim.state.places import Geography
 
-if TYPE_CHECKING:
-    from hdsim.model.model import CountyModel
-
-OUTSIDE_EMPLOYMENT = 0.85
-"""Probability of employment outside the county (assumption)."""
 MANUFACTURING = np.array(
     [SECTORS.index(s) for s in ("coking_chemicals", "metal_castings", "other_manufacturing")]
 )
 """Sector indices that specialised towns grow."""
 
 
-class FirmTable(ColumnTable):
-    """One row per firm (a real firm or a sector aggregate at one place).
-
-    Columns:
-        place: Place where the jobs are.
-        sector: Index into :data:`hdsim.data.schema.SECTORS`.
-        target: Workforce the firm wants now (simulated persons).
-        growth: Trend growth of the target per year.
-        policy_jobs: Extra target added by policies, simulated persons.
-        wage: Monthly wage, yuan.
-        chain_leader: One of the chain leaders (链主) named in the plan.
-        zone: Located in a development-zone park (秦壁 or 甘亭).
-    """
-
-    COLUMNS: ClassVar[dict[str, type | np.dtype]] = {
-        "place": np.int32,
-        "sector": np.int8,
-        "target": np.float64,
-        "growth": np.float64,
-        "policy_jobs": np.float64,
-        "wage": np.float64,
-        "chain_leader": np.bool_,
-        "zone": np.bool_,
-    }
-    DEFAULTS: ClassVar[dict[str, object]] = {}
-
-
-def firm_place(model: CountyModel, township_code: str, location: str) -> int:
-    """Place of a firm given its township and location kind (county_city, seat, zone, village)."""
-    geo = model.geo
-    t = geo.township_index(township_code)
-    if location == "county_city":
-        return geo.county_city
-    if location in ("seat", "zone"):
-        return int(geo.seat_of[t])
-    villages = np.flatnonzero((geo.township == t) & (geo.kind == PlaceKind.VILLAGE))
-    return int(villages[villages.size // 2]) if villages.size else int(geo.seat_of[t])
+def build_firms(geo: Geography, firms: pd.DataFrame, scale: float) -> FirmTable:
+    """The firm table of ``firms.csv`` (targets scaled), with room for firms added later."""
+    table = FirmTable(len(firms), capacity=len(firms) + 64)
+    sector_index = {s: i for i, s in enumerate(SECTORS)}
+    for i, row in enumerate(firms.itertuples(index=False)):
+        table.place[i] = firm_place(geo, str(row.township_code), str(row.location))
+        table.sector[i] = sector_index[str(row.sector)]
+        table.target[i] = float(row.employees_2020) * scale
+        table.growth[i] = float(row.annual_growth)
+        table.wage[i] = float(row.monthly_wage_2020)
+        table.chain_leader[i] = bool(row.chain_leader)
+        table.zone[i] = str(row.location) == "zone"
+        table.names.append(str(row.name_zh))
+    return table
 
 
 class LabourMarket:
     """Jobs, hiring and wages of the county.
 
     Attributes:
-        firms: Columnar firm state; ``Firm`` agents are views on its rows.
-        names: Display name of each firm.
+        state: The county state (its firm table is ``state.firms``).
+        params: Labour-market parameters.
+        outside_wage_ratio: Wage outside the county relative to the county city.
         reach: Commuting kernel between places, ``exp(-distance / commute_km)``.
         place_wage: Expected monthly wage for a worker living at each place.
         place_employment: Expected probability of employment at each place.
     """
 
-    def __init__(self, model: CountyModel, params: LabourParams, rng: np.random.Generator):
-        """Create the firm table from ``firms.csv`` (scaled) and staff it at t0.
+    def __init__(
+        self,
+        state: CountyState,
+        params: LabourParams,
+        rng: np.random.Generator,
+        outside_wage_ratio: float,
+    ) -> None:
+        """Staff the firms of ``state.firms`` at t0 and publish the first place signals.
 
         Args:
-            model: The county model.
+            state: The county state (firms, persons, the census).
             params: Labour-market parameters.
             rng: The mechanism's own random stream.
+            outside_wage_ratio: Wage outside the county relative to the county city
+                (``behaviour.location.outside_wage_ratio``).
         """
-        self.model = model
+        self.state = state
         self.params = params
         self.rng = rng
-        data = model.data.firms
-        self.firms = FirmTable(len(data), capacity=len(data) + 64)
-        self.names: list[str] = []
-        sector_index = {s: i for i, s in enumerate(SECTORS)}
-        for i, row in enumerate(data.itertuples(index=False)):
-            self.firms.place[i] = firm_place(model, str(row.township_code), str(row.location))
-            self.firms.sector[i] = sector_index[str(row.sector)]
-            self.firms.target[i] = float(row.employees_2020) * model.scale
-            self.firms.growth[i] = float(row.annual_growth)
-            self.firms.wage[i] = float(row.monthly_wage_2020)
-            self.firms.chain_leader[i] = bool(row.chain_leader)
-            self.firms.zone[i] = str(row.location) == "zone"
-            self.names.append(str(row.name_zh))
-        dist = model.geo.distance
-        self.reach = np.exp(-dist / max(params.commute_km, 1e-6)).astype(np.float64)
-        self.reach[model.geo.outside, :] = 0.0
-        self.reach[:, model.geo.outside] = 0.0
-        self._employed = np.zeros(self.firms.capacity, dtype=np.int64)
-        self.place_wage = np.zeros(model.geo.n_places)
-        self.place_employment = np.zeros(model.geo.n_places)
+        self.outside_wage_ratio = outside_wage_ratio
+        geo = state.geo
+        self.reach = np.exp(-geo.distance / max(params.commute_km, 1e-6)).astype(np.float64)
+        self.reach[geo.outside, :] = 0.0
+        self.reach[:, geo.outside] = 0.0
+        self.place_wage = np.zeros(geo.n_places)
+        self.place_employment = np.zeros(geo.n_places)
         self._staff_at_census()
         self.update_place_signals()
         self.place_employment0 = self.place_employment.copy()
+
+    @property
+    def firms(self) -> FirmTable:
+        """The firm table (``state.firms``)."""
+        return self.state.firms
+
+    @property
+    def names(self) -> list[str]:
+        """Display name of each firm."""
+        return self.state.firms.names
 
     # -- firm rows -----------------------------------------------------------------------------
 
@@ -130,52 +108,33 @@ class LabourMarket:
         self, name: str, place: int, sector: int, wage: float, growth: float, policy_jobs: float
     ) -> int:
         """Append a firm row (e.g. a supplier spawned by a chain leader) and return it."""
-        row = self.firms.append(1).start
-        if self.firms.capacity > self._employed.size:
-            self._employed = np.r_[
-                self._employed, np.zeros(self.firms.capacity - self._employed.size, dtype=np.int64)
-            ]
-        self.firms.place[row] = place
-        self.firms.sector[row] = sector
-        self.firms.target[row] = 0.0
-        self.firms.growth[row] = growth
-        self.firms.policy_jobs[row] = policy_jobs
-        self.firms.wage[row] = wage
-        self.firms.chain_leader[row] = False
-        self.names.append(name)
-        return row
+        return self.firms.add(name, place, sector, wage, growth, policy_jobs)
 
     def employees(self) -> np.ndarray:
         """Current employees of every firm (simulated persons).
 
         Kept up to date on every hire and on every job ended through :meth:`release`.
         """
-        return self._employed[: self.firms.n]
+        return self.firms.employees()
 
     def count_employees(self) -> np.ndarray:
         """Employees of every firm counted from the person table (for checks)."""
-        emp = self.model.persons.view("employer")
+        emp = self.state.persons.view("employer")
         return np.bincount(emp + 1, minlength=self.firms.n + 1)[1:]
 
     def release(self, person_rows: np.ndarray) -> None:
         """End the jobs of ``person_rows`` (those without a job are left as they are)."""
-        p = self.model.persons
-        emp = p.employer[person_rows]
-        held = emp >= 0
-        if held.any():
-            self._employed -= np.bincount(emp[held], minlength=self._employed.size)
-            p.employer[person_rows[held]] = -1
+        release(self.state.persons, self.firms, person_rows)
 
     def _employ(self, person_rows: np.ndarray, firm_rows: np.ndarray) -> None:
-        self.model.persons.employer[person_rows] = firm_rows
-        self._employed += np.bincount(firm_rows, minlength=self._employed.size)
+        employ(self.state.persons, self.firms, person_rows, firm_rows)
 
     # -- monthly step --------------------------------------------------------------------------
 
     def step(self) -> None:
         """Separations, hiring and the place signals of one month."""
         self._separations()
-        self._hire(min(1.0, self.params.hire_efficiency * self.model.policy.hire_multiplier))
+        self._hire(min(1.0, self.params.hire_efficiency * self.state.effects.hire_multiplier))
         self.update_place_signals()
 
     def job_prospects(self, places: np.ndarray) -> np.ndarray:
@@ -184,25 +143,25 @@ class LabourMarket:
 
     def retire(self, birthday_rows: np.ndarray) -> None:
         """End the jobs of persons who have just reached retirement age."""
-        p = self.model.persons
+        p = self.state.persons
         self.release(birthday_rows[p.age[birthday_rows] >= self.params.retirement_age])
 
     def _separations(self) -> None:
-        p = self.model.persons
+        p = self.state.persons
         rate = self.params.separation_rate
         quitting = rare_events(p.n, rate, lambda rows: (p.employer[rows] >= 0) * rate, self.rng)
         self.release(quitting)
 
     def seekers(self) -> np.ndarray:
         """Rows of residents of working age without a job (students in dormitories excluded)."""
-        p = self.model.persons
-        census = self.model.census
+        p = self.state.persons
+        census = self.state.census
         n = census.resident.size
         ok = census.labour_force & p.alive[:n] & ~p.away[:n] & (p.employer[:n] < 0)
         return np.flatnonzero(ok)
 
     def _hire(self, efficiency: float) -> None:
-        m = self.model
+        m = self.state
         f = self.firms
         nf = f.n
         vacancies = np.maximum(
@@ -259,7 +218,7 @@ class LabourMarket:
 
     def update_place_signals(self) -> None:
         """Recompute the expected wage and employment probability for each place."""
-        m = self.model
+        m = self.state
         f = self.firms
         nf = f.n
         n_places = m.geo.n_places
@@ -281,25 +240,12 @@ class LabourMarket:
                 np.where(competing > 0, accessible / competing, 0.0), 0.02, 0.95
             )
         city = m.geo.county_city
-        self.place_wage[m.geo.outside] = (
-            self.place_wage[city] * m.params.location.outside_wage_ratio
-        )
-        self.place_employment[m.geo.outside] = OUTSIDE_EMPLOYMENT
-
-    def drop_far_jobs(self, person_rows: np.ndarray, new_places: np.ndarray) -> None:
-        """End the jobs of movers whose new home is beyond three commuting scales of the firm."""
-        p = self.model.persons
-        emp = p.employer[person_rows]
-        has = emp >= 0
-        far = np.zeros(person_rows.size, dtype=bool)
-        far[has] = self.model.geo.distance[self.firms.place[emp[has]], new_places[has]] > (
-            3 * self.params.commute_km
-        )
-        self.release(person_rows[far])
+        self.place_wage[m.geo.outside] = self.place_wage[city] * self.outside_wage_ratio
+        self.place_employment[m.geo.outside] = self.params.outside_employment
 
     def indicators(self) -> dict[str, float]:
         """Jobs by sector, employment rate and mean wage, in real persons."""
-        w = self.model.weight
+        w = self.state.weight
         emp = self.employees()
         by_sector = np.bincount(
             self.firms.sector[: self.firms.n], weights=emp, minlength=len(SECTORS)

@@ -16,9 +16,12 @@ seat; leaving the county. The utility of destination ``d`` for household ``h`` i
       + b_peers   * share of the home village's households already at d
       + ASC(kind of d) + Gumbel noise
 
-Expected income is the household's workers times the wage and employment probability that
-the labour market publishes for ``d``, plus farm income when ``d`` lies within 15 km of the
-land (else only the rent a transferred plot earns). The county city and the seats have a
+Expected income is ``base_income`` plus the household's workers times the wage and employment
+probability that the labour market publishes for ``d``, plus farm income when ``d`` lies within
+``farm_reach_km`` of the land (else only the share ``distant_farm_share`` a transferred plot
+earns, more when land rights are kept). Housing costs ``price x dwelling_m2 x user_cost`` a
+year. An agricultural hukou forgoes the share ``hukou_service_barrier`` of the service terms
+in urban places, less what services-by-residence removes. The county city and the seats have a
 finite housing stock: arrivals beyond the vacant dwellings are turned away and stay.
 
 :meth:`LocationChoice.choose` is the household rule; the vectorized step applies it to all
@@ -28,48 +31,55 @@ which is what the agent-by-agent reference path runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from hdsim.config.behaviour import LocationParams
 from hdsim.mechanisms.demography import monthly
+from hdsim.mechanisms.labour import LabourMarket
 from hdsim.mechanisms.sampling import rare_events
-from hdsim.model.geography import PlaceKind
-
-if TYPE_CHECKING:
-    from hdsim.model.model import CountyModel
-
-FARM_REACH_KM = 15.0
-"""A household can keep farming its land from up to this distance (assumption)."""
-BASE_INCOME = 6000.0
-"""Yearly income a household has without work (pensions, transfers), yuan (estimate)."""
-DWELLING_M2 = 90.0
-"""Floor area of a dwelling bought or rented in town, m² (estimate)."""
-USER_COST = 0.045
-"""Yearly cost of housing as a share of its price (rent-equivalent, estimate)."""
+from hdsim.population.moves import Relocation
+from hdsim.state.county import CountyState
+from hdsim.state.places import PlaceKind
 
 
 class LocationChoice:
     """Where households live: the consideration hazard and the logit choice.
 
     Attributes:
+        state: The county state (households, persons, places, services, effects).
         params: Coefficients of the utility function.
+        labour: The labour market, whose place wages and employment it reads.
+        relocation: What moves the households that choose to move.
+        farm_income_per_mu: Net farm income at the census, yuan per mu and year.
         alternatives: Fixed destination places: the county city, then every other seat.
     """
 
-    def __init__(self, model: CountyModel, params: LocationParams, rng: np.random.Generator):
+    def __init__(
+        self,
+        state: CountyState,
+        params: LocationParams,
+        rng: np.random.Generator,
+        labour: LabourMarket,
+        relocation: Relocation,
+        farm_income_per_mu: float,
+    ) -> None:
         """Set up the fixed alternatives of the county.
 
         Args:
-            model: The county model.
+            state: The county state.
             params: Utility coefficients and hazards.
             rng: The mechanism's own random stream.
+            labour: The labour market (place wages and employment probabilities).
+            relocation: Moves households and keeps the dependent tables in step.
+            farm_income_per_mu: ``behaviour.labour.farm_income_per_mu``.
         """
-        self.model = model
+        self.state = state
         self.params = params
         self.rng = rng
-        geo = model.geo
+        self.labour = labour
+        self.relocation = relocation
+        self.farm_income_per_mu = farm_income_per_mu
+        geo = state.geo
         self.alternatives = np.r_[geo.county_city, geo.seats].astype(np.int64)
         self._signals: dict[str, np.ndarray] = {}
         self._place_terms: dict[str, np.ndarray] = {}
@@ -78,11 +88,12 @@ class LocationChoice:
 
     def prepare(self) -> None:
         """Collect this month's place signals (wages, services, prices, peers) once."""
-        m = self.model
+        m = self.state
         geo = m.geo
-        state = m.townships_state
-        labour = m.labour
-        policy = m.policy
+        state = m.services
+        labour = self.labour
+        policy = m.effects
+        par = self.params
         by_origin = m.households_by_origin
         occupied = by_origin.sum(axis=0)
         self._signals = {
@@ -97,12 +108,11 @@ class LocationChoice:
             "peer_total": np.maximum(by_origin.sum(axis=1), 1),
             "vacant": self._vacant(state.housing_units, occupied),
             "farm_income": np.array(
-                m.params.labour.farm_income_per_mu * (1.0 + 0.05) ** (m.steps / 12.0)
+                self.farm_income_per_mu * (1.0 + par.farm_income_growth) ** m.clock.years
             ),
             "services_by_residence": np.array(policy.services_by_residence),
             "land_rights_kept": np.array(policy.land_rights_kept),
         }
-        par = self.params
         kind = geo.kind
         asc = np.select(
             [kind == PlaceKind.COUNTY_CITY, kind == PlaceKind.SEAT, kind == PlaceKind.OUTSIDE],
@@ -116,7 +126,7 @@ class LocationChoice:
             "health": 0.5 * (state.quality["health"] + state.quality["elderly_care"]),
             "amenity": par.beta_amenity * state.amenity,
             "housing": np.where(
-                kind == PlaceKind.VILLAGE, 0.0, state.price * DWELLING_M2 * USER_COST
+                kind == PlaceKind.VILLAGE, 0.0, state.price * par.dwelling_m2 * par.user_cost
             ),
             "asc": asc,
         }
@@ -125,11 +135,14 @@ class LocationChoice:
         """Dwellings free for arrivals.
 
         The county city's are capped by its networks' headroom (waste, sewage, utilities:
-        ``PolicyState.county_city_headroom``).
+        ``PolicyEffects.county_city_headroom``).
         """
+        m = self.state
         vacant = np.maximum(units - occupied, 0)
-        city = self.model.geo.county_city
-        headroom = self.model.policy.county_city_headroom(self.model, float(occupied[city]))
+        city = m.geo.county_city
+        headroom = m.effects.county_city_headroom(
+            float(m.census.residents_by_place[city]), float(occupied[city]), m.weight
+        )
         vacant[city] = min(vacant[city], np.floor(headroom))
         return vacant
 
@@ -141,13 +154,13 @@ class LocationChoice:
 
     def candidates(self) -> np.ndarray:
         """Households that may consider a move: family households living in the county."""
-        h = self.model.households
+        h = self.state.households
         nh = h.n
-        return np.flatnonzero(~h.collective[:nh] & (h.place[:nh] != self.model.geo.outside))
+        return np.flatnonzero(~h.collective[:nh] & (h.place[:nh] != self.state.geo.outside))
 
     def household_traits(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Workers, children, elderly and hukou of the resident members of ``rows``."""
-        m = self.model
+        m = self.state
         p = m.persons
         members = m.members.members(rows)
         members = members[p.alive[members] & ~p.away[members]]
@@ -180,7 +193,7 @@ class LocationChoice:
         Returns:
             The chosen place of each household.
         """
-        m = self.model
+        m = self.state
         geo = m.geo
         par = self.params
         s = self._signals
@@ -202,17 +215,19 @@ class LocationChoice:
         valid &= (traits["size"] > 0)[:, None]
 
         place = self._place_terms
-        near_land = geo.distance[alt, origin[:, None]] <= FARM_REACH_KM
+        near_land = geo.distance[alt, origin[:, None]] <= par.farm_reach_km
         land_kept = float(s["land_rights_kept"])
         farmland = h.farmland_mu[rows].astype(np.float64)
         farm_full = farmland * float(s["farm_income"])
-        farm = farm_full[:, None] * np.where(near_land, 1.0, 0.3 + 0.5 * land_kept)
+        farm = farm_full[:, None] * np.where(
+            near_land, 1.0, par.distant_farm_share + par.kept_rights_farm_share * land_kept
+        )
         workers = traits["workers"][:, None]
-        income = BASE_INCOME + workers * place["income"][alt] + farm
+        income = par.base_income + workers * place["income"][alt] + farm
         urban = place["urban"][alt]
         agri = traits["agri"][:, None]
         sbr = float(s["services_by_residence"])
-        access = 1.0 - agri * urban * ((1.0 - sbr) * 0.5)
+        access = 1.0 - agri * urban * ((1.0 - sbr) * par.hukou_service_barrier)
         moving = alt != cur[:, None]
         free_home = (h.owner[rows][:, None] & ~moving) | (
             (alt == origin[:, None]) & h.homestead[rows][:, None]
@@ -252,7 +267,7 @@ class LocationChoice:
         Returns:
             Destinations with rejected movers sent back to their current place.
         """
-        m = self.model
+        m = self.state
         cur = m.households.place[rows].astype(np.int64)
         moving = dest != cur
         limited = moving & np.isin(m.geo.kind[dest], (PlaceKind.SEAT, PlaceKind.COUNTY_CITY))
@@ -274,15 +289,14 @@ class LocationChoice:
 
     def apply(self, rows: np.ndarray, dest: np.ndarray) -> None:
         """Move the households whose destination differs from where they live."""
-        m = self.model
+        m = self.state
         cur = m.households.place[rows]
         movers = dest != cur
         if not movers.any():
             return
         rows, dest = rows[movers], dest[movers]
         kind = m.geo.kind[dest]
-        m.relocate(rows, dest)
-        counts = m.last_relocated_by_household
+        counts = self.relocation.move(rows, dest)
         mig = m.flows.migration
         mig["moves_to_county_city"] += float(counts[kind == PlaceKind.COUNTY_CITY].sum())
         mig["moves_to_seats"] += float(counts[kind == PlaceKind.SEAT].sum())
@@ -294,8 +308,8 @@ class LocationChoice:
     def step(self) -> None:
         """Let every household that considers moving this month choose, all at once."""
         self.prepare()
-        h = self.model.households
-        outside = self.model.geo.outside
+        h = self.state.households
+        outside = self.state.geo.outside
         p = self.consider_probability()
         rows = rare_events(
             h.n, p, lambda r: p * (~h.collective[r] & (h.place[r] != outside)), self.rng

@@ -16,9 +16,10 @@ import mesa
 import numpy as np
 
 from hdsim.data.schema import SECTORS
-from hdsim.model.geography import SETTLEMENT_NAMES, PlaceKind
+from hdsim.state.places import SETTLEMENT_NAMES, PlaceKind
 
 if TYPE_CHECKING:
+    from hdsim.mechanisms.location import LocationChoice
     from hdsim.model.model import CountyModel
 
 
@@ -41,9 +42,14 @@ class Household(mesa.Agent):
         """Place where the household lives."""
         return int(self.model.households.place[self.row])
 
-    @place.setter
-    def place(self, value: int) -> None:
-        self.model.relocate(np.array([self.row]), np.array([value]))
+    def move_to(self, place: int) -> int:
+        """Move the household (and its members) to ``place``.
+
+        Returns:
+            Residents moved (living members not away).
+        """
+        moved = self.model.relocation.move(np.array([self.row]), np.array([place]))
+        return int(moved.sum())
 
     @property
     def origin(self) -> int:
@@ -68,8 +74,8 @@ class Household(mesa.Agent):
     @property
     def members(self) -> np.ndarray:
         """Rows of the living members (resident or away) in the person table."""
-        p = self.model.persons
-        return np.flatnonzero((p.view("household") == self.row) & p.view("alive"))
+        rows = self.model.members.members(np.array([self.row]))
+        return rows[self.model.persons.alive[rows]]
 
     @property
     def ages(self) -> np.ndarray:
@@ -141,6 +147,28 @@ class Household(mesa.Agent):
     def step(self) -> None:
         """One month of this household's own decisions (location, then nothing else)."""
         self.consider_move()
+
+
+class AgentByAgentLocation:
+    """The location step applied agent by agent: the reference path of the vectorized rule.
+
+    Every ``Household`` agent applies :meth:`Household.consider_move` to itself, in random
+    order (Mesa's ``shuffle_do``), after the mechanism has collected the month's signals.
+
+    Attributes:
+        model: The county model whose household agents step.
+        location: The location-choice mechanism whose rule they apply.
+    """
+
+    def __init__(self, model: CountyModel, location: LocationChoice) -> None:
+        """Bind the step to the model's agents and the location mechanism."""
+        self.model = model
+        self.location = location
+
+    def step(self) -> None:
+        """Collect the signals, then let each household agent consider a move."""
+        self.location.prepare()
+        self.model.agents_by_type[Household].shuffle_do("consider_move")
 
 
 class Firm(mesa.Agent):
@@ -251,4 +279,4 @@ class Township(mesa.Agent):
     def step(self) -> None:
         """The county-seat township extends the county city's built-up area."""
         if self.is_county_seat:
-            self.model.townships_state.grow_builtup()
+            self.model.builtup.step()

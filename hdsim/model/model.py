@@ -1,15 +1,18 @@
-"""The county model: a ``mesa.Model`` of Hongtong's households, firms and townships.
+"""The county model: a ``mesa.Model`` of a county's households, firms and townships.
 
-One step is one month, from the census month (2020-11) to December of ``horizon.end_year``.
-Each step runs the mechanisms in a fixed order on the columnar state:
+The model composes: it builds the county's state (:class:`hdsim.state.county.CountyState`),
+the mechanisms that change it (each given the state, its parameters and its random stream)
+and the agents that view it. One step is one month, from the census month to December of
+``horizon.end_year``; it runs the named steps of :data:`STEPS` in order:
 
-1. demography (ageing, deaths, births, individual departures and returns);
-2. firms grow (``Firm.step``), then the labour market separates and hires;
-3. households consider moving and choose where to live (vectorized logit);
-4. urban households convert their hukou;
-5. services and housing respond to the new population; the county-seat township extends the
-   built-up area (``Township.step``);
-6. the recorder writes the month's indicators.
+1. ``demography`` (ageing, deaths, births, individual departures and returns);
+2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
+3. ``location``: households consider moving and choose where to live (vectorized logit, or
+   agent by agent on the reference path);
+4. ``hukou``: urban households convert their hukou;
+5. ``services`` and housing respond to the new population; the county-seat township extends
+   the ``builtup`` area (``Township.step``);
+6. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -20,6 +23,7 @@ scenarios).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -27,24 +31,49 @@ import numpy as np
 
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
-from hdsim.indicators import Flows, Recorder
 from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
-from hdsim.mechanisms.labour import LabourMarket
+from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
-from hdsim.mechanisms.townships import TownshipState
-from hdsim.model.agents import Firm, Household, Township
+from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
+from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
 from hdsim.model.config import HdsimConfig
-from hdsim.model.geography import PlaceKind, build_geography
-from hdsim.policies.levers import PolicyState, build_policies
+from hdsim.model.recorder import Recorder
+from hdsim.policies.levers import build_policies
+from hdsim.population.moves import Relocation
 from hdsim.population.synthesis import synthesize
-from hdsim.population.tables import Census, MemberIndex, take_census
+from hdsim.state.census import Census, take_census
+from hdsim.state.county import Clock, CountyState, origin_matrix
+from hdsim.state.effects import PolicyEffects
+from hdsim.state.firms import FirmTable
+from hdsim.state.flows import Flows
+from hdsim.state.members import MemberIndex
+from hdsim.state.places import Geography, PlaceKind, build_geography
+from hdsim.state.services import ServiceState, build_services
+from hdsim.state.tables import HouseholdTable, PersonTable
 from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
 """Names of the independent random streams, in spawn order."""
+STEPS = (
+    "demography",
+    "firms",
+    "labour",
+    "location",
+    "hukou",
+    "services",
+    "builtup",
+    "record",
+)
+"""The monthly steps, in the order :meth:`CountyModel.step` runs them."""
+CENSUS_FIGURES = (
+    "county_city_housing_price_2020",
+    "county_city_housing_units_2020",
+    "county_city_builtup_km2_2020",
+)
+"""County figures the service and housing state starts from."""
 
 
 class CountyModel(mesa.Model):
@@ -54,17 +83,14 @@ class CountyModel(mesa.Model):
         config: The validated configuration.
         params: Behavioural parameters (``config.behaviour``).
         data: County data the model was built from.
-        geo: Places of the county.
-        persons: Person table.
-        households: Household table.
-        weight: Real persons per simulated person.
-        scale: Simulated households per real household.
+        state: Everything that changes during a run (:class:`hdsim.state.county.CountyState`);
+            ``geo``, ``persons``, ``households``, ``census``, ``flows``, ``policy`` and
+            ``services`` are its parts.
         streams: One random generator per mechanism.
-        policy: Current effect of the scenario's policies.
-        flows: Person flows of the current month.
-        households_by_origin: Family households by home village (row) and place (column),
-            kept up to date by :meth:`relocate`; it gives the peers and the occupied dwellings
-            the location choice needs.
+        relocation: Moves households (shared by the mechanisms that move people).
+        labour, demography, location, hukou, services_housing, builtup: The mechanisms.
+        step_order: Names of the monthly steps (:data:`STEPS`), in order.
+        step_functions: What each named step runs.
     """
 
     def __init__(
@@ -79,7 +105,7 @@ class CountyModel(mesa.Model):
 
         Args:
             config: Validated configuration (scenario, horizon, scale, behaviour).
-            data: County data; loaded from ``config.data.dir`` (or the embedded Hongtong data)
+            data: County data; loaded from ``config.data.dir`` (or the embedded county data)
                 when omitted.
             seed_sequence: Seed sequence of this run; defaults to one built from
                 ``config.seed``.
@@ -106,39 +132,153 @@ class CountyModel(mesa.Model):
         self.config = config
         self.params: BehaviourConfig = config.behaviour
         self.data = data if data is not None else load_county_data(config.data.dir)
-        self.scale = float(config.households.scale)
-        self.geo = build_geography(self.data.townships, self.data.figure("area_km2"))
-        population = synthesize(self.data, self.geo, self.scale, self.streams["synthesis"])
-        self.persons = population.persons
-        self.households = population.households
-        self.weight = population.weight
-        self.members = MemberIndex(self.persons, self.households.n)
-        h = self.households
-        family = ~h.collective[: h.n]
-        n_places = self.geo.n_places
-        key = h.origin[: h.n][family].astype(np.int64) * n_places + h.place[: h.n][family]
-        self.households_by_origin = np.bincount(key, minlength=n_places * n_places).reshape(
-            n_places, n_places
-        )
+        self.state = self._build_state()
         self.n_steps = month_index(config.horizon.start, f"{config.horizon.end_year}-12") + 1
-        self.flows = Flows(self.geo.n_places)
-        self.take_census()
-        self.policy = PolicyState()
         self.recorder = Recorder(self)
-        self.townships_state = TownshipState(self, self.params.townships)
-        self.labour = LabourMarket(self, self.params.labour, self.streams["labour"])
-        self.demography = Demography(self, self.params.demography, self.streams["demography"])
-        self.location = LocationChoice(self, self.params.location, self.streams["location"])
-        self.hukou = HukouConversion(self, self.params.hukou, self.streams["hukou"])
+        par = self.params
+        st = self.state
+        self.relocation = Relocation(st, par.labour.far_job_commutes * par.labour.commute_km)
+        self.services_housing = ServicesAndHousing(st, par.townships)
+        self.builtup = BuiltUpGrowth(st, par.townships)
+        self.labour = LabourMarket(
+            st, par.labour, self.streams["labour"], par.location.outside_wage_ratio
+        )
+        self.demography = Demography(
+            st,
+            self.data.demography,
+            par.demography,
+            self.streams["demography"],
+            self.labour,
+            self.relocation,
+        )
+        self.location = LocationChoice(
+            st,
+            par.location,
+            self.streams["location"],
+            self.labour,
+            self.relocation,
+            par.labour.farm_income_per_mu,
+        )
+        self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
-        self.firm_agents = [Firm(self, r) for r in range(self.labour.firms.n)]
+        self.firm_agents = [Firm(self, r) for r in range(self.firms.n)]
         self._household_agents: dict[int, Household] = {}
-        self.last_relocated_persons = 0
-        self.last_relocated_by_household = np.zeros(0, dtype=np.int64)
         self.policies = build_policies(self)
+        self.step_order: list[str] = list(STEPS)
+        self.step_functions: dict[str, Callable[[], None]] = {
+            "demography": self.demography.step,
+            "firms": lambda: self.agents_by_type[Firm].do("step"),
+            "labour": self.labour.step,
+            "location": lambda: self.household_stage(),
+            "hukou": self.hukou.step,
+            "services": self.services_housing.step,
+            "builtup": lambda: self.agents_by_type[Township].do("step"),
+            "record": self.recorder.record,
+        }
+        self._agent_location = AgentByAgentLocation(self, self.location)
         if household_path == "agents":
             self.materialize_households()
         self.recorder.record()
+
+    def _build_state(self) -> CountyState:
+        """Synthesize the population and set up every table at the census."""
+        data = self.data
+        scale = float(self.config.households.scale)
+        geo = build_geography(data.townships, data.figure("area_km2"))
+        population = synthesize(data, geo, scale, self.streams["synthesis"])
+        persons, households = population.persons, population.households
+        retirement = int(self.params.labour.retirement_age)
+        census = take_census(persons, geo.n_places, geo.outside, retirement)
+        h = households
+        occupied = np.bincount(
+            h.place[: h.n][~h.collective[: h.n]], minlength=geo.n_places
+        ).astype(float)
+        services = build_services(
+            geo,
+            data.services,
+            occupied,
+            census.residents_by_place,
+            {key: data.figure(key) for key in CENSUS_FIGURES},
+            scale,
+            self.params.townships,
+        )
+        return CountyState(
+            geo=geo,
+            persons=persons,
+            households=households,
+            members=MemberIndex(persons, households.n),
+            firms=build_firms(geo, data.firms, scale),
+            services=services,
+            effects=PolicyEffects(),
+            flows=Flows(geo.n_places),
+            clock=Clock(self.config.horizon.start),
+            weight=float(population.weight),
+            scale=scale,
+            retirement_age=retirement,
+            households_by_origin=origin_matrix(households, geo.n_places),
+        )
+
+    # -- the parts of the state ----------------------------------------------------------------
+
+    @property
+    def geo(self) -> Geography:
+        """Places of the county."""
+        return self.state.geo
+
+    @property
+    def persons(self) -> PersonTable:
+        """Person table."""
+        return self.state.persons
+
+    @property
+    def households(self) -> HouseholdTable:
+        """Household table."""
+        return self.state.households
+
+    @property
+    def members(self) -> MemberIndex:
+        """Index of the persons of each household."""
+        return self.state.members
+
+    @property
+    def firms(self) -> FirmTable:
+        """Firm table."""
+        return self.state.firms
+
+    @property
+    def census(self) -> Census:
+        """The last census."""
+        return self.state.census
+
+    @property
+    def flows(self) -> Flows:
+        """Person flows of the current month."""
+        return self.state.flows
+
+    @property
+    def policy(self) -> PolicyEffects:
+        """Current effect of the scenario's policies."""
+        return self.state.effects
+
+    @property
+    def townships_state(self) -> ServiceState:
+        """Services, housing and built-up area of every place."""
+        return self.state.services
+
+    @property
+    def households_by_origin(self) -> np.ndarray:
+        """Family households by home village (row) and place (column)."""
+        return self.state.households_by_origin
+
+    @property
+    def weight(self) -> float:
+        """Real persons per simulated person."""
+        return self.state.weight
+
+    @property
+    def scale(self) -> float:
+        """Simulated households per real household."""
+        return self.state.scale
 
     # -- calendar ------------------------------------------------------------------------------
 
@@ -159,10 +299,7 @@ class CountyModel(mesa.Model):
 
     def take_census(self) -> Census:
         """Count where everybody lives now; mechanisms read it until the next census."""
-        self.census = take_census(
-            self.persons, self.geo.n_places, self.geo.outside, self.params.labour.retirement_age
-        )
-        return self.census
+        return self.state.take_census()
 
     # -- agents --------------------------------------------------------------------------------
 
@@ -186,73 +323,27 @@ class CountyModel(mesa.Model):
         self.firm_agents.append(agent)
         return agent
 
-    # -- state changes shared by mechanisms ----------------------------------------------------
-
-    def relocate(self, rows: np.ndarray, dest: np.ndarray) -> None:
-        """Move households ``rows`` to places ``dest``, counting flows and ending far jobs.
-
-        Residents (living members not away) are counted as departures from the old place and
-        arrivals at the new one; 'outside' counts as neither. After the call,
-        ``last_relocated_by_household`` holds the residents moved per household.
-        """
-        h = self.households
-        p = self.persons
-        rows = np.asarray(rows, dtype=np.int64)
-        dest = np.asarray(dest, dtype=np.int64)
-        old = h.place[rows].astype(np.int64)
-        local = np.full(h.n, -1, dtype=np.int64)
-        local[rows] = np.arange(rows.size)
-        everyone = self.members.members(rows)
-        p.place[everyone] = dest[local[p.household[everyone]]]
-        members = everyone[p.alive[everyone] & ~p.away[everyone]]
-        idx = local[p.household[members]]
-        per_hh = np.bincount(idx, minlength=rows.size)
-        outside = self.geo.outside
-        from_in = old != outside
-        to_in = dest != outside
-        self.flows.add("departures", old[from_in], per_hh[from_in])
-        self.flows.add("arrivals", dest[to_in], per_hh[to_in])
-        family = ~h.collective[rows]
-        origin = h.origin[rows][family]
-        np.subtract.at(self.households_by_origin, (origin, old[family]), 1)
-        np.add.at(self.households_by_origin, (origin, dest[family]), 1)
-        h.place[rows] = dest
-        h.months_at_place[rows] = 0
-        h.owner[rows] = (dest == h.origin[rows]) & h.homestead[rows]
-        if members.size:
-            self.labour.drop_far_jobs(members, dest[idx])
-            leaving = ~to_in[idx]
-            self.labour.release(members[leaving])
-        self.last_relocated_by_household = per_hh
-        self.last_relocated_persons = int(per_hh.sum())
-
     # -- the monthly step ----------------------------------------------------------------------
 
     def step(self) -> None:
-        """Simulate one month."""
+        """Simulate one month: run the named steps of :attr:`step_order` in turn."""
+        self.state.clock.steps = self.steps
         self.flows.reset()
         h = self.households
         np.minimum(h.months_at_place[: h.n] + 1, 30000, out=h.months_at_place[: h.n])
-        self.demography.step()
-        self.agents_by_type[Firm].do("step")
-        self.labour.step()
-        self.household_stage()
-        self.hukou.step()
-        self.townships_state.update_services_and_housing()
-        self.agents_by_type[Township].do("step")
-        self.recorder.record()
+        for name in self.step_order:
+            self.step_functions[name]()
         if self.steps >= self.n_steps:
             self.running = False
 
     def household_stage(self) -> None:
-        """Households consider moving and choose where to live.
+        """The location step: households consider moving and choose where to live.
 
         On the vectorized path the rule runs once over all households; on the reference path
         every ``Household`` agent applies it to itself, in random order (``shuffle_do``).
         """
         if self.household_path == "agents":
-            self.location.prepare()
-            self.agents_by_type[Household].shuffle_do("consider_move")
+            self._agent_location.step()
         else:
             self.location.step()
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["LEVERS", "Policy", "PolicyState", "build_policies"]
+__all__ = ["LEVERS", "Policy", "build_policies"]
 
 
 def __getattr__(name: str) -> Any:
-    """Load ``LEVERS``, ``Policy``, ``PolicyState`` and ``build_policies`` lazily."""
+    """Load ``LEVERS``, ``Policy`` and ``build_policies`` lazily."""
     if name in __all__:
         return getattr(import_module("hdsim.policies.levers"), name)
     raise AttributeError(f"module 'hdsim.policies' has no attribute {name!r}")

@@ -12,10 +12,10 @@ Levers act in two ways, so that no mechanism needs to know which scenario runs:
 
 - on state the model already has (service capacity, quality and amenity of places, dwellings,
   house prices, firms' policy jobs, the commuting kernel of the labour market);
-- through :class:`PolicyState`, whose fields the mechanisms read: each lever *contributes*
-  to a field, and contributions combine (shares removed as ``1 - prod(1 - c)``, multipliers as
-  products, additions as sums), so two levers acting on the same barrier cannot remove more
-  than all of it.
+- through :class:`hdsim.state.effects.PolicyEffects`, whose fields the mechanisms read: each
+  lever *contributes* to a field, and contributions combine (shares removed as
+  ``1 - prod(1 - c)``, multipliers as products, additions as sums), so two levers acting on the
+  same barrier cannot remove more than all of it.
 
 The effect a lever delivers is its intensity times the plan's implementation efficiency
 (``policies.implementation_efficiency``, the safeguards of the plan); its spending is its
@@ -24,8 +24,6 @@ intensity times its costs, whatever the efficiency.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -37,90 +35,6 @@ from hdsim.utils.calendar import month_index
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
-
-SHARES = ("services_by_residence", "threshold_reduction", "land_rights_kept")
-"""Fields that are shares of a barrier removed: contributions combine as 1 - prod(1 - c)."""
-GAINS = {
-    "hire_multiplier": "hire_gain",
-    "return_multiplier": "return_gain",
-}
-"""Multipliers built as prod(1 + contribution), by the name of their contribution."""
-
-
-@dataclass
-class PolicyState:
-    """The current effect of all policies, read by the mechanisms.
-
-    Attributes:
-        services_by_residence: Share of the hukou barrier to urban services removed.
-        threshold_reduction: Share of the residence requirement for hukou removed.
-        conversion_multiplier: Multiple of the base hukou conversion rate.
-        land_rights_kept: Share of land attachment removed by keeping rights after moving.
-        extra_builtup_km2: Extra yearly built-up growth of the county city, km².
-        hire_multiplier: Multiple of the share of vacancies filled per month.
-        departure_multiplier: Multiple of the yearly departure rate of the young.
-        return_multiplier: Multiple of the yearly return rate of people away.
-        infrastructure_capacity: Residents the county city's networks can serve, real persons.
-        active: Names of the levers switched on so far.
-        contributions: Each lever's current contribution to the fields above.
-        spending: 亿元 spent by each lever in each step (index = step number).
-        budget_line: 亿元 available in each step.
-    """
-
-    services_by_residence: float = 0.0
-    threshold_reduction: float = 0.0
-    conversion_multiplier: float = 1.0
-    land_rights_kept: float = 0.0
-    extra_builtup_km2: float = 0.0
-    hire_multiplier: float = 1.0
-    departure_multiplier: float = 1.0
-    return_multiplier: float = 1.0
-    infrastructure_capacity: float = math.inf
-    infrastructure_base: float = math.inf
-    active: tuple[str, ...] = ()
-    contributions: dict[str, dict[str, float]] = field(default_factory=dict)
-    spending: dict[str, np.ndarray] = field(default_factory=dict)
-    budget_line: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def contribute(self, lever: str, **values: float) -> None:
-        """Set lever ``lever``'s current contributions and recombine all fields."""
-        self.contributions.setdefault(lever, {}).update(values)
-        self.recombine()
-
-    def _all(self, key: str) -> list[float]:
-        return [c[key] for c in self.contributions.values() if key in c]
-
-    def recombine(self) -> None:
-        """Combine every lever's contributions into the fields the mechanisms read."""
-        for key in SHARES:
-            kept = np.prod([1.0 - min(max(c, 0.0), 1.0) for c in self._all(key)])
-            setattr(self, key, float(1.0 - kept))
-        self.conversion_multiplier = 1.0 + float(sum(self._all("conversion_boost")))
-        self.extra_builtup_km2 = float(sum(self._all("extra_builtup_km2")))
-        for name, key in GAINS.items():
-            setattr(self, name, float(np.prod([1.0 + c for c in self._all(key)])))
-        cuts = [min(max(c, 0.0), 1.0) for c in self._all("departure_cut")]
-        self.departure_multiplier = float(np.prod([1.0 - c for c in cuts]))
-        self.infrastructure_capacity = self.infrastructure_base + float(
-            sum(self._all("capacity_persons"))
-        )
-
-    def county_city_headroom(self, model: CountyModel, households_there: float) -> float:
-        """Households the county city can still admit before its networks are full.
-
-        Args:
-            model: The county model (its last census gives the county city's residents).
-            households_there: Family households living in the county city now.
-
-        Returns:
-            Households, in simulated units (never negative).
-        """
-        if not math.isfinite(self.infrastructure_capacity):
-            return math.inf
-        residents = float(model.census.residents_by_place[model.geo.county_city])
-        size = max(residents / max(households_there, 1.0), 1.0)
-        free = self.infrastructure_capacity / model.weight - residents
-        return max(free / size, 0.0)
 
 
 class Policy:
@@ -236,7 +150,7 @@ class Policy:
         return float(magnitude) * self.effect * delta
 
     def contribute(self, **magnitudes: float) -> None:
-        """Set this lever's PolicyState contributions to ``magnitude x effect x progress``."""
+        """Set this lever's PolicyEffects contributions to ``magnitude x effect x progress``."""
         self.model.policy.contribute(
             self.name, **{k: float(v) * self.effect * self.progress for k, v in magnitudes.items()}
         )
@@ -284,13 +198,13 @@ class Policy:
 
     def add_amenity(self, places: np.ndarray | int, magnitude: float, delta: float) -> None:
         """Raise the amenity index of ``places``."""
-        self.model.townships_state.amenity[places] += self.amount(magnitude, delta)
+        self.model.state.services.amenity[places] += self.amount(magnitude, delta)
 
     def add_quality(
         self, services: tuple[str, ...], places: np.ndarray | int, magnitude: float, delta: float
     ) -> None:
         """Raise the quality of ``services`` at ``places`` (index points)."""
-        ts = self.model.townships_state
+        ts = self.model.state.services
         for s in services:
             ts.quality_boost[s][places] += self.amount(magnitude, delta)
 
@@ -298,13 +212,13 @@ class Policy:
         self, services: tuple[str, ...], places: np.ndarray | int, relative: float, delta: float
     ) -> None:
         """Raise the capacity of ``services`` at ``places`` relative to its t0 level."""
-        ts = self.model.townships_state
+        ts = self.model.state.services
         for s in services:
             ts.capacity[s][places] += ts.capacity0[s][places] * self.amount(relative, delta)
 
     def add_housing(self, places: np.ndarray | int, relative: float, delta: float) -> None:
         """Add dwellings at ``places`` relative to their t0 stock."""
-        ts = self.model.townships_state
+        ts = self.model.state.services
         ts.housing_units[places] += ts.housing_units0[places] * self.amount(relative, delta)
 
     def firm_rows(self, sector: str, places: np.ndarray | int) -> np.ndarray:
@@ -312,7 +226,7 @@ class Policy:
         from hdsim.data.schema import SECTORS
 
         m = self.model
-        f = m.labour.firms
+        f = m.state.firms
         nf = f.n
         index = SECTORS.index(sector)
         rows = np.flatnonzero((f.sector[:nf] == index) & np.isin(f.place[:nf], places))
@@ -320,7 +234,7 @@ class Policy:
             return rows
         place = int(np.atleast_1d(places)[0])
         wages = f.wage[:nf][f.sector[:nf] == index]
-        row = m.labour.add_firm(
+        row = f.add(
             name=f"{self.name}:{sector}",
             place=place,
             sector=index,
@@ -333,7 +247,7 @@ class Policy:
 
     def add_jobs(self, rows: np.ndarray, jobs: float, delta: float) -> None:
         """Add real jobs to firms ``rows``, spread in proportion to their workforce."""
-        f = self.model.labour.firms
+        f = self.model.state.firms
         weight = f.target[rows] + f.policy_jobs[rows]
         weight = weight / weight.sum() if weight.sum() > 0 else np.full(rows.size, 1 / rows.size)
         f.policy_jobs[rows] += weight * self.amount(jobs, delta) * self.model.scale

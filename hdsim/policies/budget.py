@@ -12,7 +12,7 @@ plan is deterministic, so it can be checked before a run:
 - :func:`check_budget`: a one-line :class:`ConfigError` when a year's planned spending
   exceeds its budget line, unless ``budget.allow_over_budget`` is true.
 
-During a run the policies book what they spend each month (``PolicyState.spending``); the
+During a run the policies book what they spend each month (``PolicyEffects.spending``); the
 recorder writes it as ``spending_<lever>`` and ``spending_total`` beside ``budget_line_yi``.
 :func:`cost_effectiveness` compares the scenarios of an ensemble with the baseline of the same
 replicates (common random numbers): urbanization gained by the target year, money spent by

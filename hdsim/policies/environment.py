@@ -6,7 +6,7 @@
   residents as its sewage and waste systems serve. The capacity before the plan
   (``waste_sewage.base_capacity_persons``) binds in every scenario, lever on or off; the
   location choice turns away moves into the county city beyond it
-  (:meth:`hdsim.policies.base.PolicyState.county_city_headroom`). The lever, like
+  (:meth:`hdsim.state.effects.PolicyEffects.county_city_headroom`). The lever, like
   ``utility_networks``, raises the capacity.
 """
 

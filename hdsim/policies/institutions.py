@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hdsim.config.policies import Lever, bounded, capex, month, ramp, running, share
-from hdsim.model.geography import PlaceKind
 from hdsim.policies.base import Policy
 from hdsim.policies.registry import LeverSpec, register
+from hdsim.state.places import PlaceKind
 
 
 @dataclass

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hdsim.policies.base import Policy, PolicyState
+from hdsim.policies.base import Policy
 from hdsim.policies.budget import budget_plan
 from hdsim.policies.registry import lever_specs
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
 
-__all__ = ["LEVERS", "Policy", "PolicyState", "build_policies"]
+__all__ = ["LEVERS", "Policy", "build_policies"]
 
 LEVERS: dict[str, type[Policy]] = {name: spec.policy for name, spec in lever_specs().items()}
 """Lever name in the scenario config → policy class (from :mod:`hdsim.policies.registry`)."""

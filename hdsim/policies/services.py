@@ -1,7 +1,7 @@
 """Action 4 (公共服务设施提标扩面行动): public services, housing and social protection.
 
 Services (school, health, elderly care) have a capacity and a quality per place
-(:class:`hdsim.mechanisms.townships.TownshipState`); quality falls with crowding and rises with
+(:class:`hdsim.state.services.ServiceState`); quality falls with crowding and rises with
 new capacity and with the quality a lever adds. Households with children weigh school
 quality, households with elderly members health and elderly-care quality; urban services are
 discounted for agricultural-hukou households by the share of the hukou barrier not yet removed.

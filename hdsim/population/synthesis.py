@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from hdsim.data import CountyData
-from hdsim.model.geography import Geography, PlaceKind
-from hdsim.population.tables import HouseholdTable, PersonTable
+from hdsim.state.places import Geography, PlaceKind
+from hdsim.state.tables import HouseholdTable, PersonTable
 
 
 @dataclass
@@ -286,7 +286,7 @@ def synthesize(
     n_coll_persons = hh_persons[households.collective[:n_hh]].sum()
     n_rural_p = n_p - n_urban_p - n_coll_persons
     p_urban = np.clip(
-        (h_target * n_p - p_rural * n_rural_p - p_coll * n_coll_persons) / max(n_urban_p, 1),
+        (h_target * n_p - p_rural * n_rural_p - p_coll * n_coll_persons) / max(int(n_urban_p), 1),
         0,
         0.95,
     )

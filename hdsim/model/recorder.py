@@ -1,4 +1,4 @@
-"""Monthly indicators: flow counters and the recorder that turns model state into tidy series.
+"""The recorder: it turns the model's state each month into tidy indicator series.
 
 Two tables come out of a run, both tidy (one value per row):
 
@@ -8,70 +8,24 @@ Two tables come out of a run, both tidy (one value per row):
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
-Flows are counted per place during the step (:class:`Flows`), so that for every township and
-settlement type ``residents(t+1) = residents(t) + births - deaths + arrivals - departures``
-holds exactly, arrivals and departures including moves between places of one township.
-All values are in real persons (simulated persons times the population weight).
+Flows are counted per place during the step (:class:`hdsim.state.flows.Flows`), so that for
+every township and settlement type ``residents(t+1) = residents(t) + births - deaths +
+arrivals - departures`` holds exactly, arrivals and departures including moves between places
+of one township. All values are in real persons (simulated persons times the population weight).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from hdsim.model.geography import SETTLEMENT_NAMES, PlaceKind
 from hdsim.policies.outputs import policy_indicators
+from hdsim.state.places import SETTLEMENT_NAMES, PlaceKind
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
-
-FLOW_NAMES = ("births", "deaths", "arrivals", "departures")
-
-
-@dataclass
-class Flows:
-    """Person flows of the current month, per place, plus county-level migration counters.
-
-    Attributes:
-        births: Births to residents, per place.
-        deaths: Deaths of residents, per place.
-        arrivals: Residents arriving at each place (moves, returns from outside).
-        departures: Residents leaving each place (moves, leaving the county).
-        migration: County-level counters (persons) by kind of move.
-    """
-
-    n_places: int
-    births: np.ndarray = field(init=False)
-    deaths: np.ndarray = field(init=False)
-    arrivals: np.ndarray = field(init=False)
-    departures: np.ndarray = field(init=False)
-    migration: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Zero all counters at the start of a month."""
-        for name in FLOW_NAMES:
-            setattr(self, name, np.zeros(self.n_places, dtype=np.int64))
-        self.migration = {
-            "leave_county_individuals": 0.0,
-            "leave_county_households": 0.0,
-            "return_individuals": 0.0,
-            "return_households": 0.0,
-            "moves_to_county_city": 0.0,
-            "moves_to_seats": 0.0,
-            "moves_to_villages": 0.0,
-            "hukou_conversions": 0.0,
-        }
-
-    def add(self, name: str, places: np.ndarray, counts: np.ndarray | None = None) -> None:
-        """Add persons to flow ``name`` at ``places`` (one entry per person, or with counts)."""
-        arr = getattr(self, name)
-        arr += np.bincount(places, weights=counts, minlength=self.n_places).astype(np.int64)
 
 
 class Recorder:
@@ -106,9 +60,9 @@ class Recorder:
         values: dict[str, float] = {
             "resident_population": total * w,
             "urban_population": urban_total * w,
-            "urbanization_rate": urban_total / max(total, 1),
+            "urbanization_rate": urban_total / max(int(total), 1),
             "registered_population": registered * w,
-            "hukou_urbanization_rate": hukou_urban / max(registered, 1),
+            "hukou_urbanization_rate": hukou_urban / max(int(registered), 1),
             "county_city_population": residents[geo.county_city] * w,
             "seat_population": residents[kind == PlaceKind.SEAT].sum() * w,
             "urban_seat_population": residents[(kind == PlaceKind.SEAT) & urban].sum() * w,

@@ -1,8 +1,8 @@
 """Places of the county: villages, town and township seats, the county city, and 'outside'.
 
 A household lives in one *place*. Places are built from ``townships.csv``: every township gets
-its seat and its administrative villages; the seat of the county-seat township (大槐树镇) is the
-county city. A last place stands for "outside the county".
+its seat and its administrative villages; the seat of the county-seat township is the county
+city. A last place stands for "outside the county".
 
 Each place carries the urban-rural statistical code of China's 统计用区划代码 scheme, which decides
 whether its residents count as urban: 111 (county city, 主城区), 112 (城乡结合区, villages absorbed

@@ -1,0 +1,173 @@
+"""Services, housing and built-up area of every place: the state the township mechanisms keep.
+
+- **Services** (school, health, elderly care): capacity and base quality from ``services.csv``
+  for the county city, each seat, and the pooled villages of each township; the current
+  quality and what policy has added to it.
+- **Housing**: the dwelling stock of the seats and the county city (villages and outside are
+  unconstrained) and the price per m² of each place.
+- **Built-up area** of the county city, and the counts of reclassified villages and upgraded
+  townships.
+
+:func:`build_services` initialises it at the census; ``hdsim.mechanisms.townships`` updates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hdsim.config.behaviour import TownshipParams
+from hdsim.state.places import Geography, PlaceKind
+
+SERVICES = ("school", "health", "elderly_care")
+"""The public services of every place."""
+
+
+def amenity_of(kind: PlaceKind, params: TownshipParams) -> float:
+    """Urban amenity index of a kind of place."""
+    return {
+        PlaceKind.VILLAGE: params.amenity_village,
+        PlaceKind.SEAT: params.amenity_seat,
+        PlaceKind.COUNTY_CITY: params.amenity_county_city,
+        PlaceKind.OUTSIDE: params.amenity_outside,
+    }[kind]
+
+
+def price_factor_of(kind: PlaceKind, params: TownshipParams) -> float:
+    """House price of a kind of place relative to the county city."""
+    return {
+        PlaceKind.VILLAGE: params.price_factor_village,
+        PlaceKind.SEAT: params.price_factor_seat,
+        PlaceKind.COUNTY_CITY: 1.0,
+        PlaceKind.OUTSIDE: params.price_factor_outside,
+    }[kind]
+
+
+@dataclass
+class ServiceState:
+    """Services, housing and built-up area of every place.
+
+    Attributes:
+        pool: Service pool of each place (seats and the county city alone; villages pooled by
+            township; outside its own pool).
+        n_pools: Number of pools (places plus townships).
+        capacity: Service capacity by service and place (persons served).
+        capacity0: Capacity at t0.
+        quality: Current service quality by service and place, in [0, 1].
+        quality_base: Quality at t0.
+        quality_boost: Quality added by policy so far.
+        users0: Residents per service pool at t0 (simulated persons).
+        amenity: Amenity index of each place.
+        price0: House price per m² of each place at t0 occupancy, yuan.
+        price: House price per m² of each place now, yuan.
+        housing_units: Dwellings of each place (villages and outside unconstrained: inf).
+        housing_units0: Dwellings at t0.
+        occupancy0: Occupied share of the dwellings at t0.
+        builtup_km2: Built-up area of the county city.
+        density0: Residents per km² of the county city's built-up area at t0.
+        pending_km2: Built-up growth not yet turned into absorbed villages.
+        reclassified: Villages absorbed into the urban area so far.
+        upgraded: Townships upgraded to towns so far.
+    """
+
+    pool: np.ndarray
+    n_pools: int
+    capacity: dict[str, np.ndarray]
+    capacity0: dict[str, np.ndarray]
+    quality: dict[str, np.ndarray]
+    quality_base: dict[str, np.ndarray]
+    quality_boost: dict[str, np.ndarray]
+    users0: np.ndarray
+    amenity: np.ndarray
+    price0: np.ndarray
+    price: np.ndarray
+    housing_units: np.ndarray
+    housing_units0: np.ndarray
+    occupancy0: np.ndarray
+    builtup_km2: float
+    density0: float
+    pending_km2: float = 0.0
+    reclassified: int = 0
+    upgraded: int = 0
+
+    def pool_users(self, residents_by_place: np.ndarray) -> np.ndarray:
+        """Residents per service pool (simulated persons)."""
+        return np.bincount(self.pool, weights=residents_by_place, minlength=self.n_pools)
+
+
+def build_services(
+    geo: Geography,
+    services: pd.DataFrame,
+    occupied: np.ndarray,
+    residents_by_place: np.ndarray,
+    figures: dict[str, float],
+    scale: float,
+    params: TownshipParams,
+) -> ServiceState:
+    """Initialise services and housing at the census.
+
+    Args:
+        geo: Places of the county (t0 population included).
+        services: ``services.csv`` (township_code, place, service, capacity, quality).
+        occupied: Family households living at each place.
+        residents_by_place: Residents of each place at the census, simulated persons.
+        figures: County figures ``county_city_housing_price_2020`` (yuan/m²),
+            ``county_city_housing_units_2020`` and ``county_city_builtup_km2_2020``.
+        scale: Simulated households per real household.
+        params: Township parameters (amenity, prices, housing margins).
+
+    Returns:
+        The state at t0.
+    """
+    n = geo.n_places
+    kind = geo.kind
+    pool = np.arange(n)
+    villages = kind == PlaceKind.VILLAGE
+    pool[villages] = n + geo.township[villages]
+    capacity: dict[str, np.ndarray] = {s: np.zeros(n) for s in SERVICES}
+    quality_base: dict[str, np.ndarray] = {s: np.zeros(n) for s in SERVICES}
+    for row in services.itertuples(index=False):
+        t = geo.township_index(str(row.township_code))
+        if row.place == "villages":
+            places = np.flatnonzero(villages & (geo.township == t))
+            share = geo.t0_population[places] / max(geo.t0_population[places].sum(), 1)
+        else:
+            places = np.array([geo.seat_of[t]])
+            share = np.ones(1)
+        capacity[str(row.service)][places] = float(row.capacity) * scale * share
+        quality_base[str(row.service)][places] = float(row.quality)
+    for s in SERVICES:
+        quality_base[s][geo.outside] = params.outside_quality
+        capacity[s][geo.outside] = np.inf
+    price0 = np.array([price_factor_of(PlaceKind(k), params) for k in kind]) * float(
+        figures["county_city_housing_price_2020"]
+    )
+    units = occupied * params.seat_housing_margin
+    units[geo.county_city] = max(
+        float(figures["county_city_housing_units_2020"]) * scale,
+        occupied[geo.county_city] * params.city_housing_margin,
+    )
+    units[villages] = np.inf
+    units[geo.outside] = np.inf
+    builtup = float(figures["county_city_builtup_km2_2020"])
+    n_pools = n + geo.n_townships
+    return ServiceState(
+        pool=pool,
+        n_pools=n_pools,
+        capacity=capacity,
+        capacity0={s: c.copy() for s, c in capacity.items()},
+        quality={s: q.copy() for s, q in quality_base.items()},
+        quality_base=quality_base,
+        quality_boost={s: np.zeros(n) for s in SERVICES},
+        users0=np.bincount(pool, weights=residents_by_place, minlength=n_pools),
+        amenity=np.array([amenity_of(PlaceKind(k), params) for k in kind]),
+        price0=price0,
+        price=price0.copy(),
+        housing_units=units,
+        housing_units0=units.copy(),
+        occupancy0=np.where(np.isfinite(units), occupied / units, 1.0),
+        builtup_km2=builtup,
+        density0=float(geo.t0_population[geo.county_city] / max(builtup, 1e-9)),
+    )
