@@ -24,7 +24,6 @@ from typing import Any
 
 import matplotlib
 
-import hdsim
 from hdsim.report import appendix, sections
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
@@ -37,6 +36,7 @@ from hdsim.report.document import (
 )
 from hdsim.report.fonts import report_rc
 from hdsim.report.inputs import ReportError, ReportInputs, load_inputs
+from hdsim.utils.version import __version__
 
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 """Report formats, all written by default."""
@@ -107,7 +107,7 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
         ),
         meta=[
             cat("built_from", folder=str(inputs.root)),
-            cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
+            cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=__version__),
         ],
         sections=[s for s in built if s is not None],
         catalogue=cat,
@@ -140,7 +140,7 @@ def _manifest(doc: Document, inputs: ReportInputs, result: ReportResult) -> dict
         "lang": doc.catalogue.lang,
         "folder": str(inputs.root),
         "kind": inputs.kind,
-        "hdsim_version": hdsim.__version__,
+        "hdsim_version": __version__,
         "scenarios": inputs.scenarios,
         "sections": [section(s) for s in doc.sections],
         "files": {k: str(v) for k, v in result.files.items()},
