@@ -106,3 +106,14 @@ def test_a_behaviour_override_wins_over_the_draw_and_is_recorded(first_run, tmp_
         cwd=tmp_path,
     )
     assert (run / "county.parquet").read_bytes() == (tmp_path / "D" / "county.parquet").read_bytes()
+
+
+def test_the_reports_parameter_table_shows_the_values_the_runs_used(first_run, tmp_path) -> None:
+    """The table reads the runs' effective config.yaml, not the composed defaults."""
+    from hdsim.calibration.posterior import read_posterior
+    from hdsim.report.appendix import parameter_rows
+
+    cfg = yaml.safe_load((first_run / "config.yaml").read_text())
+    drawn = read_posterior().particle(cfg["calibration"]["particle"])
+    rows = {name: value for name, value, _, _ in parameter_rows({}, [first_run])}
+    assert rows["location.consider_rate"] == pytest.approx(drawn["location.consider_rate"])
