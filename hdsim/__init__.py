@@ -1,21 +1,40 @@
-"""hdsim: an agent-based simulator of county urbanization, calibrated on Hongtong County (洪洞县).
+"""hdsim: an agent-based simulator of county urbanization (Mesa + Hydra).
 
-The package is organised as a picture of the model:
+The package is organised in layers, lowest first (``tests/test_layers.py`` checks them):
 
+- ``hdsim.utils``, ``hdsim.paths``: calendar, atomic writing, the process pool, the version.
 - ``hdsim.data``: embedded county data, its schema and validation.
-- ``hdsim.population``: the synthetic population (columnar person and household tables).
-- ``hdsim.model``: the Mesa model and its agents (``Household``, ``Firm``, ``Township``).
-- ``hdsim.mechanisms``: one module per behavioural or institutional mechanism.
-- ``hdsim.policies``: policy levers switched on through Mesa's event scheduling.
 - ``hdsim.config``: structured-config dataclasses validated on load.
-- ``hdsim.run`` / ``hdsim.cli``: running replicates, writing outputs, the ``hdsim`` command.
+- ``hdsim.population``, ``hdsim.mechanisms``, ``hdsim.policies``: the synthetic population,
+  one module per mechanism, the policy levers.
+- ``hdsim.model``: the Mesa model, its agents and the root configuration schema.
+- ``hdsim.run``: running one effective configuration and writing its outputs.
+- ``hdsim.ensemble``, ``hdsim.experiments``, ``hdsim.calibration``: the drivers (main job,
+  sweeps and target seeking, calibration); ``hdsim.calibration.effective`` resolves each run.
+- ``hdsim.report``: the Chinese report; ``hdsim.cli`` and ``hdsim.api``: the command and the
+  Python API re-exported here (``docs/api.md``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from hdsim.api import (
+    CountyModel,
+    Ensemble,
+    Run,
+    compose,
+    effective_config,
+    load_run_config,
+    run_ensemble,
+    run_replicate,
+)
+from hdsim.utils.version import __version__
 
-try:
-    __version__ = version("hdsim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["__version__"]
+__all__ = [
+    "CountyModel",
+    "Ensemble",
+    "Run",
+    "__version__",
+    "compose",
+    "effective_config",
+    "load_run_config",
+    "run_ensemble",
+    "run_replicate",
+]

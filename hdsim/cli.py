@@ -74,6 +74,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
         For a single replicate, its resident urbanization rate at the end of the target year
         (the value Hydra sweepers optimise); otherwise None.
     """
+    from hdsim.calibration.effective import effective_config
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_ensemble, summarise
     from hdsim.outlook import write_outlook
@@ -82,7 +83,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
 
     data = load_county_data(cfg.data.dir)
     if cfg.replicate is not None:
-        county = run_and_write(cfg, cfg.replicate, out_dir, data)
+        county = run_and_write(effective_config(cfg, cfg.replicate), cfg.replicate, out_dir, data)
         end = county[
             (county["indicator"] == "urbanization_rate")
             & (county["date"] == f"{cfg.horizon.target_year}-12-31")
@@ -156,11 +157,13 @@ def _build_report(out_dir: Path) -> None:
 
 @hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")
 def _app(raw: DictConfig) -> float | None:
+    from hdsim.calibration.effective import with_overrides
     from hdsim.experiments.design import apply_design
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         cfg = apply_design(to_config(raw))  # a sweep job's design row (experiments)
+        cfg = with_overrides(cfg, _overrides())  # behaviour keys you set win over the draw
         out_dir = Path(HydraConfig.get().runtime.output_dir)
         return execute(cfg, out_dir)
     except (ConfigError, UsageError) as exc:

@@ -16,20 +16,20 @@ them into the planner's table, one row per scenario:
 from __future__ import annotations
 
 import math
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
+from hdsim.calibration.effective import effective_config
 from hdsim.data import CountyData, load_county_data
-from hdsim.model.config import HdsimConfig
+from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.run import run_and_write
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.pool import process_pool, worker_count
 
 _WORKER_DATA: CountyData | None = None
 
@@ -45,7 +45,7 @@ def _init_worker(data_dir: str | None) -> None:
 
 
 def _work(cfg: HdsimConfig, replicate: int, run_dir: Path) -> pd.DataFrame:
-    return run_and_write(cfg, replicate, run_dir, _WORKER_DATA)
+    return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -79,7 +79,7 @@ def run_ensemble(
         for cfg in configs
         for r in range(replicates)
     ]
-    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+    workers = min(worker_count(n_jobs) if n_jobs else 1, max(1, len(tasks)))
     frames: list[pd.DataFrame] = []
     bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress)
     started = time.perf_counter()
@@ -90,10 +90,7 @@ def run_ensemble(
             frames.append(_work(cfg, r, d))
             bar.update()
     else:
-        ctx = get_context("forkserver")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(data_dir,)
-        ) as pool:
+        with process_pool(workers, _init_worker, (data_dir,)) as pool:
             futures = [pool.submit(_work, cfg, r, d) for cfg, r, d in tasks]
             for fut in as_completed(futures):
                 frames.append(fut.result())
@@ -167,6 +164,6 @@ def format_table(summary: pd.DataFrame, target_year: int, target_rate: float) ->
     return head + "\n".join(lines) + "\n"
 
 
-def with_scenario(cfg: HdsimConfig, scenario: object) -> HdsimConfig:
+def with_scenario(cfg: HdsimConfig, scenario: ScenarioConfig) -> HdsimConfig:
     """A copy of ``cfg`` running ``scenario`` instead."""
     return replace(cfg, scenario=scenario)

@@ -1,6 +1,9 @@
 """Running replicates and writing their outputs.
 
-A *run* is one replicate of one scenario. Its random stream derives from the base seed and the
+A *run* is one replicate of one scenario, given as its *effective configuration*: the
+configuration whose behaviour holds the values the run uses, posterior draw and the user's
+overrides applied (``hdsim.calibration.effective.effective_config``, which every driver calls;
+this module does not draw). A run Its random stream derives from the base seed and the
 replicate number through ``numpy.random.SeedSequence``, never from the order in which runs
 execute, so a run gives the same outputs in any process, under any launcher. Scenarios share
 the streams of a replicate on purpose (common random numbers): the difference between a policy
@@ -11,7 +14,8 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
 - ``county.parquet``: tidy monthly county series (scenario, replicate, seed, date, indicator,
   value);
 - ``township.parquet``: tidy monthly series by township and settlement type;
-- ``config.yaml``: the resolved configuration of the run;
+- ``config.yaml``: the effective configuration of the run (given back to ``hdsim``, it
+  reproduces the run byte for byte);
 - ``provenance.json``: hdsim, Mesa, Python and numpy versions, config hash, seed entropy and
   spawn key, data directory and checksum, command line;
 - ``_SUCCESS``: the config hash, written last; a folder without it is not a result.
@@ -27,19 +31,20 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import version as _version
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 import yaml
 
-import hdsim
-from hdsim.calibration.posterior import calibrated_config, calibration_draw, posterior_checksum
+from hdsim.config.fields import ConfigError
+from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.version import __version__
 
 SUCCESS = "_SUCCESS"
 IGNORED_FOR_HASH = ("output", "progress", "n_jobs", "replicates", "compare", "replicate")
@@ -112,9 +117,12 @@ def config_yaml(cfg: HdsimConfig) -> str:
 
 
 def config_hash(cfg: HdsimConfig) -> str:
-    """Hash of everything in the config that changes a run's results."""
+    """Hash of everything in the config that changes a run's results.
+
+    Of an effective configuration, it covers the values drawn and the posterior's checksum
+    (``calibration.checksum``): a re-calibration changes it.
+    """
     data = {k: v for k, v in config_dict(cfg).items() if k not in IGNORED_FOR_HASH}
-    data["posterior_checksum"] = posterior_checksum(cfg)  # a re-calibration changes results
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -134,21 +142,37 @@ class RunResult:
     seconds: float
 
 
+def require_effective(cfg: HdsimConfig) -> None:
+    """Refuse a configuration whose posterior draw was not resolved.
+
+    Raises:
+        ConfigError: ``calibration.use`` is posterior and no particle is recorded.
+    """
+    if cfg.calibration.use == CalibrationUse.posterior and cfg.calibration.particle is None:
+        raise ConfigError(
+            "calibration: the posterior draw is not resolved; run through "
+            "hdsim.calibration.effective.effective_config(cfg, replicate) or hdsim.run_replicate"
+        )
+
+
 def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = None) -> RunResult:
-    """Build and run the model for one replicate of ``cfg.scenario``.
+    """Build and run the model for one replicate of an effective configuration.
 
     Args:
-        cfg: Validated configuration.
+        cfg: Effective configuration (see the module docstring).
         replicate: Replicate number (selects the random stream).
         data: County data; loaded from ``cfg.data.dir`` when omitted.
 
     Returns:
         The run's county and township series, labelled with scenario, replicate and seed.
+
+    Raises:
+        ConfigError: ``cfg`` is not effective (its posterior draw is unresolved).
     """
     from hdsim.model.model import CountyModel  # heavy import kept out of module import
 
+    require_effective(cfg)
     start = time.perf_counter()
-    cfg = calibrated_config(cfg, replicate)  # behaviour drawn from the posterior (or the point)
     model = CountyModel(cfg, data=data, seed_sequence=run_seed(cfg, replicate))
     model.run()
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
@@ -164,8 +188,8 @@ def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dic
     """What a reader needs to reproduce a run."""
     seed = run_seed(cfg, replicate if replicate is not None else 0)
     return {
-        "hdsim_version": hdsim.__version__,
-        "mesa_version": mesa.__version__,
+        "hdsim_version": __version__,
+        "mesa_version": _version("mesa"),
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "config_hash": config_hash(cfg),
@@ -175,11 +199,31 @@ def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dic
         "seed_spawn_key": list(seed.spawn_key) if replicate is not None else None,
         "experiment": cfg.experiment.name,
         "sample_id": cfg.experiment.sample_id,
-        "calibration": calibration_draw(cfg, replicate if replicate is not None else 0),
+        "calibration": calibration_record(cfg),
         "data_dir": str(data.directory),
         "data_checksum": data.checksum,
         "command_line": " ".join(sys.argv),
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def calibration_record(cfg: HdsimConfig) -> dict[str, Any]:
+    """The fitted behaviour's origin, as recorded in ``provenance.json``.
+
+    Returns:
+        ``{"use": "point", "overrides": [...]}``, or for the posterior also the file, its
+        checksum and the particle drawn (the values are in ``config.yaml``).
+    """
+    cal = cfg.calibration
+    overrides = list(cal.overrides)
+    if cal.use == CalibrationUse.point:
+        return {"use": "point", "overrides": overrides}
+    return {
+        "use": "posterior",
+        "file": cal.file,
+        "checksum": cal.checksum,
+        "particle": cal.particle,
+        "overrides": overrides,
     }
 
 
@@ -207,7 +251,14 @@ def write_run(
 def run_and_write(
     cfg: HdsimConfig, replicate: int, run_dir: Path, data: CountyData | None = None
 ) -> pd.DataFrame:
-    """Run one replicate unless ``run_dir`` already holds it, and return its county series."""
+    """Run one replicate unless ``run_dir`` already holds it, and return its county series.
+
+    Args:
+        cfg: Effective configuration of the run.
+        replicate: Replicate number.
+        run_dir: The run's folder.
+        data: County data; loaded from ``cfg.data.dir`` when omitted.
+    """
     run_dir = Path(run_dir)
     if is_complete(run_dir, cfg):
         return pd.read_parquet(run_dir / "county.parquet")

@@ -7,10 +7,11 @@ from functools import cache
 
 import pytest
 
+from hdsim.calibration.effective import run_effective
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.model.scenarios import load_scenario
-from hdsim.run import RunResult, run_replicate
+from hdsim.run import RunResult
 
 SMALL_SCALE = 0.05
 
@@ -36,7 +37,7 @@ def small_run(
     scenario: str = "baseline", replicate: int = 0, scale: float = SMALL_SCALE
 ) -> RunResult:
     """One small run, computed once per session and shared by tests."""
-    return run_replicate(small_config(scenario, scale), replicate, county_data())
+    return run_effective(small_config(scenario, scale), replicate, county_data())
 
 
 @pytest.fixture(scope="session")

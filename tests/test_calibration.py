@@ -336,9 +336,9 @@ def test_the_stored_ensemble_reproduces_its_targets_when_re_run():
         cfg, calibration=dataclasses.replace(cfg.calibration, use=CalibrationUse.posterior)
     )
     data = load_county_data()
-    from hdsim.run import run_replicate
+    from hdsim.calibration.effective import run_effective
 
-    stats = np.vstack([statistics(run_replicate(cfg, r, data).county, targets) for r in range(6)])
+    stats = np.vstack([statistics(run_effective(cfg, r, data).county, targets) for r in range(6)])
     table = predictive_table(targets, stats).set_index("id")
     assert abs(table.loc["rate_2022", "sim_mean"] - 0.415) <= 0.01
     assert abs(table.loc["population_2022", "sim_mean"] / 626_800 - 1) <= 0.01
@@ -413,11 +413,13 @@ def test_point_option_keeps_the_configured_behaviour(three_particles):
 
 def test_a_new_posterior_changes_the_run_hash_so_old_runs_are_not_reused(three_particles):
     cfg = _scenario_cfg("baseline", three_particles)
-    before = config_hash(cfg)
+    from hdsim.calibration.effective import effective_config
+
+    before = config_hash(effective_config(cfg, 0))  # the hash resume compares: the run's
     frame = pd.read_csv(three_particles)
     frame.loc[0, "location.consider_rate"] = 0.06
     write_posterior(frame, {}, three_particles.parent)
-    assert config_hash(cfg) != before
+    assert config_hash(effective_config(cfg, 0)) != before
 
 
 def test_design_parameters_keep_their_sampled_values(three_particles):

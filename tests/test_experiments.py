@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -354,7 +357,7 @@ def test_launchers_give_identical_per_run_outputs(launcher_sweeps):
 def test_pool_worker_count_and_thread_limits(monkeypatch):
     """``n_jobs`` counts as joblib's does, and each worker's BLAS threads are capped at its
     share of the cores unless the user set them."""
-    from hdsim.experiments.pool import thread_limits, worker_count
+    from hdsim.utils.pool import thread_limits, worker_count
 
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert (worker_count(-1), worker_count(-2), worker_count(3), worker_count(-20)) == (8, 7, 3, 1)
@@ -469,3 +472,56 @@ def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
     assert set(morris["output"]) == {"rate_target", "p_reach"}
     assert set(morris["parameter"]) == {key, "package.action4"}
     assert (out / "prim_boxes.csv").exists() and "PRIM" in (out / "report.md").read_text()
+
+
+_POOL_PARENT = """
+import os, sys, time
+from hdsim.utils.pool import process_pool
+
+def worker_pid() -> int:
+    return os.getpid()
+
+if __name__ == "__main__":
+    pool = process_pool(2)
+    pids = {pool.submit(worker_pid).result() for _ in range(4)}
+    print(" ".join(map(str, sorted(pids))), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"  # not a zombie
+
+
+def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
+    """A ``kill -9`` of the process that owns the pool leaves no worker running (no orphans)."""
+    script = tmp_path / "parent.py"
+    script.write_text(_POOL_PARENT)
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert parent.stdout is not None
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers and all(_alive(p) for p in workers) and parent.pid not in workers
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(200):  # workers check on their parent every 0.5 s; allow them 20 s
+        if not any(_alive(p) for p in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
+def test_pool_workers_get_their_share_of_blas_threads(monkeypatch):
+    """Every driver's pool caps each worker's BLAS threads (cores // workers, at least 1)."""
+    from hdsim.utils.pool import process_pool
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    with process_pool(2) as pool:
+        seen = {pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() for _ in range(4)}
+    assert seen == {str(max(1, (os.cpu_count() or 1) // 2))}

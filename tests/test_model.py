@@ -8,6 +8,7 @@ import pytest
 from conftest import county_data, small_config, small_run
 from scipy import stats
 
+from hdsim.calibration.effective import effective_config
 from hdsim.model.agents import Firm, Household, Township
 from hdsim.model.model import CountyModel
 from hdsim.run import replicate_seed, run_and_write
@@ -48,9 +49,9 @@ def test_county_totals_equal_the_sum_of_townships():
 
 def test_same_seed_gives_identical_parquet_and_different_seeds_differ(tmp_path, data):
     cfg = small_config("baseline", scale=0.02)
-    a = run_and_write(cfg, 3, tmp_path / "a", data)
-    b = run_and_write(cfg, 3, tmp_path / "b", data)
-    c = run_and_write(cfg, 4, tmp_path / "c", data)
+    a = run_and_write(effective_config(cfg, 3), 3, tmp_path / "a", data)
+    b = run_and_write(effective_config(cfg, 3), 3, tmp_path / "b", data)
+    c = run_and_write(effective_config(cfg, 4), 4, tmp_path / "c", data)
     for name in ("county.parquet", "township.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     pd.testing.assert_frame_equal(a, b)
@@ -62,9 +63,9 @@ def test_same_seed_gives_identical_parquet_and_different_seeds_differ(tmp_path, 
 def test_a_complete_run_is_not_recomputed(tmp_path, data):
     """Resume: a folder with _SUCCESS and the same config hash is read, not rerun."""
     cfg = small_config("baseline", scale=0.02)
-    run_and_write(cfg, 0, tmp_path, data)
+    run_and_write(effective_config(cfg, 0), 0, tmp_path, data)
     marker = (tmp_path / "county.parquet").stat().st_mtime_ns
-    run_and_write(cfg, 0, tmp_path, data)
+    run_and_write(effective_config(cfg, 0), 0, tmp_path, data)
     assert (tmp_path / "county.parquet").stat().st_mtime_ns == marker
 
 

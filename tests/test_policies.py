@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from conftest import county_data
 
+from hdsim.calibration.effective import run_effective
 from hdsim.config.fields import ConfigError
 from hdsim.model.config import HdsimConfig, PoliciesConfig, ScenarioConfig, to_config
 from hdsim.model.scenarios import available_scenarios, load_scenario
@@ -33,7 +34,7 @@ from hdsim.policies.catalogue import (
 )
 from hdsim.policies.levers import LEVERS
 from hdsim.policies.registry import lever_specs
-from hdsim.run import RunResult, run_replicate
+from hdsim.run import RunResult
 from hdsim.state.effects import PolicyEffects
 
 SCALE = 0.05
@@ -64,7 +65,7 @@ def _one_lever(name: str) -> PoliciesConfig:
 @cache
 def _lever_run(name: str) -> RunResult:
     policies = PoliciesConfig() if name == "baseline" else _one_lever(name)
-    return run_replicate(_config(policies, name), 0, county_data())
+    return run_effective(_config(policies, name), 0, county_data())
 
 
 def _at(result: RunResult, indicator: str, date: pd.Timestamp = END) -> float:
@@ -111,7 +112,7 @@ def test_implementation_efficiency_scales_the_effect_but_not_the_cost():
     full = _one_lever("old_town_renewal")
     half = dataclasses.replace(_one_lever("old_town_renewal"), implementation_efficiency=0.5)
     runs = {
-        k: run_replicate(_config(p, f"old_town_{k}", scale=0.02), 0, county_data())
+        k: run_effective(_config(p, f"old_town_{k}", scale=0.02), 0, county_data())
         for k, p in (("full", full), ("half", half), ("none", PoliciesConfig()))
     }
     gain = {
@@ -131,7 +132,7 @@ def test_county_city_admits_no_movers_beyond_its_network_capacity():
     capped = PoliciesConfig()
     capped.waste_sewage.base_capacity_persons = 140000  # about the county city at the census
     base = _lever_run("baseline")
-    run = run_replicate(_config(capped, "capped"), 0, county_data())
+    run = run_effective(_config(capped, "capped"), 0, county_data())
     c = run.county
     moves = c[c["indicator"] == "moves_to_county_city"]["value"].sum()
     base_moves = base.county[base.county["indicator"] == "moves_to_county_city"]["value"].sum()
@@ -163,7 +164,7 @@ def test_every_config_lever_has_a_policy_class():
 def _plan_run() -> RunResult:
     cfg = HdsimConfig(scenario=load_scenario("seven_actions"))
     cfg.households.scale = 0.02
-    return run_replicate(to_config(cfg), 0, county_data())
+    return run_effective(to_config(cfg), 0, county_data())
 
 
 def test_plan_spending_sums_to_its_budget_lines_year_by_year():

@@ -8,16 +8,17 @@ Files (``hdsim/data/calibration/``, versioned with the code):
   targets and priors (with checksums), scale, seeds, budget, tolerance schedule, and the point
   estimate written into ``hdsim/conf/behaviour/hongtong.yaml``.
 
-Scenario runs use it through :func:`calibrated_config`, called by ``hdsim.run.run_replicate``:
-with ``calibration.use = posterior`` (the default) replicate ``k`` draws one particle with
-probability proportional to its weight, from the stream ``SeedSequence(seed, spawn_key=(k,
-POSTERIOR_STREAM_TAG))``. The draw depends on the base seed and ``k`` only, so every scenario
-of replicate ``k`` runs with the same parameters (common random numbers), and the spread over
-replicates contains the parameters' uncertainty as well as the model's randomness. Parameters
-that an experiment design samples (``experiment.design.parameters``) keep the design's value;
-a design row whose stream is its own (``experiment.crn_across_samples = false``) also draws its
-own particle (spawn key ``(k, POSTERIOR_STREAM_TAG, row)``) for the parameters it does not
-sample.
+Scenario runs use it through :func:`hdsim.calibration.effective.effective_config`, which every
+driver calls before ``hdsim.run`` runs a replicate (:func:`calibrated_config` and
+:func:`calibration_draw` give the draw alone): with ``calibration.use = posterior`` (the
+default) replicate ``k`` draws one particle with probability proportional to its weight, from
+the stream ``SeedSequence(seed, spawn_key=(k, POSTERIOR_STREAM_TAG))``. The draw depends on the
+base seed and ``k`` only, so every scenario of replicate ``k`` runs with the same parameters
+(common random numbers), and the spread over replicates contains the parameters' uncertainty as
+well as the model's randomness. Parameters that an experiment design samples
+(``experiment.design.parameters``) keep the design's value; a design row whose stream is its own
+(``experiment.crn_across_samples = false``) also draws its own particle (spawn key ``(k,
+POSTERIOR_STREAM_TAG, row)``) for the parameters it does not sample.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.config.frame import CalibrationUse
 from hdsim.model.config import HdsimConfig
+from hdsim.utils.io import atomic_write_text
+from hdsim.utils.version import __version__
 
 POSTERIOR_FILE: Path = CALIBRATION_DIR / "posterior.csv"
 """Packaged posterior ensemble."""
@@ -93,7 +96,7 @@ class Posterior:
         uncertainty sample spreads over the posterior instead of fixing the parameters it does
         not sample at one particle per replicate.
         """
-        key = (int(replicate), POSTERIOR_STREAM_TAG)
+        key: tuple[int, ...] = (int(replicate), POSTERIOR_STREAM_TAG)
         if sample_id is not None:
             key += (int(sample_id),)
         ss = np.random.SeedSequence(entropy=int(base_seed), spawn_key=key)
@@ -158,7 +161,7 @@ def _read_cached(path: str, _mtime: int, _size: int) -> Posterior:
     )
 
 
-def _design_keys(cfg: HdsimConfig) -> set[str]:
+def design_keys(cfg: HdsimConfig) -> set[str]:
     """Dotted behavioural parameters an experiment design sets (they keep its values)."""
     experiment = getattr(cfg, "experiment", None)
     design = getattr(experiment, "design", None)
@@ -180,7 +183,7 @@ def calibration_draw(cfg: HdsimConfig, replicate: int) -> dict[str, Any]:
     index = post.draw_index(
         cfg.seed, replicate, None if exp.crn_across_samples else exp.sample_id
     )
-    kept = sorted(_design_keys(cfg) & set(post.names))
+    kept = sorted(design_keys(cfg) & set(post.names))
     values = {k: v for k, v in post.particle(index).items() if k not in kept}
     return {
         "use": "posterior",
@@ -248,11 +251,9 @@ def git_commit() -> str | None:
 
 def metadata(extra: dict[str, Any]) -> dict[str, Any]:
     """Provenance of a calibration: command, versions, commit and date, plus ``extra``."""
-    import hdsim
-
     return {
         "command": " ".join(["hdsim-calibrate", *sys.argv[1:]]),
-        "hdsim_version": hdsim.__version__,
+        "hdsim_version": __version__,
         "git_commit": git_commit(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **extra,
@@ -261,8 +262,6 @@ def metadata(extra: dict[str, Any]) -> dict[str, Any]:
 
 def write_posterior(frame: pd.DataFrame, meta: dict[str, Any], directory: Path) -> Path:
     """Write ``posterior.csv`` and ``posterior.json`` atomically into ``directory``."""
-    from hdsim.utils.io import atomic_write_text
-
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "posterior.csv"
     atomic_write_text(path, frame.to_csv(index=False, float_format="%.6g"))
@@ -298,8 +297,6 @@ def update_behaviour_yaml(path: Path, point: dict[str, float], status: str) -> s
     Raises:
         CalibrationError: A parameter has no line in the file.
     """
-    from hdsim.utils.io import atomic_write_text
-
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     todo = dict(point)
     group = ""

@@ -13,14 +13,13 @@ worker loading the county data once.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures import Executor
 
 import numpy as np
 import pandas as pd
 
+from hdsim.calibration.effective import run_effective
 from hdsim.calibration.priors import with_parameters
 from hdsim.calibration.targets import TargetSet, statistics
 from hdsim.config.fields import ConfigError
@@ -29,7 +28,7 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, register_configs, to_config
 from hdsim.model.scenarios import load_scenario
 from hdsim.paths import CONFIG_DIR
-from hdsim.run import run_replicate
+from hdsim.utils.pool import process_pool, worker_count
 
 _WORKER: dict[str, object] = {}
 
@@ -105,7 +104,7 @@ def simulate(
         The statistics in target order, and the run's county series.
     """
     run_cfg = dataclasses.replace(cfg, behaviour=with_parameters(cfg.behaviour, values))
-    county = run_replicate(run_cfg, replicate, data).county
+    county = run_effective(run_cfg, replicate, data).county
     return statistics(county, targets), county
 
 
@@ -139,10 +138,10 @@ class Simulator:
         """Prepare the simulator; worker processes start on the first parallel batch."""
         self.cfg = cfg
         self.targets = targets
-        self.n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+        self.n_jobs = worker_count(int(n_jobs)) if n_jobs else 1
         self.runs = 0
         self.seconds = 0.0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
         self._data: CountyData | None = None
 
     def __enter__(self) -> Simulator:
@@ -171,12 +170,7 @@ class Simulator:
             ]
         else:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    self.n_jobs,
-                    mp_context=get_context("forkserver"),
-                    initializer=_init,
-                    initargs=(self.cfg, self.targets),
-                )
+                self._pool = process_pool(self.n_jobs, _init, (self.cfg, self.targets))
             rows = list(self._pool.map(_work, batch, replicates, chunksize=4))
         self.seconds += time.perf_counter() - started
         return np.vstack(rows) if rows else np.zeros((0, len(self.targets)))

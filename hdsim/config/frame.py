@@ -108,7 +108,9 @@ class CalibrationConfig:
     accepted parameter set of the stored ABC posterior (the draw depends on the base seed and
     k only, so scenarios share it: common random numbers); the drawn values replace the
     fitted parameters of ``behaviour``. ``use: point`` keeps the values of ``behaviour`` (the
-    point estimate in ``hdsim/conf/behaviour/hongtong.yaml``, or your own overrides).
+    point estimate in ``hdsim/conf/behaviour/hongtong.yaml``, or your own overrides). A run's
+    effective configuration (``hdsim.calibration.effective``) records the particle drawn, the
+    posterior's checksum and the behaviour keys you set, which win over the draw.
     """
 
     use: CalibrationUse = field(
@@ -118,6 +120,18 @@ class CalibrationConfig:
     file: str | None = field(
         default=None,
         metadata={"help": "Posterior CSV; empty uses hdsim/data/calibration/posterior.csv."},
+    )
+    particle: int | None = field(
+        default=None,
+        metadata={"help": "Recorded: the posterior particle the run drew (null before a run)."},
+    )
+    checksum: str | None = field(
+        default=None,
+        metadata={"help": "Recorded: first 16 hex digits of the posterior file's SHA-256."},
+    )
+    overrides: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Recorded: behaviour keys you set; they win over the posterior draw."},
     )
 
 

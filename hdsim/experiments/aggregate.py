@@ -70,6 +70,8 @@ BOOKKEEPING_PREFIXES = (
     "compare",
     "output.",
     "experiment.",
+    "calibration.particle",
+    "calibration.checksum",
     "scenario.name",
     "scenario.label_zh",
     "scenario.question",
@@ -240,6 +242,25 @@ def _bookkeeping(key: str) -> bool:
     return any(key == p or key.startswith(p) for p in BOOKKEEPING_PREFIXES)
 
 
+def _drawn_keys(records: list[RunRecord]) -> set[str]:
+    """Behaviour keys the runs' posterior draws set (``config.yaml`` holds effective values)."""
+    from hdsim.calibration.posterior import read_posterior
+
+    files = {
+        r.flat.get("calibration.file")
+        for r in records
+        if str(r.flat.get("calibration.use")) == "posterior"
+    }
+    mine: set[str] = set()
+    for r in records:
+        mine |= {str(k) for k in r.flat.get("calibration.overrides") or []}
+    keys: set[str] = set()
+    for file in files:
+        with contextlib.suppress(ConfigError):
+            keys |= {f"behaviour.{n}" for n in read_posterior(file).names}
+    return keys - mine
+
+
 def factor_table(records: list[RunRecord]) -> pd.DataFrame:
     """Factors of an experiment: keys that vary across runs, and the design's parameters.
 
@@ -257,6 +278,7 @@ def factor_table(records: list[RunRecord]) -> pd.DataFrame:
         for k, v in r.flat.items():
             values.setdefault(k, set()).add(repr(v))
     derived = package_intensity_keys(design_keys)  # set by a package.* factor, not a factor
+    derived |= _drawn_keys(records)  # the posterior draw of each run, not a factor either
     varying = [
         k for k, vs in values.items() if len(vs) > 1 and not _bookkeeping(k) and k not in derived
     ]

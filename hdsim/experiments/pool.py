@@ -6,8 +6,9 @@ sends back every job's full config. For hdsim that is about 0.07 s of the main p
 per job, taken from the same cores the workers run on: at 0.1x scale (jobs of about 1 s) it
 capped the speed-up on 2 cores at 1.66x.
 
-:func:`launch` keeps joblib's worker pool (loky: spawned processes; a crashed worker is
-reported, not waited on forever) but hands the context to each worker once, in the worker
+:func:`launch` keeps a loky worker pool (hdsim's one pool,
+:func:`hdsim.utils.pool.process_pool`: spawned processes, BLAS threads capped, workers that
+exit with their parent) but hands the context to each worker once, in the worker
 initializer, and then sends each job only its index and overrides. A job returns a slim
 :class:`~hydra.core.utils.JobReturn` (status, return value, overrides, working folder) without
 the two configs Hydra would otherwise keep in the main process for every job. Each job still
@@ -27,7 +28,6 @@ workers run are here, in an importable module, so they are pickled by reference.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
+
+from hdsim.utils.pool import process_pool, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -87,38 +89,6 @@ def slim(ret: JobReturn) -> JobReturn:
     return out
 
 
-def worker_count(n_jobs: int) -> int:
-    """Worker processes for ``n_jobs`` (-1: one per core; -2: all cores but one, as joblib).
-
-    Raises:
-        ValueError: ``n_jobs`` is 0.
-    """
-    cores = os.cpu_count() or 1
-    if n_jobs == 0:
-        raise ValueError("hydra.launcher.n_jobs must not be 0: use -1 for one worker per core")
-    return max(1, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)
-
-
-THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-
-
-def thread_limits(workers: int) -> dict[str, str]:
-    """Environment capping each worker's BLAS/OpenMP threads at its share of the cores.
-
-    Without it every worker's numpy starts one BLAS thread per core and the workers fight for
-    the cores (as joblib's ``Parallel`` also prevents). A value the user set is kept.
-    """
-    share = str(max(1, (os.cpu_count() or 1) // workers))
-    return {name: os.environ.get(name, share) for name in THREAD_VARIABLES}
-
-
 def launch(
     *,
     hydra_context: HydraContext,
@@ -136,13 +106,11 @@ def launch(
         config: The sweep's config (before any job's overrides).
         job_overrides: One override list per job.
         initial_job_idx: Hydra's job number of the first job of this batch.
-        n_jobs: Worker processes (see :func:`worker_count`).
+        n_jobs: Worker processes (see :func:`hdsim.utils.pool.worker_count`).
 
     Returns:
         One slim :class:`JobReturn` per job.
     """
-    from joblib.externals.loky import ProcessPoolExecutor
-
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     sweep_dir = Path(str(config.hydra.sweep.dir))
@@ -152,9 +120,8 @@ def launch(
     log.info("Launching jobs, sweep output dir : %s", sweep_dir)
     for idx, overrides in enumerate(job_overrides):
         log.info("\t#%d : %s", initial_job_idx + idx, " ".join(filter_overrides(overrides)))
-    executor = ProcessPoolExecutor(
-        max_workers=workers,
-        env=thread_limits(workers),
+    executor = process_pool(  # the one pool helper: thread caps, workers watch this process
+        workers,
         initializer=_init_worker,  # runs once per worker: the context is pickled once
         initargs=(hydra_context, config, task_function, Singleton.get_state()),
     )

@@ -23,19 +23,18 @@ complete runs).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from hdsim.calibration.effective import effective_config
 from hdsim.config.fields import ConfigError
 from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
@@ -43,6 +42,7 @@ from hdsim.experiments.design import package_levers, schema_field
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import run_and_write
 from hdsim.utils.io import atomic_write_text
+from hdsim.utils.pool import process_pool, worker_count
 
 INTENSITY_MAX = 2.0
 
@@ -183,7 +183,7 @@ def _init_worker(data_dir: str | None) -> None:
 
 def _run(cfg: HdsimConfig, replicate: int, run_dir: Path) -> float:
     """Run (or reuse) one replicate; its rate at the end of the target year."""
-    county = run_and_write(cfg, replicate, run_dir, _WORKER_DATA)
+    county = run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
     end = pd.Timestamp(f"{cfg.horizon.target_year}-12-31")
     rate = county[(county["indicator"] == "urbanization_rate") & (county["date"] == end)]
     return float(rate["value"].iloc[0])
@@ -306,17 +306,14 @@ def run_target(
     if tolerance <= 0:
         raise ConfigError("--tolerance must be positive")
     started = time.perf_counter()
-    workers = (os.cpu_count() or 1) if n_jobs == -1 else max(1, n_jobs)
+    workers = worker_count(n_jobs) if n_jobs else 1
     if workers == 1:
         _init_worker(cfg.data.dir)
         answers, cache = find_thresholds(
             make_evaluator(cfg, lever, replicates, out, None), low, high, levels, tolerance
         )
     else:
-        ctx = get_context("forkserver")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(cfg.data.dir,)
-        ) as pool:
+        with process_pool(workers, _init_worker, (cfg.data.dir,)) as pool:
             evaluate = make_evaluator(cfg, lever, replicates, out, pool)
             answers, cache = find_thresholds(evaluate, low, high, levels, tolerance)
     answer, cand = tables(answers, cache, label, low, high)

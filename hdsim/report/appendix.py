@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -286,17 +288,37 @@ def parameter_status(help_text: str) -> str:
     return found.group(1) if found else "unknown"
 
 
-def parameter_rows(behaviour: dict[str, Any]) -> list[tuple[str, Any, str, str]]:
-    """Behavioural parameters of a run config with their status and help text.
+def parameter_rows(
+    behaviour: dict[str, Any], run_dirs: Iterable[Path] = ()
+) -> list[tuple[str, Any, str, str]]:
+    """Behavioural parameters the runs used, with their status and help text.
+
+    The values are read from the runs' ``config.yaml`` (each the effective configuration of its
+    run: posterior draw and the user's overrides applied), not from the composed defaults. A
+    parameter that differs across runs (drawn per replicate) shows its median and range.
+
+    Args:
+        behaviour: The ``behaviour`` section of a config, used when no run folder has one.
+        run_dirs: Folders of the completed runs.
 
     Returns:
         (group.name, value, status, help) for each field of :class:`BehaviourConfig`.
     """
+    import statistics
+
+    import yaml
+
     from hdsim.config.behaviour import BehaviourConfig
 
+    sections = []
+    for run in run_dirs:
+        path = Path(run) / "config.yaml"
+        if path.is_file():
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            sections.append(loaded.get("behaviour") or {})
+    sections = sections or [behaviour]
     out = []
     for group in dataclasses.fields(BehaviourConfig):
-        values = behaviour.get(group.name) or {}
         group_type = (
             group.default_factory() if group.default_factory is not dataclasses.MISSING else None
         )  # type: ignore[misc]
@@ -304,7 +326,13 @@ def parameter_rows(behaviour: dict[str, Any]) -> list[tuple[str, Any, str, str]]
             continue
         for fld in dataclasses.fields(group_type):
             help_text = str(fld.metadata.get("help", ""))
-            value = values.get(fld.name, getattr(group_type, fld.name))
+            default = getattr(group_type, fld.name)
+            seen = [(sec.get(group.name) or {}).get(fld.name, default) for sec in sections]
+            value: Any = seen[0]
+            numbers = [float(v) for v in seen if isinstance(v, int | float)]
+            if len(set(map(repr, seen))) > 1 and len(numbers) == len(seen):
+                mid = statistics.median(numbers)
+                value = f"{mid:.4g} [{min(numbers):.4g}-{max(numbers):.4g}]"
             out.append((f"{group.name}.{fld.name}", value, parameter_status(help_text), help_text))
     return out
 
@@ -384,7 +412,7 @@ def section_assumptions(ctx: Context) -> Section:
     )
     blocks.append(Paragraph(cat("pdf_full_list", n=len(prov), file="inputs.csv"), where="pdf"))
     behaviour = ctx.inputs.config.get("behaviour") or {}
-    params = parameter_rows(behaviour)
+    params = parameter_rows(behaviour, [r.path for r in ctx.inputs.runs if r.ok])
     blocks.append(
         Table(
             "parameters",

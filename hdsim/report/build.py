@@ -26,7 +26,6 @@ from typing import Any
 
 import matplotlib
 
-import hdsim
 from hdsim.report import appendix, dictionary, sections, summary
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
@@ -40,6 +39,7 @@ from hdsim.report.document import (
 from hdsim.report.fonts import report_rc
 from hdsim.report.inputs import ReportError, ReportInputs, load_inputs
 from hdsim.report.workbook import write_people_csv, write_workbook
+from hdsim.utils.version import __version__
 
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 """Report formats, all written by default."""
@@ -114,7 +114,7 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
         ),
         meta=[
             cat("built_from", folder=inputs.root.name),
-            cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=hdsim.__version__),
+            cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=__version__),
             cat("workbook_note"),
         ],
         sections=[s for s in built if s is not None],
@@ -155,7 +155,7 @@ def _manifest(doc: Document, inputs: ReportInputs, result: ReportResult) -> dict
         "lang": doc.catalogue.lang,
         "folder": str(inputs.root),
         "kind": inputs.kind,
-        "hdsim_version": hdsim.__version__,
+        "hdsim_version": __version__,
         "scenarios": inputs.scenarios,
         "sections": [section(s) for s in doc.sections],
         "files": {k: str(v) for k, v in result.files.items()},

@@ -20,8 +20,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import county_data, small_config  # noqa: E402
 
+from hdsim.calibration.effective import run_effective  # noqa: E402
 from hdsim.model.scenarios import available_scenarios  # noqa: E402
-from hdsim.run import run_replicate  # noqa: E402
 
 REPLICATES = (0, 1)
 POSTERIOR_SCENARIOS = ("baseline", "seven_actions")
@@ -41,7 +41,7 @@ def reference_runs() -> tuple[pd.DataFrame, pd.DataFrame]:
     for scenario, use, rep in reference_cases():
         cfg = small_config(scenario)
         cfg.calibration.use = type(cfg.calibration.use)[use]
-        result = run_replicate(cfg, rep, data)
+        result = run_effective(cfg, rep, data)
         county.append(result.county.assign(calibration=use))
         township.append(result.township.assign(calibration=use))
     return (

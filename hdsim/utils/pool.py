@@ -1,0 +1,119 @@
+"""The one process pool of hdsim: the main job, target seeking, calibration and sweeps use it.
+
+:func:`process_pool` starts worker processes that
+
+- cap their BLAS/OpenMP threads at their share of the cores (:func:`thread_limits`; without
+  it each worker's numpy starts one thread per core and the workers fight for the cores),
+  set in the worker's environment before it imports anything;
+- watch their parent and exit when it dies (a ``kill -9`` of the parent leaves no orphan
+  running on): a daemon thread checks every :data:`WATCH_SECONDS` that the parent is still
+  the process that started the pool;
+- run the caller's initializer once (e.g. load the county data, receive a sweep context).
+
+Workers are loky processes (spawned, so a crashed worker is reported instead of waited on),
+except inside a loky worker itself (a sweep job running a main job), where a nested loky pool
+fails: there the standard library's pool with the ``forkserver`` start method is used, with
+the same set-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+WATCH_SECONDS = 0.5
+"""How often (seconds) a worker checks that its parent is alive."""
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+"""Environment variables that set the thread count of numpy's BLAS and OpenMP libraries."""
+
+
+def worker_count(n_jobs: int) -> int:
+    """Worker processes for ``n_jobs`` (-1: one per core; -2: all cores but one, as joblib).
+
+    Raises:
+        ValueError: ``n_jobs`` is 0.
+    """
+    cores = os.cpu_count() or 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs must not be 0: use -1 for one worker per core")
+    return max(1, n_jobs if n_jobs > 0 else cores + 1 + n_jobs)
+
+
+def thread_limits(workers: int) -> dict[str, str]:
+    """Environment capping each worker's BLAS/OpenMP threads at its share of the cores.
+
+    A value the user set is kept.
+    """
+    share = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    return {name: os.environ.get(name, share) for name in THREAD_VARIABLES}
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process as soon as ``parent`` is no longer its parent (it died)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(70)
+
+
+def _bootstrap(
+    env: dict[str, str],
+    initializer: Callable[..., Any] | None,
+    initargs: tuple[Any, ...],
+) -> None:
+    """Worker set-up: thread caps, the parent watch, then the caller's initializer."""
+    os.environ.update(env)
+    parent = os.getppid()  # the pool's process (or, with forkserver, the server, which ends
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()  # with it)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def in_loky_worker() -> bool:
+    """Whether this process is a worker of a loky pool (where a nested loky pool fails)."""
+    process = sys.modules.get("multiprocessing")
+    name = process.current_process().name if process is not None else ""
+    return "LokyProcess" in name or "loky" in name.lower()
+
+
+def process_pool(
+    n_jobs: int,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Executor:
+    """A pool of ``worker_count(n_jobs)`` processes set up as the module docstring says.
+
+    Args:
+        n_jobs: Worker processes (-1: one per core, -2: all but one).
+        initializer: Run once in each worker after the set-up (must be importable).
+        initargs: Arguments of ``initializer`` (pickled once per worker).
+
+    Returns:
+        A :class:`concurrent.futures.Executor`; use it as a context manager, or call
+        ``shutdown``.
+    """
+    workers = worker_count(n_jobs)
+    env = thread_limits(workers)
+    setup = (env, initializer, tuple(initargs))
+    if in_loky_worker():
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        return ProcessPoolExecutor(
+            workers, mp_context=get_context("forkserver"), initializer=_bootstrap, initargs=setup
+        )
+    from joblib.externals.loky import ProcessPoolExecutor as LokyExecutor
+
+    return LokyExecutor(max_workers=workers, env=env, initializer=_bootstrap, initargs=setup)
