@@ -15,6 +15,7 @@ from typing import Any
 from hdsim.county.census import CENSUS_2020_SOURCE, INDUSTRY_SECTORS, CensusRow
 from hdsim.county.census_state import ESTIMATE, SCAFFOLD, CensusState, CountyBook
 from hdsim.county.estimate import Unit, largest_remainder
+from hdsim.county.pinyin import check_name
 from hdsim.data.spec import SECTORS
 
 Row = dict[str, Any]
@@ -111,7 +112,8 @@ def firm_rows(
                 {
                     "firm_id": f"F{len(firms) + 1:03d}",
                     "name_zh": f"{u.t.name_zh}{sector}企业（估计）",
-                    "name_en": f"{sector} firms, {u.t.name_pinyin} (estimate)",
+                    "name_en": f"{sector} firms, {check_name(u.t.name_zh, u.t.name_pinyin).pinyin}"
+                    " (estimate)",
                     "sector": sector,
                     "township_code": u.t.code,
                     "location": "county_city" if u.is_seat else "seat",
