@@ -1,11 +1,13 @@
-"""The economy and the plan's target of a scaffolded county: jobs, firms, housing, target.
+"""The economy of a scaffolded county: jobs, firms, services, housing and the plan's target.
 
 The census long-form industry sample gives a county's non-farm share and the mix of its
 sectors; :func:`firm_rows` turns them into non-farm jobs (residents aged 15-59 x an
 employment ratio x the non-farm share) and firm groups by sector and place (a share in the
 county city, the rest over town seats by their residents). :func:`county_city_keys` writes the
 county city's housing stock, price and built-up area; :func:`target_keys` the placeholder
-target of the plan. Every figure is marked ``estimate`` with its arithmetic in the note.
+target of the plan; :func:`services_rows` the school, health and elderly-care places of each
+unit's centre and villages, from its residents and national norms. Every figure is marked
+``estimate`` with its arithmetic in the note.
 """
 
 from __future__ import annotations
@@ -151,3 +153,46 @@ def target_keys(state: CensusState, book: CountyBook, p: dict[str, Any]) -> None
         "target_year", p["target_year"], "year", year, SCAFFOLD, ESTIMATE,
         "placeholder: end of Shanxi's 2023-2025 action plan; replace with the plan's year",
     )
+
+
+def services_rows(units: list[Unit], total: int, old: int, p: dict[str, Any]) -> list[Row]:
+    """Service rows: a centre row and a villages row of each service for every unit."""
+    q = p["service_quality"]
+    rows: list[Row] = []
+    for u in units:
+        centre = "county_city" if u.is_seat else "seat"
+        seat_pop = u.urban if u.is_seat else u.seat_population
+        villages = u.population - u.seat_population - u.fringe
+        if u.is_seat:
+            cap = {
+                "school": seat_pop * p["pupils_per_resident"] * p["county_city_school_factor"],
+                "health": total * p["county_hospital_share"],
+                "elderly_care": old * p["elderly_care_beds_per_60_plus"],
+            }
+        else:
+            cap = {
+                "school": seat_pop * p["pupils_per_resident"],
+                "health": u.population * p["seat_health_per_resident"],
+                "elderly_care": u.population * p["seat_elderly_care_per_resident"],
+            }
+        vil = {
+            "school": villages * p["village_school_places_per_resident"],
+            "health": villages * p["village_health_per_resident"],
+            "elderly_care": villages * p["village_elderly_care_per_resident"],
+        }
+        for place, caps in ((centre, cap), ("villages", vil)):
+            for service, value in caps.items():
+                rows.append(
+                    {
+                        "township_code": u.t.code,
+                        "place": place,
+                        "service": service,
+                        "capacity": float(round(value)),
+                        "quality": q[place][service],
+                        "source": "scaffold estimate from population and national norms",
+                        "confidence": "estimate",
+                        "note": "capacity from the place's residents x the norm in "
+                        "hdsim/county/estimates.yaml; quality by place (judgement)",
+                    }
+                )
+    return rows

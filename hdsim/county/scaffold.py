@@ -35,11 +35,17 @@ from hdsim.county.census_state import (
     observation_rows,
 )
 from hdsim.county.checklist import checklist_text
-from hdsim.county.economy import county_city_keys, firm_rows, target_keys
-from hdsim.county.estimate import Unit, services_rows
+from hdsim.county.economy import county_city_keys, firm_rows, services_rows, target_keys
+from hdsim.county.estimate import Unit
 from hdsim.county.overrides import Overrides
-from hdsim.county.places import geography, land_and_villages, place_residents, township_rows
-from hdsim.county.roles import assign_roles, choose_seat
+from hdsim.county.places import (
+    assign_roles,
+    choose_seat,
+    geography,
+    land_and_villages,
+    place_residents,
+    township_rows,
+)
 from hdsim.data.loader import load_county_data
 from hdsim.data.spec import SPECS
 from hdsim.data.table import DataError
@@ -88,10 +94,9 @@ def build_tables(
     """Build the rows of every file of a county folder from the census tables.
 
     The steps, each in its own module: the census state (:mod:`hdsim.county.census_state`),
-    the townships' residents, geography, land (:mod:`hdsim.county.places`) and roles
-    (:mod:`hdsim.county.roles`), the county city's housing, the jobs and firms and the
-    placeholder target (:mod:`hdsim.county.economy`), the services
-    (:mod:`hdsim.county.estimate`).
+    the townships' residents, geography, land and plan roles (:mod:`hdsim.county.places`),
+    the county city's housing, the jobs and firms, the services and the placeholder target
+    (:mod:`hdsim.county.economy`).
 
     Args:
         code: 6-digit county code.
