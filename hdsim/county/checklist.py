@@ -86,7 +86,8 @@ def checklist_text(tables: dict[str, list[Row]]) -> str:
         "```yaml",
         'source: "<title> (<publisher>, <date>), <URL>"',
         "county: {county_city_population_2020: <persons>, target_urbanization_rate: <0..1>}",
-        'townships: {"<9-digit code>": {population_2020: <persons>, distance_km: <km>}}',
+        'townships: {"<9-digit code>": {population_2020: <persons>, distance_km: <km>, '
+        "industry_share: <0..1>}}",
         "```",
         "",
         "The methods and parameters of every estimate are in the `note` column and in "
@@ -110,8 +111,9 @@ def _pinyin_lines(tables: dict[str, list[Row]]) -> list[str]:
         "## Pinyin to check",
         "",
         "These names have a character with more than one reading (hdsim/county/tables/"
-        "pinyin_polyphones.csv); fix a wrong reading with `identity: {name_pinyin: ...}` in "
-        "the --from file, or add the checked reading to tables/pinyin_readings.csv:",
+        "pinyin_polyphones.csv); fix the county's reading with `identity: {name_pinyin: ...}` "
+        "in the --from file, a township's in townships.csv, or add the checked reading to "
+        "hdsim/county/tables/pinyin_readings.csv:",
         "",
         *(f"- {c.name_zh}: {c.note()}" for c in todo),
         "",
