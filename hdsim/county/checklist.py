@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hdsim.county.pinyin import check_name
+
 Row = dict[str, Any]
 
 
@@ -44,6 +46,12 @@ CHECKLIST: tuple[tuple[str, str, str], ...] = (
         "the housing bureau's figures",
     ),
     (
+        "townships.csv roles (key_town, specialised_town, upgrade_candidate)",
+        "the towns the spatial, industry and upgrade levers act on (rules: estimates.yaml "
+        "key_towns_max, specialised_towns_max, upgrade_candidates_max)",
+        "the county's action plan (重点镇, 特色小镇, 撤乡设镇 lists)",
+    ),
+    (
         "townships.csv distance_km, county.csv area_km2",
         "distance costs in location choice",
         "a map (road distance from each seat to the county city)",
@@ -78,11 +86,35 @@ def checklist_text(tables: dict[str, list[Row]]) -> str:
         "```yaml",
         'source: "<title> (<publisher>, <date>), <URL>"',
         "county: {county_city_population_2020: <persons>, target_urbanization_rate: <0..1>}",
-        'townships: {"<9-digit code>": {population_2020: <persons>, distance_km: <km>}}',
+        'townships: {"<9-digit code>": {population_2020: <persons>, distance_km: <km>, '
+        "industry_share: <0..1>}}",
         "```",
         "",
         "The methods and parameters of every estimate are in the `note` column and in "
         "`hdsim/county/estimates.yaml`.",
         "",
+        *_pinyin_lines(tables),
     ]
     return "\n".join(lines)
+
+
+def _pinyin_lines(tables: dict[str, list[Row]]) -> list[str]:
+    """The names whose pinyin has a polyphonic character and no checked reading."""
+    ident = {r["key"]: r["value"] for r in tables["identity"]}
+    names = [(str(ident["name_zh"]), str(ident["name_pinyin"]))]
+    names += [(str(r["name_zh"]), str(r["name_pinyin"])) for r in tables["townships"]]
+    checks = [check_name(zh, py) for zh, py in names]
+    todo = [c for c in checks if c.needs_check]
+    if not todo:
+        return []
+    return [
+        "## Pinyin to check",
+        "",
+        "These names have a character with more than one reading (hdsim/county/tables/"
+        "pinyin_polyphones.csv); fix the county's reading with `identity: {name_pinyin: ...}` "
+        "in the --from file, a township's in townships.csv, or add the checked reading to "
+        "hdsim/county/tables/pinyin_readings.csv:",
+        "",
+        *(f"- {c.name_zh}: {c.note()}" for c in todo),
+        "",
+    ]

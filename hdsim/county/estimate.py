@@ -3,7 +3,7 @@
 What the census tables lack is estimated here from the county's own census figures and the
 parameters of ``estimates.yaml``: :func:`largest_remainder` splits a count into integers that add
 up exactly, :class:`Unit` holds a township-level unit's residents by kind of place,
-:func:`size_shares` makes the household-size shares, :func:`services_rows` the service rows.
+:func:`size_shares` makes the household-size shares.
 """
 
 from __future__ import annotations
@@ -84,46 +84,3 @@ def size_shares(one_person_share: float, mean: float) -> list[float]:
     ]
     shares[1] = round(shares[1] + 1.0 - sum(shares), 4)
     return shares
-
-
-def services_rows(units: list[Unit], total: int, old: int, p: dict[str, Any]) -> list[Row]:
-    """Service rows: a centre row and a villages row of each service for every unit."""
-    q = p["service_quality"]
-    rows: list[Row] = []
-    for u in units:
-        centre = "county_city" if u.is_seat else "seat"
-        seat_pop = u.urban if u.is_seat else u.seat_population
-        villages = u.population - u.seat_population - u.fringe
-        if u.is_seat:
-            cap = {
-                "school": seat_pop * p["pupils_per_resident"] * p["county_city_school_factor"],
-                "health": total * p["county_hospital_share"],
-                "elderly_care": old * p["elderly_care_beds_per_60_plus"],
-            }
-        else:
-            cap = {
-                "school": seat_pop * p["pupils_per_resident"],
-                "health": u.population * p["seat_health_per_resident"],
-                "elderly_care": u.population * p["seat_elderly_care_per_resident"],
-            }
-        vil = {
-            "school": villages * p["village_school_places_per_resident"],
-            "health": villages * p["village_health_per_resident"],
-            "elderly_care": villages * p["village_elderly_care_per_resident"],
-        }
-        for place, caps in ((centre, cap), ("villages", vil)):
-            for service, value in caps.items():
-                rows.append(
-                    {
-                        "township_code": u.t.code,
-                        "place": place,
-                        "service": service,
-                        "capacity": float(round(value)),
-                        "quality": q[place][service],
-                        "source": "scaffold estimate from population and national norms",
-                        "confidence": "estimate",
-                        "note": "capacity from the place's residents x the norm in "
-                        "hdsim/county/estimates.yaml; quality by place (judgement)",
-                    }
-                )
-    return rows

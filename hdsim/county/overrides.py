@@ -14,6 +14,9 @@ import yaml
 
 from hdsim.data.table import DataError
 
+TOWNSHIP_COLUMNS: tuple[str, ...] = ("population_2020", "distance_km", "industry_share")
+"""Township figures a ``--from`` file may give."""
+
 
 @dataclass
 class Overrides:
@@ -23,7 +26,8 @@ class Overrides:
         source: The document the figures come from (cited in every row they replace).
         county: ``county.csv`` key -> value.
         identity: ``identity.csv`` key -> value (e.g. ``name_en``).
-        townships: Township code -> column -> value (``population_2020``, ``distance_km``).
+        townships: Township code -> column -> value (``population_2020``, ``distance_km``,
+            ``industry_share``: share of the town's jobs in industry, ranks specialised towns).
     """
 
     source: str = ""
@@ -37,7 +41,7 @@ def read_overrides(path: Path | None) -> Overrides:
 
     The file is YAML with ``source`` (required: title, publisher, date, URL of the document)
     and any of ``county`` (key: value), ``identity`` (key: text) and ``townships``
-    (code: {population_2020: N, distance_km: D})::
+    (code: {population_2020: N, distance_km: D, industry_share: S})::
 
         source: "襄汾县第七次全国人口普查公报 (襄汾县统计局, 2021-06), https://..."
         county: {county_city_population_2020: 98000, target_urbanization_rate: 0.6}
@@ -83,10 +87,13 @@ def read_overrides(path: Path | None) -> Overrides:
             "key: number under county and townships"
         ) from None
     for cols in towns.values():
-        bad = set(cols) - {"population_2020", "distance_km"}
+        bad = set(cols) - set(TOWNSHIP_COLUMNS)
         if bad:
             raise DataError(
-                f"{f}: township column {sorted(bad)[0]!r} cannot be given; use population_2020 "
-                "or distance_km"
+                f"{f}: township column {sorted(bad)[0]!r} cannot be given; use "
+                f"{', '.join(TOWNSHIP_COLUMNS)}"
             )
+        share = cols.get("industry_share", 0.0)
+        if not 0.0 <= share <= 1.0:
+            raise DataError(f"{f}: industry_share {share} is not a fraction; give 0..1")
     return Overrides(str(raw["source"]).strip(), county, identity, towns)
