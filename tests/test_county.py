@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hdsim.config.fields import ConfigError
 from hdsim.county.census import census_row
 from hdsim.county.cli import main as county_main
 from hdsim.county.overrides import read_overrides
@@ -324,47 +323,17 @@ def test_pinyin_check_flags_polyphones_and_gives_the_checked_reading() -> None:
         assert (c.note().startswith("check pinyin")) == c.needs_check
 
 
-# Scenarios that stop because a lever default or the scenario file names a township code of the
-# embedded county (key_towns, specialised_towns, township_upgrade.codes); they run once the
-# levers refer to roles (issue 13, item 1, done on another branch).
-NAMES_CODES = {
-    "action1_planning",
-    "action2_industry",
-    "action7_institutions",
-    "county_city_first",
-    "hukou_without_housing",
-    "industrial_cluster",
-    "seven_actions",
-    "villages_first",
-}
 SCENARIOS = sorted(
     p.stem for p in (Path(__file__).resolve().parents[1] / "hdsim/conf/scenario").glob("*.yaml")
 )
 
 
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=ConfigError,
-                reason="lever defaults / scenario file name the embedded county's township "
-                "codes (ConfigError: township code ... is not in townships.csv); passes once "
-                "levers refer to roles",
-            ),
-        )
-        if s in NAMES_CODES
-        else s
-        for s in SCENARIOS
-    ],
-)
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_every_library_scenario_runs_on_a_scaffolded_county(folders, scenario) -> None:
     """Every scenario of the library runs on a scaffolded county (永和县, scale 0.02, to end 2021)
     and reports that county's townships only, with rates in (0, 1)."""
+    from hdsim.calibration.effective import run_effective
     from hdsim.experiments.target import compose
-    from hdsim.run import run_replicate
 
     folder = folders["141032"]
     cfg = compose(
@@ -378,7 +347,7 @@ def test_every_library_scenario_runs_on_a_scaffolded_county(folders, scenario) -
             "progress=false",
         ]
     )
-    result = run_replicate(cfg, 0, load_county_data(folder))
+    result = run_effective(cfg, 0, load_county_data(folder))
     assert set(result.township["township_code"]) == set(load_county_data(folder).townships["code"])
     rate = result.county[result.county["indicator"] == "urbanization_rate"]["value"]
     assert len(rate) > 0 and rate.between(0, 1, inclusive="neither").all()
