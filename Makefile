@@ -13,6 +13,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m mypy
 	$(VENV)/bin/python -m pytest -q
 
 bench: $(STAMP)
@@ -20,3 +21,4 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m mypy

@@ -137,7 +137,9 @@ def schema_bounds(name: str) -> tuple[float | None, float | None]:
         raise CalibrationError(
             f"parameter '{name}': write it as <group>.<name> with group one of {', '.join(groups)}"
         )
-    sub = groups[group].default_factory()  # type: ignore[misc]
+    factory = groups[group].default_factory
+    assert callable(factory)  # every behaviour group is a dataclass field with a factory
+    sub = factory()
     fields = {f.name: f for f in dataclasses.fields(sub)}
     if field not in fields or "bounds" not in fields[field].metadata:
         raise CalibrationError(f"parameter '{name}': behaviour.{group} has no number '{field}'")

@@ -104,7 +104,7 @@ def schema_field(key: str) -> dataclasses.Field[Any]:
             break
         found = fields[part]
         default = (
-            found.default_factory()  # type: ignore[misc]
+            found.default_factory()
             if found.default_factory is not dataclasses.MISSING
             else found.default
         )

@@ -98,7 +98,7 @@ def check_design_sweep(config: DictConfig, jobs: list[list[str]]) -> None:
     values = swept_values(jobs, "experiment.sample_id")
     if not values:
         return
-    task = OmegaConf.masked_copy(config, [k for k in config if k != "hydra"])
+    task = OmegaConf.masked_copy(config, [str(k) for k in config if k != "hydra"])
     spec = to_config(task).experiment.design
     size = design_size(spec)
     rows = sorted({int(v) for v in values})
@@ -132,7 +132,7 @@ def _validate_first_job_only() -> None:
         original(self, list(batch)[:1])
 
     first_only._hdsim_first_only = True  # type: ignore[attr-defined]
-    BasicSweeper.validate_batch_is_legal = first_only  # type: ignore[method-assign]
+    BasicSweeper.validate_batch_is_legal = first_only  # type: ignore[method-assign,assignment]
 
 
 class SweepMonitor(Callback):

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.config.fields import ConfigError, bounded
@@ -130,7 +130,7 @@ def check_scenario(scenario: ScenarioConfig) -> None:
 
 
 def to_config(
-    cfg: DictConfig | HdsimConfig,
+    cfg: DictConfig | ListConfig | HdsimConfig,
     notes: list[str] | None = None,
     explicit: Collection[str] = (),
 ) -> HdsimConfig:
@@ -153,12 +153,16 @@ def to_config(
         obj = cfg
     else:
         try:
+            typed: Any = cfg
             if OmegaConf.get_type(cfg) is not HdsimConfig:  # untyped: type it by the schema
-                cfg = OmegaConf.merge(OmegaConf.structured(HdsimConfig), cfg)
-            obj = OmegaConf.to_object(cfg)  # Hydra's composition is typed already: 20x faster
+                typed = OmegaConf.merge(OmegaConf.structured(HdsimConfig), cfg)
+            built = OmegaConf.to_object(typed)  # Hydra's composition is typed already: 20x faster
         except Exception as exc:  # omegaconf raises several error classes
             raise ConfigError(_one_line(exc)) from exc
-    assert isinstance(obj, HdsimConfig)
+        if not isinstance(built, HdsimConfig):
+            kind = type(built).__name__
+            raise ConfigError(f"the configuration is a {kind}, not a mapping of hdsim's keys")
+        obj = built
     found = _check(obj, explicit)
     if notes is not None:
         notes.extend(found)

@@ -321,7 +321,7 @@ def parameter_rows(
     for group in dataclasses.fields(BehaviourConfig):
         group_type = (
             group.default_factory() if group.default_factory is not dataclasses.MISSING else None
-        )  # type: ignore[misc]
+        )
         if group_type is None:
             continue
         for fld in dataclasses.fields(group_type):

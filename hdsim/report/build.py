@@ -216,7 +216,7 @@ def build_report(
     files: dict[str, Path] = {}
     pdf_pages = None
     headline_path = None
-    with matplotlib.rc_context(report_rc()):
+    with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
         doc = build_document(inputs, lang)
         figure_dir = target / "figures" if "md" in formats else None
         kinds = ("png", "svg", "hires") if hires else ("png", "svg")

@@ -262,7 +262,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         loaded = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
     except Exception:  # a hand-broken file: reported without its configuration
         return {}
-    return loaded if isinstance(loaded, dict) else {}
+    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
 
 def _read_overrides(root: Path) -> list[str]:

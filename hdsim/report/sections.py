@@ -457,7 +457,9 @@ def section_migration(ctx: Context) -> Section | None:
         ],
     )
     intro = Paragraph(cat("migration_intro", start=ctx.start_label, target_year=h.target_year))
-    blocks = [intro, figure, table] if panels else [intro, table]
+    blocks: list[Paragraph | Table | FigureBlock] = (
+        [intro, figure, table] if panels else [intro, table]
+    )
     return Section("migration", cat("sec_migration"), blocks)
 
 
@@ -546,12 +548,12 @@ def section_policies(ctx: Context) -> Section | None:
             )
         )
         for r in inter.itertuples():
-            for levers, key in (
+            for names, key in (
                 (r.missing_levers, "interaction_missing_levers"),
                 (r.differing_levers, "interaction_lever_differs"),
             ):
-                if levers:
-                    text = cat(key, levers=sep.join(cat.lever(x) for x in levers))
+                if names:
+                    text = cat(key, levers=sep.join(cat.lever(x) for x in names))
                     blocks.append(
                         Paragraph(cat("labelled", label=ctx.label(r.scenario), text=text))
                     )
