@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hdsim.config.behaviour import LabourParams
-from hdsim.data.schema import SECTORS
+from hdsim.data.spec import SECTORS
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.state.county import CountyState
 from hdsim.state.firms import FirmTable, employ, firm_place, release

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from hdsim.data.schema import SECTORS
+from hdsim.data.spec import SECTORS
 from hdsim.state.places import SETTLEMENT_NAMES, PlaceKind
 
 if TYPE_CHECKING:

@@ -1,19 +1,5 @@
-"""Policy levers switched on through Mesa's event scheduling; their costs and catalogue.
+"""Policy levers: one module per action of the plan declares its levers (config, names, behaviour).
 
-The names below are loaded on first use, so that light modules of the package (the budget
-check, the recorder's policy indicators) can be imported without the whole model.
+The registry (:mod:`hdsim.policies.registry`) collects them; :mod:`hdsim.policies.levers`
+sets them up in a model; :mod:`hdsim.policies.budget` holds the cost arithmetic.
 """
-
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
-
-__all__ = ["LEVERS", "Policy", "build_policies"]
-
-
-def __getattr__(name: str) -> Any:
-    """Load ``LEVERS``, ``Policy`` and ``build_policies`` lazily."""
-    if name in __all__:
-        return getattr(import_module("hdsim.policies.levers"), name)
-    raise AttributeError(f"module 'hdsim.policies' has no attribute {name!r}")

@@ -223,7 +223,7 @@ class Policy:
 
     def firm_rows(self, sector: str, places: np.ndarray | int) -> np.ndarray:
         """Rows of the firms of ``sector`` at ``places``; a new firm row if there is none."""
-        from hdsim.data.schema import SECTORS
+        from hdsim.data.spec import SECTORS
 
         m = self.model
         f = m.state.firms
