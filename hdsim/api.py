@@ -247,8 +247,9 @@ class CountyModel:
         Raises:
             ConfigError: No replicate is given and the posterior draw is unresolved.
         """
+        from hdsim.model.config import require_effective
         from hdsim.model.model import CountyModel as Model
-        from hdsim.run import require_effective, run_seed
+        from hdsim.run import run_seed
 
         if replicate is not None:
             config = effective_config(config, replicate)

@@ -39,10 +39,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hdsim.config.fields import ConfigError
 from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
-from hdsim.model.config import HdsimConfig
+from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
 from hdsim.utils.version import __version__
 
@@ -140,19 +139,6 @@ class RunResult:
     county: pd.DataFrame
     township: pd.DataFrame
     seconds: float
-
-
-def require_effective(cfg: HdsimConfig) -> None:
-    """Refuse a configuration whose posterior draw was not resolved.
-
-    Raises:
-        ConfigError: ``calibration.use`` is posterior and no particle is recorded.
-    """
-    if cfg.calibration.use == CalibrationUse.posterior and cfg.calibration.particle is None:
-        raise ConfigError(
-            "calibration: the posterior draw is not resolved; run through "
-            "hdsim.calibration.effective.effective_config(cfg, replicate) or hdsim.run_replicate"
-        )
 
 
 def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = None) -> RunResult:

@@ -8,6 +8,7 @@ from functools import cache
 import pytest
 
 from hdsim.calibration.effective import run_effective
+from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.model.scenarios import load_scenario
@@ -43,3 +44,13 @@ def small_run(
 @pytest.fixture(scope="session")
 def data() -> CountyData:
     return county_data()
+
+
+def point(cfg: HdsimConfig) -> HdsimConfig:
+    """``cfg`` with its own behaviour values (point calibration), for building a model directly.
+
+    ``CountyModel`` refuses a posterior configuration whose draw is unresolved; tests of model
+    mechanics that build it directly run the configuration's behaviour values as they are.
+    """
+    calibration = dataclasses.replace(cfg.calibration, use=CalibrationUse.point)
+    return dataclasses.replace(cfg, calibration=calibration)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import point
 
 from hdsim.county.census import census_row
 from hdsim.county.cli import main as county_main
@@ -78,7 +79,7 @@ def t0_model(request, folders):
     cfg = HdsimConfig()
     cfg.households.scale = SCALE
     data = load_county_data(folders[request.param])
-    return data, CountyModel(cfg, data=data, seed_sequence=replicate_seed(3, 0))
+    return data, CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(3, 0))
 
 
 def test_t0_census_marginals_are_reproduced_at_small_scale(t0_model) -> None:
@@ -286,8 +287,9 @@ def test_industry_share_in_bulletin_file_ranks_specialised_towns(tmp_path) -> No
     """Given industry shares, the specialised towns are the towns of largest share, not the key
     towns; a share outside 0..1 is refused in one line."""
     towns = [t for t in build_tables("141023")["townships"] if t["kind"] == "town"]
-    least = sorted((t for t in towns if t["is_county_seat"] == "false"),
-                   key=lambda t: t["population_2020"])[0]
+    least = sorted(
+        (t for t in towns if t["is_county_seat"] == "false"), key=lambda t: t["population_2020"]
+    )[0]
     bulletin = _yaml(tmp_path, f'"{least["code"]}": {{industry_share: 0.7}}')
     rows = build_tables("141023", read_overrides(bulletin))["townships"]
     spec = [r["code"] for r in rows if "specialised_town" in r["roles"].split(";")]
@@ -315,8 +317,9 @@ def test_pinyin_check_flags_polyphones_and_gives_the_checked_reading() -> None:
     ident = {r["key"]: r["value"] for r in build_tables(code)["identity"]}
     assert ident["name_pinyin"] == embedded.name("name_pinyin")
     table = polyphones()
-    for zh, py in zip(embedded.townships["name_zh"], embedded.townships["name_pinyin"],
-                      strict=True):
+    for zh, py in zip(
+        embedded.townships["name_zh"], embedded.townships["name_pinyin"], strict=True
+    ):
         c = check_name(zh, py)
         assert bool(c.polyphones) == any(ch in table for ch in stem(zh)), zh
         assert c.needs_check == (bool(c.polyphones) and not c.confirmed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import county_data, small_config, small_run
+from conftest import county_data, point, small_config, small_run
 from scipy import stats
 
 from hdsim.calibration.effective import effective_config
@@ -109,7 +109,7 @@ def test_policies_do_not_act_before_they_start():
 
 def test_agents_are_mesa_agents_viewing_their_rows(data):
     cfg = small_config("baseline", scale=0.02)
-    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(1, 0))
+    m = CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(1, 0))
     assert len(m.agents_by_type[Township]) == 15
     assert len(m.agents_by_type[Firm]) == len(data.firms)
     hh = m.household(5)
@@ -128,7 +128,7 @@ def test_agents_are_mesa_agents_viewing_their_rows(data):
 
 def test_employment_counts_stay_consistent_with_the_person_table(data):
     cfg = small_config("seven_actions", scale=0.02)
-    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(2, 0))
+    m = CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(2, 0))
     m.run()
     np.testing.assert_array_equal(m.labour.employees(), m.labour.count_employees())
     emp = m.persons.employer[: m.persons.n]
@@ -147,7 +147,7 @@ def test_vectorized_and_agent_by_agent_paths_agree_in_distribution(data):
         rates, moves = [], []
         for r in range(8):
             m = CountyModel(
-                cfg, data=data, seed_sequence=replicate_seed(11, r), household_path=path
+                point(cfg), data=data, seed_sequence=replicate_seed(11, r), household_path=path
             )
             m.run()
             w = m.recorder.county_wide()
@@ -169,7 +169,7 @@ def test_county_data_is_shared_not_mutated_by_runs():
 def test_a_household_agents_members_from_the_index_equal_a_scan_of_all_persons(data):
     """Household.members (through the MemberIndex) is exactly the living persons of the row."""
     cfg = small_config("baseline", scale=0.02)
-    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(3, 0))
+    m = CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(3, 0))
     for _ in range(3):  # births append persons to the index's unsorted tail
         m.step()
     p = m.persons
@@ -183,7 +183,7 @@ def test_the_monthly_step_runs_the_named_steps_in_their_listed_order(data):
     from hdsim.model.model import STEPS
 
     cfg = small_config("baseline", scale=0.02)
-    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(3, 0))
+    m = CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(3, 0))
     assert m.step_order == list(STEPS)
     ran: list[str] = []
     for name, function in list(m.step_functions.items()):

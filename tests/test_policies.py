@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import county_data
+from conftest import county_data, point
 
 from hdsim.calibration.effective import run_effective
 from hdsim.config.fields import ConfigError
@@ -279,5 +279,5 @@ def test_an_unknown_township_code_is_a_one_line_config_error_when_the_model_is_b
     policies = _one_lever("spatial_layout")
     policies.spatial_layout.key_towns = ["role:key_town", "999"]
     with pytest.raises(ConfigError, match="key_towns: township code 999") as err:
-        CountyModel(_config(policies, "bad", scale=0.01), data=county_data())
+        CountyModel(point(_config(policies, "bad", scale=0.01)), data=county_data())
     assert "\n" not in str(err.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import point
 
 from hdsim.model.config import HdsimConfig
 from hdsim.model.model import CountyModel
@@ -13,7 +14,7 @@ from hdsim.state.places import PlaceKind
 
 @pytest.fixture(scope="module")
 def census_model(data):
-    return CountyModel(HdsimConfig(), data=data, seed_sequence=replicate_seed(7, 0))
+    return CountyModel(point(HdsimConfig()), data=data, seed_sequence=replicate_seed(7, 0))
 
 
 def _residents(model):
@@ -93,7 +94,7 @@ def test_every_place_holds_its_estimated_population(census_model):
 def test_a_sample_reports_results_in_real_persons(data, scale):
     cfg = HdsimConfig()
     cfg.households.scale = scale
-    m = CountyModel(cfg, data=data, seed_sequence=replicate_seed(7, 0))
+    m = CountyModel(point(cfg), data=data, seed_sequence=replicate_seed(7, 0))
     assert m.summary()["residents"] == pytest.approx(637_812, rel=0.002)
     assert m.urbanization_rate() == pytest.approx(0.3954, abs=0.003)
 

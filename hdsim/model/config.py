@@ -23,6 +23,7 @@ from hdsim.config.behaviour import BehaviourConfig
 from hdsim.config.fields import ConfigError, bounded
 from hdsim.config.frame import (
     CalibrationConfig,
+    CalibrationUse,
     DataConfig,
     ExperimentConfig,
     HorizonConfig,
@@ -167,6 +168,19 @@ def to_config(
     if notes is not None:
         notes.extend(found)
     return obj
+
+
+def require_effective(cfg: HdsimConfig) -> None:
+    """Refuse a configuration whose posterior draw was not resolved.
+
+    Raises:
+        ConfigError: ``calibration.use`` is posterior and no particle is recorded.
+    """
+    if cfg.calibration.use == CalibrationUse.posterior and cfg.calibration.particle is None:
+        raise ConfigError(
+            "calibration: the posterior draw is not resolved; run through "
+            "hdsim.calibration.effective.effective_config(cfg, replicate) or hdsim.run_replicate"
+        )
 
 
 def _one_line(exc: Exception) -> str:

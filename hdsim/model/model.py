@@ -37,7 +37,7 @@ from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
 from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
 from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
-from hdsim.model.config import HdsimConfig
+from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.model.recorder import Recorder
 from hdsim.policies.levers import build_policies
 from hdsim.population.moves import Relocation
@@ -104,7 +104,9 @@ class CountyModel(mesa.Model):
         """Build the county at the census and schedule the scenario's policies.
 
         Args:
-            config: Validated configuration (scenario, horizon, scale, behaviour).
+            config: Effective configuration (scenario, horizon, scale, behaviour): its
+                behaviour is used as it is, so a posterior configuration must have its draw
+                resolved first (``hdsim.run_replicate`` or ``effective_config`` do it).
             data: County data; loaded from ``config.data.dir`` (or the embedded county data)
                 when omitted.
             seed_sequence: Seed sequence of this run; defaults to one built from
@@ -115,8 +117,10 @@ class CountyModel(mesa.Model):
                 benchmarks and of the agreement test).
 
         Raises:
+            ConfigError: ``config`` draws from the posterior but its draw is unresolved.
             ValueError: ``household_path`` is neither of the two.
         """
+        require_effective(config)
         if household_path not in ("vectorized", "agents"):
             raise ValueError(
                 f"household_path must be 'vectorized' or 'agents', not {household_path!r}"
