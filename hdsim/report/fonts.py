@@ -11,9 +11,12 @@ uses out of the collection for the HTML report.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every table it subsets
 
 CJK_FAMILY = "Noto Sans CJK SC"
 """Family name of the Simplified-Chinese face inside the collection."""
