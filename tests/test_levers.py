@@ -105,7 +105,8 @@ NEW_LEVER = textwrap.dedent(
     assert Catalogue("en").lever("rooftop_solar") == "rooftop solar"
 
     # 4. the generated docs, with the one catalogue line that places it in a measure
-    from hdsim.policies.catalogue import load_catalogue, problems, render
+    from hdsim.policies.catalogue import load_catalogue, problems
+    from hdsim.report.policy_docs import render
 
     catalogue = copy.deepcopy(load_catalogue())
     assert any("rooftop_solar" in p for p in problems(catalogue))

@@ -24,16 +24,15 @@ from hdsim.model.scenarios import available_scenarios, load_scenario
 from hdsim.paths import SCENARIO_DIR
 from hdsim.policies.budget import cost_effectiveness, yearly_plan
 from hdsim.policies.catalogue import (
-    DOC,
     lever_fields,
     lever_info,
     load_catalogue,
     measures,
     problems,
-    render,
 )
 from hdsim.policies.levers import LEVERS
 from hdsim.policies.registry import lever_specs
+from hdsim.report.policy_docs import DOC, render
 from hdsim.run import RunResult
 from hdsim.state.effects import PolicyEffects
 
@@ -247,7 +246,7 @@ def test_catalogue_maps_every_measure_to_a_schema_lever_or_a_reason():
 
 
 def test_docs_policies_md_is_generated_from_the_catalogue():
-    assert DOC.read_text(encoding="utf-8") == render(), "run python -m hdsim.policies.catalogue"
+    assert DOC.read_text(encoding="utf-8") == render(), "run python -m hdsim.report.policy_docs"
 
 
 @pytest.mark.parametrize("name", available_scenarios())
