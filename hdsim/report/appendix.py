@@ -11,8 +11,6 @@ line and the data checksum recorded in the runs' ``provenance.json``.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -29,8 +27,6 @@ from hdsim.report.sections import Context
 MAX_SENSITIVITY_GROUPS = 4
 """Outputs drawn from each sensitivity table."""
 
-STATUS_WORDS: tuple[str, ...] = ("calibrated", "literature", "official", "estimate", "assumption")
-"""Statuses recognised in a parameter's help text (the first one found counts)."""
 
 ESTIMATED: tuple[str, ...] = ("estimate", "assumption")
 """Confidences and statuses marked as estimates."""
@@ -282,16 +278,10 @@ def section_calibration(ctx: Context) -> Section | None:
 # --------------------------------------------------------------------------------------------
 
 
-def parameter_status(help_text: str) -> str:
-    """Status word of a parameter from its help text (``unknown`` when none is stated)."""
-    found = re.search(r"\b(" + "|".join(STATUS_WORDS) + r")\b", help_text.lower())
-    return found.group(1) if found else "unknown"
-
-
 def parameter_rows(
     behaviour: dict[str, Any], run_dirs: Iterable[Path] = ()
 ) -> list[tuple[str, Any, str, str]]:
-    """Behavioural parameters the runs used, with their status and help text.
+    """Behavioural parameters the runs used, with their declared status, unit and source.
 
     The values are read from the runs' ``config.yaml`` (each the effective configuration of its
     run: posterior draw and the user's overrides applied), not from the composed defaults. A
@@ -302,13 +292,15 @@ def parameter_rows(
         run_dirs: Folders of the completed runs.
 
     Returns:
-        (group.name, value, status, help) for each field of :class:`BehaviourConfig`.
+        (group.name, value, status, note) for every declared parameter
+        (:func:`hdsim.config.behaviour.parameter_table`), the note giving its description,
+        unit and source.
     """
     import statistics
 
     import yaml
 
-    from hdsim.config.behaviour import BehaviourConfig
+    from hdsim.config.behaviour import parameter_table
 
     sections = []
     for run in run_dirs:
@@ -318,22 +310,16 @@ def parameter_rows(
             sections.append(loaded.get("behaviour") or {})
     sections = sections or [behaviour]
     out = []
-    for group in dataclasses.fields(BehaviourConfig):
-        group_type = (
-            group.default_factory() if group.default_factory is not dataclasses.MISSING else None
-        )
-        if group_type is None:
-            continue
-        for fld in dataclasses.fields(group_type):
-            help_text = str(fld.metadata.get("help", ""))
-            default = getattr(group_type, fld.name)
-            seen = [(sec.get(group.name) or {}).get(fld.name, default) for sec in sections]
-            value: Any = seen[0]
-            numbers = [float(v) for v in seen if isinstance(v, int | float)]
-            if len(set(map(repr, seen))) > 1 and len(numbers) == len(seen):
-                mid = statistics.median(numbers)
-                value = f"{mid:.4g} [{min(numbers):.4g}-{max(numbers):.4g}]"
-            out.append((f"{group.name}.{fld.name}", value, parameter_status(help_text), help_text))
+    for row in parameter_table():
+        group, name = row["key"].removeprefix("behaviour.").split(".", 1)
+        seen = [(sec.get(group) or {}).get(name, row["value"]) for sec in sections]
+        value: Any = seen[0]
+        numbers = [float(v) for v in seen if isinstance(v, int | float)]
+        if len(set(map(repr, seen))) > 1 and len(numbers) == len(seen):
+            mid = statistics.median(numbers)
+            value = f"{mid:.4g} [{min(numbers):.4g}-{max(numbers):.4g}]"
+        note = f"{row['description']} [{row['unit']}]; {row['source']}"
+        out.append((f"{group}.{name}", value, row["status"], note))
     return out
 
 
@@ -534,7 +520,6 @@ def _ranges(values: list[int]) -> str:
 
 __all__ = [
     "parameter_rows",
-    "parameter_status",
     "section_assumptions",
     "section_calibration",
     "section_prim",
