@@ -64,7 +64,7 @@ class Plan:
     tenth_scale: float = 0.1
     replicates: int = 20
     jobs: int = 2
-    startup_runs: int = 10
+    startup_runs: int = 5
     command_runs: int = 3
     core_repeat: int = 3
     curve: str = "0.1,1,4"
