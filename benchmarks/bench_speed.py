@@ -14,8 +14,8 @@ numpy reference of ``measure.py`` measured in the same session.
   (profiled time, so larger than unprofiled).
 - **The main job**: ``hdsim output.report=false n_jobs=2`` (5 scenarios × replicates): seconds of
   runs (the job's ``timing.json`` when it writes one, else the whole command), the whole command,
-  and the peak resident memory of the whole process tree; then ``hdsim-report FOLDER``: seconds
-  of the report.
+  and the peak memory of the whole process tree (summed PSS, and summed RSS); then
+  ``hdsim-report FOLDER``: seconds of the report.
 
 Usage (normally through ``run_all.py``): ``python benchmarks/bench_speed.py --kernels SCALE``
 prints the kernel table of one profiled run as JSON.
@@ -159,6 +159,7 @@ def main_job(
         "runs_from": "timing.json" if timing.exists() else "command",
         "command_s": job["wall_s"],
         "peak_tree_mb": job["peak_tree_mb"],
+        "peak_tree_rss_mb": job["peak_tree_rss_mb"],
         "report_s": report["wall_s"],
         "report_peak_mb": report["peak_tree_mb"],
     }

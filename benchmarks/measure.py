@@ -4,9 +4,9 @@
   median wall time of the whole process; it uses ``hyperfine`` when it is installed
   (:func:`ensure_hyperfine` installs it from Debian when missing and the user may) and repeated
   ``subprocess`` timing otherwise.
-- :func:`run_sampled` runs a command once while sampling the resident memory of its whole process
-  tree (the command and every descendant, from ``/proc``) and returns the wall time and the peak
-  of the summed resident set.
+- :func:`run_sampled` runs a command once while sampling the memory of its whole process tree
+  (the command and every descendant, from ``/proc``) and returns the wall time and the peaks of
+  the summed proportional set sizes (shared pages split between processes) and resident sets.
 - :func:`reference_workload` is the fixed numpy workload every time is divided by, so that figures
   measured on a busy or a different machine can be compared: 62 "months" of vectorized operations
   over arrays the size of the full-scale person table (random draws, masks, a relocation by fancy
@@ -163,25 +163,41 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Summed resident set (MB) of process ``pid`` and all its descendants now."""
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Summed resident set and proportional set size (MB) of ``pid`` and all its descendants.
+
+    The resident sets count a page shared by several processes (libraries, forked memory) once
+    per process; the proportional set sizes split it between them, so their sum is the memory
+    the tree takes from the machine.
+    """
     tree = _children()
-    todo, total_kb = [pid], 0
+    todo, rss_kb, pss_kb = [pid], 0, 0
     while todo:
         p = todo.pop()
         todo.extend(tree.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-                    break
-        except OSError:
-            continue
-    return total_kb / 1024
+        rss_kb += _field_kb(f"/proc/{p}/status", "VmRSS:")
+        pss_kb += _field_kb(f"/proc/{p}/smaps_rollup", "Pss:")
+    return rss_kb / 1024, pss_kb / 1024
+
+
+def _field_kb(path: str, field: str) -> int:
+    """A ``kB`` field of a /proc file, 0 when the process has gone or the field is absent."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def run_sampled(cmd: Sequence[str], cwd: Path) -> dict[str, float]:
     """Run ``cmd`` once, sampling its process tree's memory; return wall s and peak MB.
+
+    Returns:
+        ``wall_s``, ``peak_tree_mb`` (peak of the summed proportional set sizes, the tree's
+        memory) and ``peak_tree_rss_mb`` (peak of the summed resident sets, which counts shared
+        pages once per process).
 
     Raises:
         SystemExit: The command failed (its last lines of stderr are shown).
@@ -190,12 +206,13 @@ def run_sampled(cmd: Sequence[str], cwd: Path) -> dict[str, float]:
     proc = subprocess.Popen(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    peak = [0.0]
+    peak = [0.0, 0.0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            rss, pss = tree_memory_mb(proc.pid)
+            peak[0], peak[1] = max(peak[0], pss), max(peak[1], rss)
             done.wait(SAMPLE_INTERVAL_S)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -206,4 +223,4 @@ def run_sampled(cmd: Sequence[str], cwd: Path) -> dict[str, float]:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{err.strip()[-2000:]}")
-    return {"wall_s": wall, "peak_tree_mb": peak[0]}
+    return {"wall_s": wall, "peak_tree_mb": peak[0], "peak_tree_rss_mb": peak[1]}
