@@ -30,13 +30,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import entry_points as hd
 
 HERE = Path(__file__).resolve().parent
 
 
-def _measure(scale: float, path: str) -> dict[str, float]:
+def _measure(scale: float, path: str) -> dict[str, Any]:
     """Build and run one model in this process; return times and memory."""
     import numpy as np
 
@@ -75,7 +76,7 @@ def _measure(scale: float, path: str) -> dict[str, float]:
     }
 
 
-def _child(scale: float, path: str) -> dict[str, float]:
+def _child(scale: float, path: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(scale), path],
         capture_output=True,
@@ -85,7 +86,7 @@ def _child(scale: float, path: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _best(scale: float, path: str, repeat: int) -> dict[str, float]:
+def _best(scale: float, path: str, repeat: int) -> dict[str, Any]:
     runs = [_child(scale, path) for _ in range(repeat)]
     return min(runs, key=lambda r: r["build_s"] + r["run_s"])
 
