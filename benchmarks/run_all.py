@@ -335,6 +335,9 @@ def write_markdown(path: Path, sessions: list[dict]) -> None:
             f"Python {m['python']}, numpy {m['numpy']} | {s['load_before'][0]:.1f} → "
             f"{s['load_after'][0]:.1f} |"
         )
+    notes = [f"- {s['label']}: {s['note']}" for s in shown if s.get("note")]
+    if notes:
+        lines += ["", *notes]
     lines += [
         "",
         "| figure | target | " + " | ".join(s["label"] for s in shown) + " |",
@@ -368,8 +371,15 @@ def main() -> None:
     parser.add_argument("--skip", default="", help=f"sections to skip: {','.join(SECTIONS)}")
     parser.add_argument("--sweep-runs", type=int, default=None, help="runs per sweep (100)")
     parser.add_argument("--label", default=None, help="column title in RESULTS.md")
+    parser.add_argument("--note", default=None, help="a sentence on the session (load, caveat)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the session's JSON")
+    parser.add_argument(
+        "--markdown-only", action="store_true", help="rebuild RESULTS.md from the saved sessions"
+    )
     args = parser.parse_args()
+    if args.markdown_only:
+        _rebuild_markdown()
+        return
     skip = {s for s in args.skip.split(",") if s}
     if unknown := skip - set(SECTIONS):
         raise SystemExit(f"run_all: unknown section(s) {sorted(unknown)}; use {SECTIONS}")
@@ -384,6 +394,7 @@ def main() -> None:
         "quick": args.quick,
         "plan": plan.__dict__,
         "skipped": sorted(skip),
+        "note": args.note or "",
         "machine": machine(),
         "load_before": list(os.getloadavg()),
     }
@@ -398,9 +409,13 @@ def main() -> None:
     if problems := check(session, skip | ({"policies"} if args.quick else set())):
         raise SystemExit("run_all: " + "; ".join(problems))
     if not args.quick:
-        saved = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-        write_markdown(HERE / "RESULTS.md", [s for s in saved if not s.get("quick")])
-        print(f"run_all: {HERE / 'RESULTS.md'} updated")
+        _rebuild_markdown()
+
+
+def _rebuild_markdown() -> None:
+    saved = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    write_markdown(HERE / "RESULTS.md", [s for s in saved if not s.get("quick")])
+    print(f"run_all: {HERE / 'RESULTS.md'} updated")
 
 
 if __name__ == "__main__":
