@@ -16,8 +16,9 @@ test: $(STAMP)
 	$(VENV)/bin/python -m mypy
 	$(VENV)/bin/python -m pytest -q
 
+# make bench BENCH_ARGS="--skip main-full" (or --quick, --label ...): see benchmarks/run_all.py
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/run_all.py
+	$(VENV)/bin/python benchmarks/run_all.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -14,41 +14,40 @@ interpreter start-up is excluded from the times. Figures are written to
   is the time of the household-rule stage (and of the whole run) on the reference path over the
   vectorized one, measured in the same benchmark run.
 
-Usage: ``python benchmarks/bench_core.py [--repeat 3] [--reference-scale 0.1]``.
+Usage: ``python benchmarks/bench_core.py [--repeat 3] [--scales 0.1,1,4] [--reference-scale 0.1]
+[--out FILE] [--no-markdown]``; the first of ``--scales`` equal to 1 (or the middle one) is the
+"full scale" row.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import entry_points as hd
 
 HERE = Path(__file__).resolve().parent
 
 
-def _measure(scale: float, path: str) -> dict[str, float]:
+def _measure(scale: float, path: str) -> dict[str, Any]:
     """Build and run one model in this process; return times and memory."""
-    import logging
-
     import numpy as np
 
-    from hdsim.data import load_county_data
-    from hdsim.model.config import HdsimConfig
-    from hdsim.model.model import CountyModel
-    from hdsim.run import replicate_seed
-
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    data = load_county_data()
+    hd.quiet_mesa()
+    data = hd.load_data()
+    hd.model_class()
+    hd.seed(0)
     imports_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    cfg = HdsimConfig()
-    cfg.households.scale = scale
     t0, c0 = time.perf_counter(), time.process_time()
-    model = CountyModel(cfg, data=data, seed_sequence=replicate_seed(1, 0), household_path=path)
+    model = hd.build_model(scale, replicate=0, path=path, data=data)
     t1 = time.perf_counter()
     rule = 0.0
     stage = model.household_stage
@@ -77,7 +76,7 @@ def _measure(scale: float, path: str) -> dict[str, float]:
     }
 
 
-def _child(scale: float, path: str) -> dict[str, float]:
+def _child(scale: float, path: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(scale), path],
         capture_output=True,
@@ -87,7 +86,7 @@ def _child(scale: float, path: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _best(scale: float, path: str, repeat: int) -> dict[str, float]:
+def _best(scale: float, path: str, repeat: int) -> dict[str, Any]:
     runs = [_child(scale, path) for _ in range(repeat)]
     return min(runs, key=lambda r: r["build_s"] + r["run_s"])
 
@@ -96,7 +95,10 @@ def main() -> None:
     """Run the benchmark and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scales", default="0.1,1,4", help="scale curve, comma-separated")
     parser.add_argument("--reference-scale", type=float, default=0.1)
+    parser.add_argument("--out", type=Path, default=HERE / "core_results.json")
+    parser.add_argument("--no-markdown", action="store_true", help="leave RESULTS.md alone")
     parser.add_argument("--child", nargs=2, metavar=("SCALE", "PATH"))
     args = parser.parse_args()
     if args.child:
@@ -104,19 +106,22 @@ def main() -> None:
         return
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": f"{platform.machine()}, {platform.python_version()}, 2 cores",
+        "machine": f"{platform.machine()}, {platform.python_version()}, {os.cpu_count()} cores",
     }
-    full = _best(1.0, "vectorized", args.repeat)
-    results["full"] = full
-    curve = {s: _best(s, "vectorized", args.repeat) for s in (0.1, 1.0, 4.0)}
+    scales = [float(s) for s in args.scales.split(",")]
+    curve = {s: _best(s, "vectorized", args.repeat) for s in scales}
+    full_scale = 1.0 if 1.0 in curve else scales[len(scales) // 2]
+    results["full_scale"] = full_scale
+    results["full"] = curve[full_scale]
     results["curve"] = curve
     ref_scale = args.reference_scale
-    vec = _best(ref_scale, "vectorized", args.repeat)
+    vec = curve[ref_scale] if ref_scale in curve else _best(ref_scale, "vectorized", args.repeat)
     agents = _best(ref_scale, "agents", 1)
     results["reference"] = {"vectorized": vec, "agents": agents}
-    (HERE / "core_results.json").write_text(json.dumps(results, indent=2))
-    write_markdown(results)
-    print((HERE / "RESULTS.md").read_text())
+    args.out.write_text(json.dumps(results, indent=2))
+    if not args.no_markdown:
+        write_markdown(results)
+        print((HERE / "RESULTS.md").read_text())
 
 
 def write_markdown(results: dict) -> None:
@@ -124,7 +129,7 @@ def write_markdown(results: dict) -> None:
     full = results["full"]
     curve = results["curve"]
     ref = results["reference"]
-    per_hh_1 = curve[1.0]["run_s"] / curve[1.0]["households"]
+    per_hh_1 = full["run_s"] / full["households"]
     lines = [
         "## Core model",
         "",

@@ -27,13 +27,13 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from entry_points import HDSIM
+
 ROOT = Path(__file__).resolve().parents[1]
-HDSIM = str(Path(sys.executable).with_name("hdsim"))
 
 
 def sweep(scale: float, runs: int, launcher: str | None, jobs: int, where: Path) -> dict:
@@ -72,8 +72,10 @@ def sweep(scale: float, runs: int, launcher: str | None, jobs: int, where: Path)
 
 
 def main() -> None:
+    """Run the sweeps and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="runs at scale 0.1")
+    parser.add_argument("--runs", type=int, default=40, help="runs at the small scale")
+    parser.add_argument("--scale", type=float, default=0.1, help="the small scale (0.1)")
     parser.add_argument("--full-runs", type=int, default=8, help="runs at full scale")
     parser.add_argument(
         "--full-serial-runs",
@@ -91,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     parallel = [name for name in args.launchers.split(",") if name]
-    plan = ((0.1, args.runs, args.runs), (1.0, args.full_runs, args.full_serial_runs))
+    plan = ((args.scale, args.runs, args.runs), (1.0, args.full_runs, args.full_serial_runs))
     with tempfile.TemporaryDirectory(prefix="hdsim_bench_") as tmp:
         for scale, runs, serial_runs in plan:
             if runs <= 0:

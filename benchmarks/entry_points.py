@@ -1,0 +1,76 @@
+"""The one place where the benchmarks name hdsim: commands and the few public Python entry points.
+
+The engine and the run path are being restructured; when a name moves (for example
+``hdsim.model.model.CountyModel``), change it here and every benchmark follows. Imports of hdsim
+are inside functions so that a benchmark process which only times commands never pays for them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BIN = Path(sys.executable).parent
+HDSIM = str(BIN / "hdsim")
+HDSIM_REPORT = str(BIN / "hdsim-report")
+
+
+def model_class() -> Any:
+    """The county model class (``CountyModel``); importing it imports Mesa."""
+    from hdsim.model.model import CountyModel
+
+    return CountyModel
+
+
+def default_config(scale: float) -> Any:
+    """The default config (baseline scenario) at ``scale`` households per real household."""
+    from hdsim.model.config import HdsimConfig
+
+    cfg = HdsimConfig()
+    cfg.households.scale = scale
+    return cfg
+
+
+def build_model(
+    scale: float, replicate: int = 0, path: str = "vectorized", data: Any = None
+) -> Any:
+    """Build the county model at ``scale`` (default config, baseline scenario) and return it.
+
+    Args:
+        scale: Simulated households per real household.
+        replicate: Replicate number (seed stream ``replicate_seed(1, replicate)``).
+        path: ``"vectorized"`` or ``"agents"`` (the agent-by-agent reference path).
+        data: County data from :func:`load_data`; loaded here when None.
+
+    Returns:
+        The ``CountyModel`` at t0, ready to ``step()``.
+    """
+    county = data if data is not None else load_data()
+    return model_class()(
+        default_config(scale), data=county, seed_sequence=seed(replicate), household_path=path
+    )
+
+
+def load_data() -> Any:
+    """The embedded county data (what a run without ``data.dir`` uses)."""
+    from hdsim.data import load_county_data
+
+    return load_county_data()
+
+
+def seed(replicate: int) -> np.random.SeedSequence:
+    """Seed sequence of ``replicate`` with base seed 1 (the benchmarks' fixed seed)."""
+    from hdsim.run import replicate_seed
+
+    return replicate_seed(1, replicate)
+
+
+def quiet_mesa() -> None:
+    """Silence Mesa's info logging in a benchmark process."""
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
