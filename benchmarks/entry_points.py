@@ -27,11 +27,17 @@ def model_class() -> Any:
 
 
 def default_config(scale: float) -> Any:
-    """The default config (baseline scenario) at ``scale`` households per real household."""
+    """The default config (baseline scenario) at ``scale`` households per real household.
+
+    Its behaviour is the point calibration (the config's own values), so the model can be
+    built directly; the posterior draw is a driver's step, not the model's.
+    """
+    from hdsim.config.frame import CalibrationUse
     from hdsim.model.config import HdsimConfig
 
     cfg = HdsimConfig()
     cfg.households.scale = scale
+    cfg.calibration.use = CalibrationUse.point
     return cfg
 
 
