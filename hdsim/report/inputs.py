@@ -165,19 +165,14 @@ class ReportInputs:
 
 
 def county_name(data: CountyData, lang: str) -> str:
-    """The county's display name, read from the county data.
+    """The county's display name in ``lang`` (``zh`` or ``en``), from its ``identity.csv``.
 
-    The optional ``county_name_<lang>`` row of ``county.csv`` (its ``note`` text) when the
-    data has one, else the data folder's name, capitalised.
+    A folder without a name row falls back to the folder's name, capitalised.
     """
-    key = f"county_name_{lang}"
-    table = data.county
-    if key in table.index:
-        for column in ("note", "value", "source"):
-            text = str(table.at[key, column]) if column in table.columns else ""
-            if text and text.lower() != "nan":
-                return text
-    return Path(data.directory).name.replace("_", " ").title()
+    try:
+        return data.name(f"name_{lang}")
+    except KeyError:
+        return Path(data.directory).name.replace("_", " ").title()
 
 
 # --------------------------------------------------------------------------------------------
