@@ -921,3 +921,36 @@ def test_unwritable_summary_is_one_line_and_nothing_half_written(tmp_path):
     assert "summary.csv" in one_line(outcome.stderr)
     assert not list((tmp_path / "out").glob(".summary.csv.*"))
 
+
+# --------------------------------------------------------------------------------------------
+# Console scripts: the documented calls parse as written, and every option has help
+# --------------------------------------------------------------------------------------------
+
+
+def test_target_levels_do_not_swallow_the_overrides_after_them():
+    """The README's ``hdsim-target --lever ... --levels 0.5 0.8 scenario=hukou_reform``."""
+    from hdsim.experiments.target import parse_args
+
+    lever = "scenario.policies.hukou_reform.intensity"
+    args = parse_args(["--lever", lever, "--levels", "0.5", "0.8", "scenario=hukou_reform"])
+    assert args.levels == [0.5, 0.8]
+    assert args.overrides == ["scenario=hukou_reform"]
+    assert args.lever == lever
+
+
+def test_target_option_value_with_equals_sign_is_not_an_override():
+    """``--out a=b`` keeps ``a=b`` as the folder; overrides before the options still count."""
+    from hdsim.experiments.target import parse_args
+
+    args = parse_args(["seed=3", "--package", "--out", "x=y", "--levels", "0.9", "replicates=2"])
+    assert str(args.out) == "x=y"
+    assert args.overrides == ["seed=3", "replicates=2"]
+    assert args.levels == [0.9]
+
+
+def test_every_target_option_has_help_text():
+    """``hdsim-target --help`` explains each option (no bare option names)."""
+    from hdsim.experiments.target import build_parser
+
+    bare = [a.dest for a in build_parser()._actions if not a.help]
+    assert bare == []
