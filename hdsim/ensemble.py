@@ -31,7 +31,7 @@ from hdsim.calibration.effective import effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.run import run_and_write
-from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.pool import WATCH_SECONDS, process_pool, worker_count
 
 _WORKER_DATA: CountyData | None = None
@@ -77,8 +77,23 @@ def _watch_job(pid: int) -> None:
     os._exit(70)
 
 
+class RunOutputError(OSError):
+    """A run's outputs could not be written (``OutputError`` raised in a worker).
+
+    ``OutputError`` cannot cross a process boundary (unpickling it fails); this carries its
+    one-line message to the main job.
+    """
+
+    def __str__(self) -> str:
+        """The one-line message."""
+        return str(self.args[0]) if self.args else "cannot write a run's outputs"
+
+
 def _work(cfg: HdsimConfig, replicate: int, run_dir: Path) -> pd.DataFrame:
-    return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+    try:
+        return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+    except OutputError as exc:
+        raise RunOutputError(str(exc)) from None
 
 
 def stop_pool(pool: Executor) -> None:

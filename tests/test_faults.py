@@ -922,6 +922,17 @@ def test_unwritable_summary_is_one_line_and_nothing_half_written(tmp_path):
     assert not list((tmp_path / "out").glob(".summary.csv.*"))
 
 
+
+def test_run_folder_that_is_a_file_in_a_worker_is_one_line(tmp_path):
+    """A worker process meeting an IO error: one line naming the folder, exit 2, no summary."""
+    runs = tmp_path / "out" / "runs" / "baseline"
+    runs.mkdir(parents=True)
+    (runs / "rep_001").write_text("not a folder", encoding="utf-8")
+    outcome = run_hdsim([*TINY, "replicates=2", "n_jobs=2"], tmp_path)
+    assert outcome.returncode == 2
+    assert "rep_001" in one_line(outcome.stderr)
+    assert not (outcome.out / "summary.csv").exists()
+
 # --------------------------------------------------------------------------------------------
 # Console scripts: the documented calls parse as written, and every option has help
 # --------------------------------------------------------------------------------------------
