@@ -15,9 +15,12 @@ them into the planner's table, one row per scenario:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import threading
 import time
-from concurrent.futures import as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,8 +31,8 @@ from hdsim.calibration.effective import effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.run import run_and_write
-from hdsim.utils.io import atomic_write_parquet, atomic_write_text
-from hdsim.utils.pool import process_pool, worker_count
+from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
+from hdsim.utils.pool import WATCH_SECONDS, process_pool, worker_count
 
 _WORKER_DATA: CountyData | None = None
 
@@ -39,13 +42,78 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
     return root / "runs" / scenario / f"rep_{replicate:03d}"
 
 
-def _init_worker(data_dir: str | None) -> None:
+def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
+    """Worker set-up: watch the job's main process, then load the county data once."""
     global _WORKER_DATA
+    if job_pid is not None:
+        threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
     _WORKER_DATA = load_county_data(data_dir)
 
 
+def _job_running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (a killed, unreaped main job)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return state not in ("Z", "X")
+
+
+def _watch_job(pid: int) -> None:
+    """Exit this worker as soon as the job's main process ``pid`` is gone (e.g. kill -9).
+
+    The pool's own watch (``hdsim.utils.pool``) compares the worker's parent with the parent
+    it saw at start-up, which misses a main job killed while the worker was still starting;
+    this watch knows the job's PID from the start.
+    """
+    while _job_running(pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(70)
+
+
+class RunOutputError(OSError):
+    """A run's outputs could not be written (``OutputError`` raised in a worker).
+
+    ``OutputError`` cannot cross a process boundary (unpickling it fails); this carries its
+    one-line message to the main job.
+    """
+
+    def __str__(self) -> str:
+        """The one-line message."""
+        return str(self.args[0]) if self.args else "cannot write a run's outputs"
+
+
 def _work(cfg: HdsimConfig, replicate: int, run_dir: Path) -> pd.DataFrame:
-    return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+    try:
+        return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+    except OutputError as exc:
+        raise RunOutputError(str(exc)) from None
+
+
+def stop_pool(pool: Executor) -> None:
+    """Cancel the queued runs of ``pool`` and end its workers without waiting for them.
+
+    A run cut short leaves no ``_SUCCESS`` (it is written last), so a rerun recomputes it;
+    finished runs are kept.
+    """
+    for fut in getattr(pool, "_pending_work_items", {}).values():
+        fut.future.cancel()
+    processes = list(getattr(pool, "_processes", {}).values())  # stdlib pool: no kill option
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    from concurrent.futures import ProcessPoolExecutor
+
+    if isinstance(pool, ProcessPoolExecutor):  # the standard library's pool (nested case)
+        pool.shutdown(wait=False, cancel_futures=True)
+    else:  # loky: no cancel_futures, but it can kill its workers
+        pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -90,11 +158,17 @@ def run_ensemble(
             frames.append(_work(cfg, r, d))
             bar.update()
     else:
-        with process_pool(workers, _init_worker, (data_dir,)) as pool:
+        pool = process_pool(workers, _init_worker, (data_dir, os.getpid()))
+        try:
             futures = [pool.submit(_work, cfg, r, d) for cfg, r, d in tasks]
             for fut in as_completed(futures):
                 frames.append(fut.result())
                 bar.update()
+        except BaseException:  # Ctrl-C or a failed run: stop now, keep the finished runs
+            bar.close()
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
     bar.close()
     elapsed = time.perf_counter() - started
     order = {cfg.scenario.name: i for i, cfg in enumerate(configs)}

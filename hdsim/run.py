@@ -18,18 +18,28 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
   reproduces the run byte for byte);
 - ``provenance.json``: hdsim, Mesa, Python and numpy versions, config hash, seed entropy and
   spawn key, data directory and checksum, command line;
-- ``_SUCCESS``: the config hash, written last; a folder without it is not a result.
+- ``_SUCCESS``: the run's completion key (:func:`completion_key`: the config hash, the data
+  checksum and the hdsim version; the posterior checksum is part of the config), written last;
+  a folder without it, or whose key differs, is not a result and is recomputed.
+
+A job holds its output folder with :func:`hold_folder` (an ``flock`` on ``.hdsim.lock``, which
+holds the job's PID), so a second job into the same folder is refused naming the holder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
+import errno
+import fcntl
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version as _version
 from pathlib import Path
@@ -42,10 +52,13 @@ import yaml
 from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, require_effective
-from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.version import __version__
 
 SUCCESS = "_SUCCESS"
+LOCK_FILE = ".hdsim.lock"
+LOCK_WAIT_SECONDS = 1.0
+"""How long a job retries a lock that another job's pre-flight check may be peeking at."""
 IGNORED_FOR_HASH = ("output", "progress", "n_jobs", "replicates", "compare", "replicate")
 
 
@@ -213,25 +226,44 @@ def calibration_record(cfg: HdsimConfig) -> dict[str, Any]:
     }
 
 
-def is_complete(run_dir: Path, cfg: HdsimConfig) -> bool:
-    """Whether ``run_dir`` holds finished outputs of a run with this configuration."""
+def completion_key(cfg: HdsimConfig, data: CountyData) -> str:
+    """What ``_SUCCESS`` holds: everything a run's results depend on.
+
+    The effective configuration (its hash covers the posterior checksum and the values drawn),
+    the county data's checksum and the hdsim version: a change to any of them makes a rerun
+    into the same folder recompute the run instead of reusing it.
+    """
+    return f"{config_hash(cfg)} data={data.checksum} hdsim={__version__}"
+
+
+def is_complete(run_dir: Path, cfg: HdsimConfig, data: CountyData) -> bool:
+    """Whether ``run_dir`` holds finished outputs of this run on this data and hdsim version."""
     marker = run_dir / SUCCESS
-    return marker.exists() and marker.read_text().strip() == config_hash(cfg)
+    try:
+        return (
+            marker.read_text(encoding="utf-8").strip() == completion_key(cfg, data)
+            and (run_dir / "county.parquet").is_file()
+        )
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def write_run(
     run_dir: Path, cfg: HdsimConfig, replicate: int, result: RunResult, data: CountyData
 ) -> None:
     """Write a run's outputs to ``run_dir``; ``_SUCCESS`` is written last."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / SUCCESS).unlink(missing_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / SUCCESS).unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(run_dir, exc) from exc
     atomic_write_parquet(run_dir / "county.parquet", result.county)
     if cfg.output.township_series:
         atomic_write_parquet(run_dir / "township.parquet", result.township)
     atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
     atomic_write_text(run_dir / "provenance.json", json.dumps(prov, indent=2, ensure_ascii=False))
-    atomic_write_text(run_dir / SUCCESS, config_hash(cfg))
+    atomic_write_text(run_dir / SUCCESS, completion_key(cfg, data))
 
 
 def run_and_write(
@@ -246,9 +278,87 @@ def run_and_write(
         data: County data; loaded from ``cfg.data.dir`` when omitted.
     """
     run_dir = Path(run_dir)
-    if is_complete(run_dir, cfg):
-        return pd.read_parquet(run_dir / "county.parquet")
     data = data if data is not None else load_county_data(cfg.data.dir)
+    if is_complete(run_dir, cfg, data):
+        return pd.read_parquet(run_dir / "county.parquet")
     result = run_replicate(cfg, replicate, data)
     write_run(run_dir, cfg, replicate, result, data)
     return result.county
+
+
+class FolderLockedError(OSError):
+    """Another job writes into the output folder; the message is one line naming its PID."""
+
+    def __init__(self, folder: Path, holder: int | str) -> None:
+        """Describe the folder held by job ``holder``.
+
+        Args:
+            folder: The output folder.
+            holder: The PID recorded in the folder's lock file (or "unknown").
+        """
+        self.message = (
+            f"{folder} is in use by another hdsim job (PID {holder}); wait for it to finish "
+            "or choose another output folder (hydra.run.dir=...)"
+        )
+        super().__init__(errno.EBUSY, self.message)
+
+    def __str__(self) -> str:
+        """The one-line message."""
+        return self.message
+
+
+def _recorded_pid(fd: int) -> int | str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, 64).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else "unknown"
+
+
+def lock_holder(folder: Path) -> int | str | None:
+    """The PID of the job holding ``folder`` (None when no job holds it)."""
+    path = Path(folder) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _recorded_pid(fd)
+    finally:
+        os.close(fd)  # closing also releases a shared lock taken here
+    return None
+
+
+@contextlib.contextmanager
+def hold_folder(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` for this job: an exclusive ``flock`` on its lock file, with our PID.
+
+    Raises:
+        FolderLockedError: Another job holds the folder.
+        OutputError: The folder or its lock file cannot be created.
+    """
+    path = Path(folder) / LOCK_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise OutputError(path, exc) from exc
+    held = False
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise FolderLockedError(Path(folder), _recorded_pid(fd)) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        held = True
+        yield
+    finally:
+        if held:
+            os.ftruncate(fd, 0)  # no stale PID for the next job to report
+        os.close(fd)  # releases the lock

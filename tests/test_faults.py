@@ -7,10 +7,8 @@ with a one-year horizon, several at a time. Every case asserts the failure is re
 line that names the problem and that no output is left half-written or stale (exit status,
 for the commands).
 
-Rows marked ``xfail(strict=True)`` describe behaviour that needs ``hdsim/cli.py`` or
-``hdsim/run.py`` to call the pieces built here (``hdsim.usage``, ``OutputError``, validation
-notes) or the new run path (locks, resume keys, interrupts); the reason says what to wire. The
-suite flips them to passing when that is done, and strict mode then fails until the mark goes.
+The process cases (Ctrl-C, kill -9, a second job into a held folder, changed data) send real
+signals to real ``hdsim`` processes and kill whatever they started, by process id.
 """
 
 from __future__ import annotations
@@ -63,11 +61,6 @@ def one_line(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{text}"
     return lines[0]
-
-
-def xfail(reason: str) -> Any:
-    """Mark a row as waiting for wiring in cli.py/run.py (strict: it must fail until then)."""
-    return pytest.mark.xfail(strict=True, reason=f"needs wiring: {reason}")
 
 
 def compose(overrides: list[str]) -> Any:
@@ -614,26 +607,22 @@ CLI_CASES: list[CliCase] = [
         "scale_abc_reason",
         ["households.scale=abc"],
         "not a number",
-        marks=xfail("cli._preflight: print hdsim.usage.describe_error(exc, overrides)"),
     ),
     CliCase(
         "unknown_scenario_full_list",
         ["scenario=nope"],
         "villages_first",
-        marks=xfail("cli._preflight: describe_error gives the full option list on one line"),
     ),
     CliCase(
         "plus_unknown_key",
         ["+households.sclae=0.05"],
         "did you mean 'households.scale'",
-        marks=xfail("cli._preflight: call hdsim.usage.check_overrides(argv) first"),
     ),
     CliCase(
         "out_dir_is_a_file",
         [],
         "is a file, not a folder",
         setup=_out_is_a_file,
-        marks=xfail("cli/run: catch hdsim.utils.io.OutputError (and mkdir errors) as one line"),
     ),
     CliCase(
         "posterior_gbk",
@@ -858,7 +847,6 @@ def _wait_for_workers(proc: subprocess.Popen[str], seconds: float = 60) -> list[
     return _descendants(proc.pid)
 
 
-@xfail("cli/run: Ctrl-C cancels queued runs, one line saying how to resume, exit 130")
 def test_ctrl_c_stops_within_seconds_with_one_line_and_exit_130(tmp_path):
     """SIGINT to the main job: exit 130 within 10 s, one line naming how to resume."""
     proc = _start(tmp_path, SLOW_JOB)
@@ -875,7 +863,6 @@ def test_ctrl_c_stops_within_seconds_with_one_line_and_exit_130(tmp_path):
     assert "resume" in one_line(err)
 
 
-@xfail("run path: pool workers watch their parent and exit when it dies")
 def test_kill_9_of_the_main_job_leaves_no_orphan_worker(tmp_path):
     """kill -9 of the main job: its workers exit on their own within 10 s."""
     proc = _start(tmp_path, SLOW_JOB)
@@ -891,7 +878,6 @@ def test_kill_9_of_the_main_job_leaves_no_orphan_worker(tmp_path):
     assert orphans == []
 
 
-@xfail("run path: lock the output folder; a second job gets one line naming the holder's PID")
 def test_second_job_into_the_same_folder_is_refused_naming_the_holder(tmp_path):
     """Two jobs with different seeds into one folder: the second exits 2 naming the PID."""
     first = _start(tmp_path, [*SLOW_JOB, "seed=1"])
@@ -907,7 +893,6 @@ def test_second_job_into_the_same_folder_is_refused_naming_the_holder(tmp_path):
     assert str(first.pid) in one_line(second.stderr)
 
 
-@xfail("run path: the completion key holds the data checksum; changed data recomputes")
 def test_rerun_after_a_data_change_recomputes_instead_of_reusing(tmp_path):
     """Edit a data file and rerun into the same folder: the runs are recomputed, not reused."""
     data = tmp_path / "county"
@@ -928,7 +913,6 @@ def _summary_folder(root: Path) -> None:
     (root / "out" / "summary.csv").mkdir(parents=True)
 
 
-@xfail("cli.execute: write summary.csv through hdsim.utils.io and catch OutputError")
 def test_unwritable_summary_is_one_line_and_nothing_half_written(tmp_path):
     """summary.csv that cannot be written (a folder there): one line, exit 2, no temp file."""
     _summary_folder(tmp_path)
@@ -936,3 +920,48 @@ def test_unwritable_summary_is_one_line_and_nothing_half_written(tmp_path):
     assert outcome.returncode == 2
     assert "summary.csv" in one_line(outcome.stderr)
     assert not list((tmp_path / "out").glob(".summary.csv.*"))
+
+
+
+def test_run_folder_that_is_a_file_in_a_worker_is_one_line(tmp_path):
+    """A worker process meeting an IO error: one line naming the folder, exit 2, no summary."""
+    runs = tmp_path / "out" / "runs" / "baseline"
+    runs.mkdir(parents=True)
+    (runs / "rep_001").write_text("not a folder", encoding="utf-8")
+    outcome = run_hdsim([*TINY, "replicates=2", "n_jobs=2"], tmp_path)
+    assert outcome.returncode == 2
+    assert "rep_001" in one_line(outcome.stderr)
+    assert not (outcome.out / "summary.csv").exists()
+
+# --------------------------------------------------------------------------------------------
+# Console scripts: the documented calls parse as written, and every option has help
+# --------------------------------------------------------------------------------------------
+
+
+def test_target_levels_do_not_swallow_the_overrides_after_them():
+    """The README's ``hdsim-target --lever ... --levels 0.5 0.8 scenario=hukou_reform``."""
+    from hdsim.experiments.target import parse_args
+
+    lever = "scenario.policies.hukou_reform.intensity"
+    args = parse_args(["--lever", lever, "--levels", "0.5", "0.8", "scenario=hukou_reform"])
+    assert args.levels == [0.5, 0.8]
+    assert args.overrides == ["scenario=hukou_reform"]
+    assert args.lever == lever
+
+
+def test_target_option_value_with_equals_sign_is_not_an_override():
+    """``--out a=b`` keeps ``a=b`` as the folder; overrides before the options still count."""
+    from hdsim.experiments.target import parse_args
+
+    args = parse_args(["seed=3", "--package", "--out", "x=y", "--levels", "0.9", "replicates=2"])
+    assert str(args.out) == "x=y"
+    assert args.overrides == ["seed=3", "replicates=2"]
+    assert args.levels == [0.9]
+
+
+def test_every_target_option_has_help_text():
+    """``hdsim-target --help`` explains each option (no bare option names)."""
+    from hdsim.experiments.target import build_parser
+
+    bare = [a.dest for a in build_parser()._actions if not a.help]
+    assert bare == []

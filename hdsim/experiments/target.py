@@ -346,8 +346,14 @@ def run_target(
     return answer, cand
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point of ``hdsim-target``."""
+VALUE_OPTIONS: frozenset[str] = frozenset(
+    {"--lever", "--out", "--replicates", "--tolerance", "--jobs", "--range"}
+)
+"""Options of ``hdsim-target`` whose next argument is their value (never an override)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``hdsim-target`` (every option with its help text)."""
     parser = argparse.ArgumentParser(
         prog="hdsim-target",
         description="Smallest lever intensity (or package factor) at which P(reach target) "
@@ -358,16 +364,69 @@ def main(argv: list[str] | None = None) -> None:
     which.add_argument(
         "--package", action="store_true", help="scale every lever the scenario switches on"
     )
-    parser.add_argument("--levels", type=float, nargs="+", default=[0.5, 0.8])
-    parser.add_argument("--range", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
-    parser.add_argument("--replicates", type=int, default=20)
-    parser.add_argument("--tolerance", type=float, default=0.05)
+    parser.add_argument(
+        "--levels",
+        type=float,
+        nargs="+",
+        default=[0.5, 0.8],
+        metavar="P",
+        help="probability levels in (0, 1] to find the threshold for (default: 0.5 0.8)",
+    )
+    parser.add_argument(
+        "--range",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("LOW", "HIGH"),
+        help="search interval of the lever value or package factor (default: its whole range)",
+    )
+    parser.add_argument(
+        "--replicates", type=int, default=20, help="replicates per candidate value (default: 20)"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="width of the final bracket, in lever (or factor) units (default: 0.05)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="processes (-1 = one per core)")
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: target/<date>_<time>)",
+    )
     parser.add_argument(
         "overrides", nargs="*", help="e.g. scenario=seven_actions households.scale=0.1"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse ``hdsim-target``'s command line; ``KEY=VALUE`` overrides may come anywhere.
+
+    ``--levels`` takes any number of values, so argparse alone would swallow the overrides
+    written after it (``--levels 0.5 0.8 scenario=hukou_reform``, as the README writes it);
+    overrides (``KEY=VALUE`` not given as an option's value) are set aside first.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options: list[str] = []
+    overrides: list[str] = []
+    previous = ""
+    for arg in argv:
+        if "=" in arg and not arg.startswith("-") and previous not in VALUE_OPTIONS:
+            overrides.append(arg)
+        else:
+            options.append(arg)
+        previous = arg
+    args = build_parser().parse_args(options)
+    args.overrides = [*args.overrides, *overrides]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point of ``hdsim-target``."""
+    args = parse_args(argv)
     out = args.out or Path("target") / time.strftime("%Y-%m-%d_%H-%M-%S")
     if args.replicates < 1:
         print("hdsim-target: error: --replicates must be at least 1", file=sys.stderr)
