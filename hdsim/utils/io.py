@@ -56,6 +56,15 @@ class OutputError(OSError):
         """The one-line message (not OSError's ``[Errno n] ...`` form)."""
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by path and errno, so the error crosses from a worker process intact."""
+        return (_rebuild_output_error, (self.filename, self.errno))
+
+
+def _rebuild_output_error(path: str, code: int) -> OutputError:
+    """The :class:`OutputError` of ``path`` and ``code`` (for unpickling)."""
+    return OutputError(Path(path), OSError(code, os.strerror(code) if code else ""))
+
 
 def _umask_mode() -> int:
     """File mode ``open`` gives a new file under the current umask."""

@@ -61,22 +61,40 @@ def thread_limits(workers: int) -> dict[str, str]:
     return {name: os.environ.get(name, share) for name in THREAD_VARIABLES}
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit this process as soon as ``parent`` is no longer its parent (it died)."""
-    while os.getppid() == parent:
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _watch_parent(parent: int, creator: int) -> None:
+    """Exit this process as soon as its parent changes or the pool's creator dies.
+
+    The creator (the process that asked for the pool) is watched too because a worker may be
+    a grandchild of it (forkserver), or may start after the creator was already killed.
+    """
+    while os.getppid() == parent and _alive(creator):
         time.sleep(WATCH_SECONDS)
     os._exit(70)
 
 
 def _bootstrap(
     env: dict[str, str],
+    creator: int,
     initializer: Callable[..., Any] | None,
     initargs: tuple[Any, ...],
 ) -> None:
     """Worker set-up: thread caps, the parent watch, then the caller's initializer."""
     os.environ.update(env)
-    parent = os.getppid()  # the pool's process (or, with forkserver, the server, which ends
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()  # with it)
+    if not _alive(creator):  # the job was killed while this worker was starting
+        os._exit(70)
+    parent = os.getppid()  # the pool's process (or, with forkserver, the server)
+    threading.Thread(target=_watch_parent, args=(parent, creator), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
 
@@ -106,7 +124,7 @@ def process_pool(
     """
     workers = worker_count(n_jobs)
     env = thread_limits(workers)
-    setup = (env, initializer, tuple(initargs))
+    setup = (env, os.getpid(), initializer, tuple(initargs))
     if in_loky_worker():
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
