@@ -44,8 +44,6 @@ from hdsim.utils.version import __version__
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 """Report formats, all written by default."""
 
-REPORT_FILE_MODE = 0o644
-"""Mode of report files: reports are meant to be shared."""
 
 SECTION_BUILDERS = (
     summary.section_summary,
@@ -249,16 +247,7 @@ def build_report(
     )
     manifest = _manifest(doc, inputs, result)
     atomic_write_text(result.manifest, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    _readable(
-        [p for p in target.rglob("*") if p.is_file()] + ([headline_path] if headline_path else [])
-    )
     return result
-
-
-def _readable(paths: list[Path]) -> None:
-    """Make report files readable by others (atomic writes create them private)."""
-    for path in paths:
-        path.chmod(REPORT_FILE_MODE)
 
 
 __all__ = [
