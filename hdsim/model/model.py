@@ -49,7 +49,7 @@ from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography, PlaceKind, build_geography
-from hdsim.state.services import ServiceState, build_services
+from hdsim.state.services import build_services
 from hdsim.state.tables import HouseholdTable, PersonTable
 from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
@@ -263,11 +263,6 @@ class CountyModel(mesa.Model):
     def policy(self) -> PolicyEffects:
         """Current effect of the scenario's policies."""
         return self.state.effects
-
-    @property
-    def townships_state(self) -> ServiceState:
-        """Services, housing and built-up area of every place."""
-        return self.state.services
 
     @property
     def households_by_origin(self) -> np.ndarray:

@@ -75,15 +75,15 @@ class Recorder:
             * w,
             "births": m.flows.births.sum() * w,
             "deaths": m.flows.deaths.sum() * w,
-            "reclassified_villages": float(m.townships_state.reclassified),
-            "upgraded_townships": float(m.townships_state.upgraded),
-            "county_city_housing_price": float(m.townships_state.price[geo.county_city]),
-            "county_city_builtup_km2": float(m.townships_state.builtup_km2),
+            "reclassified_villages": float(m.state.services.reclassified),
+            "upgraded_townships": float(m.state.services.upgraded),
+            "county_city_housing_price": float(m.state.services.price[geo.county_city]),
+            "county_city_builtup_km2": float(m.state.services.builtup_km2),
             "county_city_school_quality": float(
-                m.townships_state.quality["school"][geo.county_city]
+                m.state.services.quality["school"][geo.county_city]
             ),
             "village_school_quality": float(
-                np.mean(m.townships_state.quality["school"][geo.villages])
+                np.mean(m.state.services.quality["school"][geo.villages])
             ),
         }
         for key, val in m.flows.migration.items():

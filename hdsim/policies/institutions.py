@@ -330,7 +330,7 @@ class TownshipUpgrade(Policy):
             if m.geo.kind[seat] == PlaceKind.SEAT:
                 m.geo.reclassify(int(seat), 121)
             m.geo.township_is_town[t] = True
-            m.townships_state.upgraded += 1
+            m.state.services.upgraded += 1
 
 
 TOWNSHIP_UPGRADE = register(

@@ -29,7 +29,7 @@ def policy_indicators(model: CountyModel) -> dict[str, float]:
     m = model
     geo = m.geo
     state = m.policy
-    ts = m.townships_state
+    ts = m.state.services
     step = m.steps
     city = geo.county_city
     seats = geo.seats

@@ -81,7 +81,7 @@ class SpatialLayout(Policy):
     def every_month(self) -> None:
         """Close part of the gap between users and capacity in the county city and seats."""
         m = self.model
-        ts = m.townships_state
+        ts = m.state.services
         users = np.bincount(ts.pool, weights=m.census.residents_by_place, minlength=ts.n_pools)
         pools = ts.pool[self.matched]
         growth = users[pools] / np.maximum(ts.users0[pools], 1e-9)
