@@ -20,17 +20,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
-
-from hdsim.config.fields import ConfigError
-from hdsim.model.config import HdsimConfig, register_configs, to_config
-from hdsim.model.scenarios import load_scenario
 from hdsim.paths import require_config_dir
 
 if TYPE_CHECKING:
     import pandas as pd
+    from omegaconf import DictConfig
+
+    from hdsim.data import CountyData
+    from hdsim.model.config import HdsimConfig
+
+# Hydra, the config schema and the engine are imported where they are used, so that
+# ``hdsim --help`` and the one-line errors answer without loading them (issue 16: <= 1 s).
 
 log = logging.getLogger("hdsim")
 
@@ -54,6 +54,8 @@ def _fail(message: str) -> None:
 
 
 def _overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
     try:
         return list(HydraConfig.get().overrides.task)
     except ValueError:
@@ -63,6 +65,7 @@ def _overrides() -> list[str]:
 def _scenario_configs(cfg: HdsimConfig) -> list[HdsimConfig]:
     """Configs of the scenarios to compare (only the chosen one if the user picked it)."""
     from hdsim.ensemble import with_scenario
+    from hdsim.model.scenarios import load_scenario
 
     if any(o.lstrip("+~").startswith("scenario") for o in _overrides()):
         return [cfg]
@@ -82,14 +85,16 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     """
     from hdsim.calibration.effective import effective_config
     from hdsim.data import load_county_data
-    from hdsim.ensemble import format_table, run_ensemble, summarise
+    from hdsim.ensemble import format_table, run_dir_for, run_ensemble, summarise
     from hdsim.outlook import write_outlook
     from hdsim.run import run_and_write
     from hdsim.utils.io import atomic_write_csv, atomic_write_text
 
     data = load_county_data(cfg.data.dir)
     if cfg.replicate is not None:
-        county = run_and_write(effective_config(cfg, cfg.replicate), cfg.replicate, out_dir, data)
+        run = effective_config(cfg, cfg.replicate)
+        _check_resume(cfg, [(run, out_dir)], out_dir, data)
+        county = run_and_write(run, cfg.replicate, out_dir, data)
         end = county[
             (county["indicator"] == "urbanization_rate")
             & (county["date"] == f"{cfg.horizon.target_year}-12-31")
@@ -110,6 +115,16 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
         f"at scale {cfg.households.scale} -> {out_dir}",
         flush=True,
     )
+    _check_resume(
+        cfg,
+        [
+            (effective_config(c, r), run_dir_for(out_dir, c.scenario.name, r))
+            for c in configs
+            for r in range(cfg.replicates)
+        ],
+        out_dir,
+        data,
+    )
     ensemble = run_ensemble(configs, cfg.replicates, out_dir, cfg.n_jobs, cfg.progress)
     h = cfg.horizon
     summary = summarise(ensemble, h.target_year, h.target_rate, h.end_year)
@@ -123,6 +138,24 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     if cfg.output.report:
         _build_report(out_dir)
     return None
+
+
+def _check_resume(
+    cfg: HdsimConfig, runs: list[tuple[HdsimConfig, Path]], out_dir: Path, data: CountyData
+) -> None:
+    """With ``output.resume=strict``, refuse a folder holding runs made from other inputs.
+
+    Raises:
+        StaleRunsError: Some run folders hold a completion key that is not this job's.
+    """
+    from hdsim.config.frame import ResumeMode
+    from hdsim.run import StaleRunsError, made_from_other_inputs
+
+    if cfg.output.resume != ResumeMode.strict:
+        return
+    stale = [d for run, d in runs if made_from_other_inputs(d, run, data)]
+    if stale:
+        raise StaleRunsError(out_dir, stale)
 
 
 def _write_cost_effectiveness(ensemble: pd.DataFrame, target_year: int, out_dir: Path) -> None:
@@ -161,10 +194,16 @@ def _build_report(out_dir: Path) -> None:
     print(f"hdsim: report in {result.main_file}", flush=True)
 
 
-@hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")
-def _app(raw: DictConfig) -> float | None:
+def _job(raw: DictConfig) -> float | None:
+    """The task of one Hydra job: validate, resolve and run it (see :func:`execute`)."""
+    import dataclasses
+
+    from hydra.core.hydra_config import HydraConfig
+
     from hdsim.calibration.effective import with_overrides
+    from hdsim.config.fields import ConfigError
     from hdsim.experiments.design import apply_design
+    from hdsim.model.config import to_config
     from hdsim.run import hold_folder
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -180,6 +219,9 @@ def _app(raw: DictConfig) -> float | None:
             quiet.setLevel(level)
         for note in notes:
             print(f"hdsim: note: {note}", flush=True)
+            _to_job_log(f"note: {note}")
+        # the record names the folder the job wrote into, whichever way it was chosen
+        cfg = dataclasses.replace(cfg, output=dataclasses.replace(cfg.output, dir=str(out_dir)))
         cfg = apply_design(cfg)  # a sweep job's design row (experiments)
         cfg = with_overrides(cfg, _overrides())  # behaviour keys you set win over the draw
         with hold_folder(out_dir):
@@ -201,6 +243,21 @@ def _app(raw: DictConfig) -> float | None:
     return None
 
 
+def _to_job_log(message: str) -> None:
+    """Write ``message`` into the job's log file (``<folder>/cli.log``) only, not the console."""
+    record = log.makeRecord(log.name, logging.INFO, __file__, 0, message, (), None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
+def _app() -> None:
+    """Run Hydra's application (one job, or a sweep of jobs) with :func:`_job` as its task."""
+    import hydra
+
+    hydra.main(version_base="1.3", config_path=_CONFIG_PATH, config_name="hdsim")(_job)()
+
+
 def _interrupted(out_dir: Path) -> None:
     """Ctrl-C: one line saying what is kept and how to resume; exit status 130."""
     done = sum(1 for _ in (out_dir / "runs").glob(f"*/*/{SUCCESS_NAME}"))
@@ -216,6 +273,7 @@ def _interrupted(out_dir: Path) -> None:
 
 def _in_sweep() -> bool:
     """Whether this job is one of a multirun (whose other jobs must still run)."""
+    from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     try:
@@ -230,10 +288,11 @@ def _debug() -> bool:
 
 
 def _run_dir(argv: list[str]) -> Path | None:
-    """The output folder the user named with ``hydra.run.dir=...`` (None: Hydra's dated one)."""
+    """The output folder the user named (``hydra.run.dir=`` or ``output.dir=``; None: dated)."""
     for arg in argv:
-        if arg.startswith("hydra.run.dir="):
-            return Path(arg.split("=", 1)[1])
+        key, _, value = arg.lstrip("+").partition("=")
+        if key in ("hydra.run.dir", "output.dir"):
+            return Path(value)
     return None
 
 
@@ -313,6 +372,9 @@ def _preflight(argv: list[str]) -> None:
         return
     from hydra import compose, initialize_config_dir
 
+    from hdsim.config.fields import ConfigError
+    from hdsim.model.config import to_config
+
     config = [a for a in overrides if not a.startswith(("hydra.", "hydra/"))]
     try:
         with initialize_config_dir(config_dir=_CONFIG_PATH, version_base="1.3"):
@@ -334,14 +396,95 @@ def _preflight(argv: list[str]) -> None:
             _fail(str(exc))
 
 
+HELP_FLAGS: frozenset[str] = frozenset({"-h", "--help"})
+"""Hydra's flags for the application's help page."""
+
+MULTIRUN_FLAGS: frozenset[str] = frozenset({"-m", "--multirun"})
+"""Hydra's flags that turn the command into a sweep."""
+
+
+def help_page() -> str:
+    """The text of ``hdsim --help``: Hydra's app help template, rendered without Hydra.
+
+    The page (``hdsim/conf/hydra/help/hdsim.yaml``) uses no interpolation but its own header
+    and footer, so reading the YAML is enough; importing Hydra and the config schema to print
+    it took about 1.5 s.
+    """
+    import yaml
+
+    page = yaml.safe_load((Path(_CONFIG_PATH) / "hydra" / "help" / "hdsim.yaml").read_text("utf-8"))
+    text = str(page["template"])
+    for part in ("header", "footer"):
+        key = "${hydra.help." + part + "}"
+        text = text.replace(key, str(page.get(part, "")))
+    return text
+
+
+def _output_dir_override(argv: list[str]) -> list[str]:
+    """Check ``output.dir=``: a single job's folder; a sweep names its own with hydra.sweep.dir.
+
+    ``hydra.run.dir`` follows ``output.dir`` (``hdsim/conf/hdsim.yaml``), so either names the
+    folder of a single job; giving both with different values is refused.
+    """
+    flags, overrides = split_argv(argv)
+    chosen = {}
+    for arg in overrides:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key in ("output.dir", "hydra.run.dir"):
+            chosen[key] = value
+    if "output.dir" in chosen and MULTIRUN_FLAGS & set(flags):
+        _fail(
+            "output.dir names the folder of a single job; for a sweep (-m) write "
+            f"hydra.sweep.dir={chosen['output.dir']}"
+        )
+    if len(set(chosen.values())) > 1:
+        _fail(
+            f"output.dir={chosen['output.dir']} and hydra.run.dir={chosen['hydra.run.dir']} "
+            "name two folders; give one of them"
+        )
+    return argv
+
+
 def main() -> None:
     """Console entry point of ``hdsim`` (``--debug``: tracebacks instead of one line)."""
-    if "--debug" in sys.argv[1:]:
+    argv = sys.argv[1:]
+    if "--debug" in argv:
         sys.argv.remove("--debug")
+        argv = sys.argv[1:]
         os.environ["HYDRA_FULL_ERROR"] = "1"
+    flags, _ = split_argv(argv)
+    if HELP_FLAGS & set(flags) and "--hydra-help" not in flags:
+        print(help_page())
+        return
+    _output_dir_override(argv)
+    from hdsim.model.config import register_configs
+
     register_configs()
-    _preflight(sys.argv[1:])
-    _app()
+    _preflight(argv)
+    try:
+        _app()
+    except KeyboardInterrupt as exc:  # a sweep's launcher stopped its workers; exit 130
+        if _debug():
+            raise
+        sweep = getattr(exc, "folder", None) or _named_sweep_dir(argv)
+        where = f" kept in {sweep}" if sweep else ""
+        again = [a for a in argv if not a.startswith("hydra.sweep.dir=")]
+        hint = shlex.join(["hdsim", *again, f"hydra.sweep.dir={sweep}"]) if sweep else ""
+        print(
+            f"hdsim: interrupted; finished jobs{where}"
+            + (f"; resume with: {hint}" if hint else "; rerun into the same hydra.sweep.dir"),
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.exit(130)
+
+
+def _named_sweep_dir(argv: list[str]) -> str | None:
+    """The sweep folder named on the command line (``hydra.sweep.dir=``), if any."""
+    for arg in argv:
+        if arg.startswith("hydra.sweep.dir="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 if __name__ == "__main__":

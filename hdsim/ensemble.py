@@ -15,12 +15,11 @@ them into the planner's table, one row per scenario:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import threading
 import time
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.run import run_and_write
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
-from hdsim.utils.pool import WATCH_SECONDS, process_pool, worker_count
+from hdsim.utils.pool import WATCH_SECONDS, process_pool, stop_pool, worker_count
 
 _WORKER_DATA: CountyData | None = None
 
@@ -94,26 +93,6 @@ def _work(cfg: HdsimConfig, replicate: int, run_dir: Path) -> pd.DataFrame:
         return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
     except OutputError as exc:
         raise RunOutputError(str(exc)) from None
-
-
-def stop_pool(pool: Executor) -> None:
-    """Cancel the queued runs of ``pool`` and end its workers without waiting for them.
-
-    A run cut short leaves no ``_SUCCESS`` (it is written last), so a rerun recomputes it;
-    finished runs are kept.
-    """
-    for fut in getattr(pool, "_pending_work_items", {}).values():
-        fut.future.cancel()
-    processes = list(getattr(pool, "_processes", {}).values())  # stdlib pool: no kill option
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    from concurrent.futures import ProcessPoolExecutor
-
-    if isinstance(pool, ProcessPoolExecutor):  # the standard library's pool (nested case)
-        pool.shutdown(wait=False, cancel_futures=True)
-    else:  # loky: no cancel_futures, but it can kill its workers
-        pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -248,6 +248,41 @@ def is_complete(run_dir: Path, cfg: HdsimConfig, data: CountyData) -> bool:
         return False
 
 
+def made_from_other_inputs(run_dir: Path, cfg: HdsimConfig, data: CountyData) -> bool:
+    """Whether ``run_dir`` holds a finished run whose key is not this run's (stale for it)."""
+    try:
+        key = (run_dir / SUCCESS).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return True
+    return key != completion_key(cfg, data)
+
+
+class StaleRunsError(OSError):
+    """``output.resume=strict`` and the folder holds runs made from other inputs."""
+
+    def __init__(self, folder: Path, stale: list[Path]) -> None:
+        """Describe the stale runs found in ``folder``.
+
+        Args:
+            folder: The output folder.
+            stale: The run folders whose completion key differs from this job's.
+        """
+        first = stale[0].relative_to(folder) if stale[0].is_relative_to(folder) else stale[0]
+        example = f" (e.g. {first})" if str(first) != "." else ""
+        self.message = (
+            f"{folder} holds {len(stale)} run(s) made from other inputs{example} (config, data, "
+            "posterior or hdsim version); output.resume=strict does not "
+            "recompute them: write into a new folder, or drop output.resume=strict to recompute"
+        )
+        super().__init__(errno.EEXIST, self.message)
+
+    def __str__(self) -> str:
+        """The one-line message."""
+        return self.message
+
+
 def write_run(
     run_dir: Path, cfg: HdsimConfig, replicate: int, result: RunResult, data: CountyData
 ) -> None:

@@ -135,11 +135,31 @@ class CalibrationConfig:
     )
 
 
+class ResumeMode(StrEnum):
+    """What a rerun into a folder does with runs made from other inputs."""
+
+    auto = "auto"
+    strict = "strict"
+
+
 @dataclass
 class OutputConfig:
     """What a run writes."""
 
-    dir: str = field(default=".", metadata={"help": "Output folder (Hydra's run dir by default)."})
+    dir: str = field(
+        default=".",
+        metadata={
+            "help": "Folder of a single job (hydra.run.dir follows it; recorded as the folder "
+            "written). A sweep's: hydra.sweep.dir."
+        },
+    )
+    resume: ResumeMode = field(
+        default=ResumeMode.auto,
+        metadata={
+            "help": "Rerun into a folder: auto reuses finished runs of the same inputs and "
+            "recomputes the others; strict refuses a folder holding runs of other inputs."
+        },
+    )
     township_series: bool = field(
         default=True, metadata={"help": "Write township time series beside the county series."}
     )

@@ -37,7 +37,7 @@ from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
-from hdsim.utils.pool import process_pool, worker_count
+from hdsim.utils.pool import process_pool, stop_pool, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +125,30 @@ def launch(
         initializer=_init_worker,  # runs once per worker: the context is pickled once
         initargs=(hydra_context, config, task_function, Singleton.get_state()),
     )
-    futures = [
-        executor.submit(_run_one, initial_job_idx + idx, list(overrides))
-        for idx, overrides in enumerate(job_overrides)
-    ]
-    try:
-        return [f.result() for f in futures]
-    except BaseException:  # interrupted, or a worker died: do not start the queued jobs
-        for f in futures:
-            f.cancel()
+    try:  # submitting starts the workers: an interrupt may come while they start
+        futures = [
+            executor.submit(_run_one, initial_job_idx + idx, list(overrides))
+            for idx, overrides in enumerate(job_overrides)
+        ]
+        results = [f.result() for f in futures]
+    except KeyboardInterrupt:  # Ctrl-C: cancel the queued jobs, end the running ones now
+        stop_pool(executor)
+        raise SweepInterrupted(sweep_dir) from None
+    except BaseException:  # a worker died: do not start the queued jobs
+        stop_pool(executor)
         raise
-    finally:
-        executor.shutdown(wait=True)
+    executor.shutdown(wait=True)
+    return results
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: its workers are stopped; finished jobs stay in ``folder``.
+
+    Attributes:
+        folder: The sweep folder (rerunning the sweep into it reuses the finished jobs).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        """Record the sweep folder the interrupted jobs wrote into."""
+        super().__init__(str(folder))
+        self.folder = folder

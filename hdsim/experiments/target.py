@@ -23,6 +23,7 @@ complete runs).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -42,7 +43,7 @@ from hdsim.experiments.design import package_levers, schema_field
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import run_and_write
 from hdsim.utils.io import atomic_write_text
-from hdsim.utils.pool import process_pool, worker_count
+from hdsim.utils.pool import process_pool, stop_pool, worker_count
 
 INTENSITY_MAX = 2.0
 
@@ -313,9 +314,14 @@ def run_target(
             make_evaluator(cfg, lever, replicates, out, None), low, high, levels, tolerance
         )
     else:
-        with process_pool(workers, _init_worker, (cfg.data.dir,)) as pool:
+        pool = process_pool(workers, _init_worker, (cfg.data.dir,))
+        try:
             evaluate = make_evaluator(cfg, lever, replicates, out, pool)
             answers, cache = find_thresholds(evaluate, low, high, levels, tolerance)
+        except BaseException:  # Ctrl-C or a failed run: end the workers now, keep finished runs
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
     answer, cand = tables(answers, cache, label, low, high)
     h = cfg.horizon
     answer["target_rate"] = h.target_rate
@@ -445,8 +451,29 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"hdsim-target: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        _interrupted(out, argv)
     print((out / "target.md").read_text(encoding="utf-8"))
     print(f"hdsim-target: outputs in {out}")
+
+
+def _interrupted(out: Path, argv: list[str] | None) -> None:
+    """Ctrl-C: one line saying what is kept and how to resume; exit status 130.
+
+    Every candidate's runs are written with their completion key, so the same command with the
+    same ``--out`` reuses the finished ones and recomputes the rest.
+    """
+    done = sum(1 for _ in out.glob("candidates/*/rep_*/_SUCCESS"))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--out" not in args:
+        args += ["--out", str(out)]
+    command = shlex.join(["hdsim-target", *args])
+    print(
+        f"hdsim-target: interrupted; {done} finished run(s) kept in {out}; resume with: {command}",
+        file=sys.stderr,
+        flush=True,
+    )
+    sys.exit(130)
 
 
 if __name__ == "__main__":

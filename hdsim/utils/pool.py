@@ -18,7 +18,9 @@ the same set-up.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
 import time
@@ -91,6 +93,9 @@ def _bootstrap(
 ) -> None:
     """Worker set-up: thread caps, the parent watch, then the caller's initializer."""
     os.environ.update(env)
+    # Ctrl-C in a terminal reaches the whole process group: the pool's creator stops its
+    # workers (stop_pool), so a worker does not die mid-run with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not _alive(creator):  # the job was killed while this worker was starting
         os._exit(70)
     parent = os.getppid()  # the pool's process (or, with forkserver, the server)
@@ -135,3 +140,41 @@ def process_pool(
     from joblib.externals.loky import ProcessPoolExecutor as LokyExecutor
 
     return LokyExecutor(max_workers=workers, env=env, initializer=_bootstrap, initargs=setup)
+
+
+def stop_pool(pool: Executor) -> None:
+    """Cancel the queued runs of ``pool`` and end its workers without waiting for them.
+
+    Queued work is dropped by the pool's own shutdown (cancelling loky's pending futures from
+    outside races its manager thread, which then fails setting their exception). A run cut
+    short leaves no ``_SUCCESS`` (it is written last), so a rerun recomputes it;
+    finished runs are kept.
+    """
+    _quiet_manager_thread()
+    processes = list(getattr(pool, "_processes", {}).values())  # stdlib pool: no kill option
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    from concurrent.futures import ProcessPoolExecutor
+
+    if isinstance(pool, ProcessPoolExecutor):  # the standard library's pool (nested case)
+        pool.shutdown(wait=False, cancel_futures=True)
+    else:  # loky: no cancel_futures, but it can kill its workers
+        pool.shutdown(wait=False, kill_workers=True)  # type: ignore[call-arg]
+
+
+def _quiet_manager_thread() -> None:
+    """Drop the traceback loky's manager thread prints when its workers are killed under it.
+
+    Killing the workers while the manager thread hands out queued work makes it fail (a
+    ``KeyError`` or ``InvalidStateError`` on a work item): harmless, since the pool is being
+    abandoned, but it would print a traceback after the one line the user gets.
+    """
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.thread is not None and args.thread.name == "ExecutorManagerThread":
+            return
+        previous(args)
+
+    threading.excepthook = hook
