@@ -145,12 +145,14 @@ def process_pool(
 def stop_pool(pool: Executor) -> None:
     """Cancel the queued runs of ``pool`` and end its workers without waiting for them.
 
-    Queued work is dropped by the pool's own shutdown (cancelling loky's pending futures from
-    outside races its manager thread, which then fails setting their exception). A run cut
-    short leaves no ``_SUCCESS`` (it is written last), so a rerun recomputes it;
+    Cancelling loky's pending futures from outside races its manager thread, which may then
+    fail on a work item: that thread's traceback is silenced (:func:`_quiet_manager_thread`).
+    A run cut short leaves no ``_SUCCESS`` (it is written last), so a rerun recomputes it;
     finished runs are kept.
     """
     _quiet_manager_thread()
+    for fut in getattr(pool, "_pending_work_items", {}).values():
+        fut.future.cancel()
     processes = list(getattr(pool, "_processes", {}).values())  # stdlib pool: no kill option
     for process in processes:
         with contextlib.suppress(Exception):
