@@ -17,10 +17,13 @@ use, naming the dotted key, the bad value and what is allowed:
 - the policy set is within its budget.
 
 Some values are adjusted rather than rejected, and each adjustment is reported as one line (a
-*note*) that the caller prints: a horizon shortened below the default target year moves the
-target year with it; a lever that is on but starts after the horizon ends is reported, since it
-cannot act. Notes are returned by :func:`validate`; callers that do not print them get them in
-the ``hdsim.config`` log at level INFO (which Hydra's job logging prints).
+*note*) that the caller prints: a target rate or year the user did not set follows the plan in
+the county folder (``county.csv``: ``target_urbanization_rate`` and its year; the defaults in
+``hdsim.yaml`` are only a fallback), and the end year moves out to it; a horizon shortened
+below the target year moves the target year with it; a lever that is on but starts after the
+horizon ends is reported, since it cannot act. Notes are returned by :func:`validate`; callers
+that do not print them get them in the ``hdsim.config`` log at level INFO (which Hydra's job
+logging prints).
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ CENSUS_INDICATOR = "resident_population"
 """Observation (``observations.csv``) whose date in the census year is the census day."""
 
 CENSUS_FIGURE = "family_households_2020"
+TARGET_RATE = "target_urbanization_rate"
+"""County-folder key (``county.csv``) of the plan's target rate; its year is the target year."""
+TARGET_YEAR = "target_year"
+"""County-folder key of the year by which the plan's rate is to be reached (optional)."""
 """County figure (``county.csv``) the synthetic population is sized by; its ``year`` column
 is the census year of the data (see :mod:`hdsim.population.synthesis`)."""
 
@@ -68,7 +75,8 @@ def validate(cfg: Any, explicit: Collection[str] = ()) -> list[str]:
     """
     chosen = {override_key(k) for k in explicit}
     check_tree(cfg, "")
-    notes = check_horizon(cfg.horizon, chosen)
+    notes = adopt_plan_target(cfg.horizon, cfg.data.dir, chosen)
+    notes += check_horizon(cfg.horizon, chosen)
     check_replicate(cfg.replicate)
     check_compare(cfg.compare)
     check_start_against_data(cfg.horizon.start, cfg.data.dir)
@@ -175,11 +183,11 @@ def check_horizon(horizon: HorizonConfig, explicit: Collection[str] = ()) -> lis
         raise ConfigError(
             f"horizon.end_year={horizon.end_year} must come after the start {horizon.start}"
         )
-    default = HorizonConfig().target_year
-    follows = horizon.target_year == default and "horizon.target_year" not in explicit
+    follows = "horizon.target_year" not in explicit
     if horizon.target_year > horizon.end_year and follows:
         notes.append(
-            f"horizon.target_year follows horizon.end_year: {horizon.end_year} (was {default}); "
+            f"horizon.target_year follows horizon.end_year: {horizon.end_year} "
+            f"(was {horizon.target_year}); "
             f"set horizon.target_year=YEAR to choose another"
         )
         horizon.target_year = horizon.end_year
@@ -189,6 +197,87 @@ def check_horizon(horizon: HorizonConfig, explicit: Collection[str] = ()) -> lis
             f"{start_year} and horizon.end_year={horizon.end_year}"
         )
     return notes
+
+
+def adopt_plan_target(
+    horizon: HorizonConfig, data_dir: str | None, explicit: Collection[str] = ()
+) -> list[str]:
+    """Take the target rate and year the user did not set from the county folder's plan.
+
+    ``county.csv`` holds the plan's ``target_urbanization_rate`` (its ``year`` column, or the
+    ``target_year`` row, is the year to reach it). A value set on the command line is kept; an
+    end year the user did not set moves out to the plan's year. Each change is a note.
+
+    Args:
+        horizon: The horizon (changed in place).
+        data_dir: The county folder (``data.dir``; None: the embedded county).
+        explicit: Keys the user set on the command line.
+
+    Returns:
+        One note per value taken from the county folder.
+    """
+    plan = plan_target(data_dir)
+    if plan is None:
+        return []
+    rate, year = plan
+    where = data_dir or "the embedded county data"
+    notes = []
+    if "horizon.target_rate" not in explicit and rate != horizon.target_rate:
+        notes.append(
+            f"horizon.target_rate follows the plan in {where}: {rate:g} (was "
+            f"{horizon.target_rate:g}); set horizon.target_rate=RATE to choose another"
+        )
+        horizon.target_rate = rate
+    if year is not None and "horizon.target_year" not in explicit and year != horizon.target_year:
+        notes.append(
+            f"horizon.target_year follows the plan in {where}: {year} (was "
+            f"{horizon.target_year}); set horizon.target_year=YEAR to choose another"
+        )
+        horizon.target_year = year
+        if year > horizon.end_year and "horizon.end_year" not in explicit:
+            notes.append(f"horizon.end_year moves out to the plan's year {year}")
+            horizon.end_year = year
+    return notes
+
+
+def plan_target(data_dir: str | None) -> tuple[float, int | None] | None:
+    """The plan's target rate and year in a county folder (None if it gives none).
+
+    Args:
+        data_dir: The folder (``data.dir``); None is the embedded data.
+    """
+    from hdsim.data import EMBEDDED_DIR
+
+    path = EMBEDDED_DIR if data_dir is None else Path(data_dir).expanduser()
+    try:
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.glob("*.csv"))
+    except OSError:
+        return None
+    return _plan_target(str(path.resolve()), stamp)
+
+
+@lru_cache(maxsize=16)
+def _plan_target(
+    path: str, stamp: tuple[tuple[str, int, int], ...]
+) -> tuple[float, int | None] | None:
+    """Cached like :func:`_census_month`; unreadable data is left to the loader's message."""
+    from hdsim.data import DataError, load_county_data
+
+    try:
+        county = load_county_data(path).county
+        rate = float(county.loc[TARGET_RATE, "value"])
+    except (DataError, OSError, KeyError, ValueError):
+        return None
+    year: int | None = None
+    for key, column in ((TARGET_YEAR, "value"), (TARGET_RATE, "year")):
+        try:
+            year = int(float(county.loc[key, column]))
+            break
+        except (KeyError, ValueError, TypeError):
+            continue
+    if not (0 < rate < 1 and math.isfinite(rate)):
+        return None
+    return rate, year
 
 
 def check_replicate(replicate: int | None) -> None:
