@@ -80,7 +80,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
         For a single replicate, its resident urbanization rate at the end of the target year
         (the value Hydra sweepers optimise); otherwise None.
     """
-    from hdsim.calibration.effective import effective_config
+    from hdsim.calibration.effective import announce_calibration, effective_config
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_ensemble, summarise
     from hdsim.outlook import write_outlook
@@ -88,6 +88,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     from hdsim.utils.io import atomic_write_csv, atomic_write_text
 
     data = load_county_data(cfg.data.dir)
+    announce_calibration(cfg)  # a broken, borrowed or stale posterior: said before any run
     if cfg.replicate is not None:
         county = run_and_write(effective_config(cfg, cfg.replicate), cfg.replicate, out_dir, data)
         end = county[
