@@ -556,3 +556,31 @@ def test_the_pipeline_writes_its_report_and_installs_where_told(tmp_path):
     assert installed.meta["point_estimate"] == pytest.approx(outcome.point)
     assert yaml.read_text() != (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
     assert any(line.startswith("back-test") for line in lines)
+
+
+def test_refresh_doc_replaces_only_the_generated_region(tmp_path):
+    """The doc's generated tables are the report's sections, and only they change; a file
+    without the markers is refused in one line."""
+    from hdsim.calibration.report import DOC_BEGIN, DOC_END, refresh_doc
+
+    doc = tmp_path / "calibration.md"
+    shutil.copy(Path(__file__).resolve().parents[1] / "docs" / "calibration.md", doc)
+    before = doc.read_text(encoding="utf-8")
+    text = refresh_doc(doc, {"Posterior predictive check": "| a |\n|---|\n| 1 |\n"})
+    assert "### Posterior predictive check\n\n| a |" in text
+    head, tail = before.split(DOC_BEGIN)[0], before.split(DOC_END)[1]
+    assert text.startswith(head + DOC_BEGIN) and text.endswith(DOC_END + tail)
+    assert refresh_doc(doc, {"Posterior predictive check": "| b |\n"}).count(DOC_BEGIN) == 1
+    plain = tmp_path / "plain.md"
+    plain.write_text("# no markers\n", encoding="utf-8")
+    with pytest.raises(CalibrationError) as err:
+        refresh_doc(plain, {})
+    assert "\n" not in str(err.value) and "generated region" in str(err.value)
+
+
+def test_the_calibrate_command_has_help_for_every_option():
+    """``hdsim-calibrate --help`` gives every option one line of help text."""
+    from hdsim.calibration.cli import parser
+
+    actions = [a for a in parser()._actions if a.dest != "help"]
+    assert actions and all(a.help and len(a.help) > 10 for a in actions)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hdsim.calibration.effective import effective_config
@@ -150,6 +151,8 @@ def test_calibrating_a_county_writes_its_posterior_into_its_folder(calibrated):
     assert (
         calibrated["yaml"].read_text() == (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
     )
+    ppc = pd.read_csv(calibrated["job"] / "job" / "predictive_check.csv")
+    assert ppc.loc[0, "id"] == "decade_pace_2010_2020" and ppc["sim_p05"].le(ppc["sim_p95"]).all()
     report = (calibrated["job"] / "job" / "report.md").read_text(encoding="utf-8")
     assert "### " not in report and "## Posterior predictive check" in report
     assert "## Prior versus posterior (identifiability)" in report

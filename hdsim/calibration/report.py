@@ -210,7 +210,8 @@ def why_models_differ(wide: pd.DataFrame, target_year: int, drivers: pd.DataFram
         + " as births fall and the old rural population dies (deaths fall mostly on villages, "
         "which raises the urban share); moves to the county city "
         + " → ".join(f"{v:,.0f}" for v in table["moves_to_county_city"])
-        + ", limited by its housing stock and prices; villages absorbed by the county city "
+        + " (housing prices enter the choice; whether the stock binds is the model's output, "
+        "not assumed here); villages absorbed by the county city "
         + " → ".join(f"{v:.1f}" for v in table.get("villages_reclassified", pd.Series(dtype=float)))
         + (
             ". As net out-migration of the young fades, the model's pace slows below a straight "
