@@ -26,7 +26,7 @@ import pytest
 from hdsim.calibration.effective import effective_config
 from hdsim.calibration.observed import derive_targets, targets_csv, targets_for
 from hdsim.calibration.pipeline import CalibrationRequest, calibrate
-from hdsim.calibration.posterior import check_calibration, read_posterior
+from hdsim.calibration.posterior import POSTERIOR_FILE, check_calibration, read_posterior
 from hdsim.calibration.simulator import project_config
 from hdsim.calibration.smc import SMCSettings
 from hdsim.calibration.targets import TARGETS_FILE, CalibrationError, load_targets
@@ -152,7 +152,8 @@ def test_calibrating_a_county_writes_its_posterior_into_its_folder(calibrated):
         calibrated["yaml"].read_text() == (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
     )
     ppc = pd.read_csv(calibrated["job"] / "job" / "predictive_check.csv")
-    assert ppc.loc[0, "id"] == "decade_pace_2010_2020" and ppc["sim_p05"].le(ppc["sim_p95"]).all()
+    assert ppc.loc[0, "id"] == "decade_pace_2010_2020"  # the latest (only) fitted figure
+    assert ppc["sim_p05"].le(ppc["sim_p95"]).all()
     report = (calibrated["job"] / "job" / "report.md").read_text(encoding="utf-8")
     assert "### " not in report and "## Posterior predictive check" in report
     assert "## Prior versus posterior (identifiability)" in report
@@ -238,3 +239,12 @@ def test_strict_calibration_refuses_a_borrowed_posterior_before_any_run(county, 
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "not fitted here" in lines[0]
     assert not list((tmp_path / "out").rglob("*.parquet"))
+
+
+def test_a_named_posterior_fitted_on_another_county_counts_as_borrowed(county):
+    """calibration.file pointing at the embedded county's posterior: its record names that
+    county, so a run on this county still says whose behaviour it borrows."""
+    cfg = project_config([f"data.dir={county}", f"calibration.file={POSTERIOR_FILE}"])
+    assert effective_config(cfg, 0).calibration.borrowed_from == _lender()
+    same = project_config([f"calibration.file={POSTERIOR_FILE}"])
+    assert effective_config(same, 0).calibration.borrowed_from is None

@@ -232,13 +232,16 @@ def predictive_check(ensemble: pd.DataFrame, targets: TargetSet) -> pd.DataFrame
 
     Returns:
         A :func:`~hdsim.calibration.backtest.predictive_table` (observed, predictive mean and
-        5-95%, error, z, whether the observation lies in the 90% interval), latest date first.
+        5-95%, error, z, whether the observation lies in the 90% interval): the latest
+        publication's rows (for the embedded county the end-2022 bulletin) first, then the
+        others in file order.
     """
     stats = np.vstack(
         [statistics(run, targets) for _, run in ensemble.groupby("replicate", sort=True)]
     )
     table = predictive_table(targets, stats)
-    return table.sort_values("date", ascending=False, kind="stable").reset_index(drop=True)
+    latest = table["group"] == targets.latest_group()
+    return pd.concat([table[latest], table[~latest]], ignore_index=True)
 
 
 def is_embedded(data: CountyData) -> bool:
@@ -519,7 +522,8 @@ def _sections(
         f"{int(tables['baseline']['runs'].max()) if len(tables['baseline']) else 0} baseline "
         "runs drawing their behaviour from the new posterior (the hook every scenario run "
         f"uses); {inside} of {fitted_rows} fitted observations lie inside the runs' 5-95% "
-        "interval. Latest figures first.\n\n" + targets_markdown(ppc)
+        f"interval. The latest publication ({targets.latest_group()}) first.\n\n"
+        + targets_markdown(ppc)
     )
     sections["Fitted baseline (posterior predictive)"] = _baseline_markdown(tables["baseline"])
     corr = tables["correlations"]

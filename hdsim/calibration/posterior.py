@@ -11,11 +11,12 @@ the package; ``hdsim-calibrate data.dir=FOLDER`` writes ``FOLDER/calibration/``)
   ``posterior.csv`` (``posterior_sha256``), so a CSV that no longer matches its record is
   refused.
 
-**Which posterior a run draws from** (:func:`posterior_source`): ``calibration.file`` when set;
-else the run's county folder's own ``calibration/posterior.csv``; else the embedded county's,
-*borrowed*: the run says so in one line, records ``calibration.borrowed_from`` (the county
-name from ``identity.csv`` of the folder the posterior came from) in its configuration and
-``provenance.json``, or, with ``calibration.strict=true``, refuses to start.
+**Which posterior a run draws from** (:func:`posterior_source`): ``calibration.file`` when set
+(borrowed if its record names another county); else the run's county folder's own
+``calibration/posterior.csv``; else the embedded county's, *borrowed*: the run says so in one
+line, records ``calibration.borrowed_from`` (the county name from ``identity.csv`` of the
+folder the posterior came from) in its configuration and ``provenance.json``, or, with
+``calibration.strict=true``, refuses to start.
 
 **Checks at start-up** (:func:`check_calibration`, called before any run): the CSV and JSON are
 readable, every weight is a finite non-negative number and not all are 0, every value lies in
@@ -128,7 +129,7 @@ class PosteriorSource:
     Attributes:
         path: The posterior CSV.
         borrowed_from: Name of the county it was fitted on when that is not the run's county
-            (None: the run's own county, or a file the user named for it).
+            (None: the run's own county, or a file whose record names no county).
         stale: One line when the posterior was fitted on other data of the same county.
     """
 
@@ -156,9 +157,14 @@ def _data_folder(cfg: HdsimConfig) -> Path:
 
 def posterior_source(cfg: HdsimConfig) -> PosteriorSource:
     """Which posterior ``cfg`` draws from, and whether it is borrowed (module docstring)."""
-    if cfg.calibration.file:
-        return PosteriorSource(Path(cfg.calibration.file).expanduser(), None)
     folder = _data_folder(cfg)
+    if cfg.calibration.file:
+        path = Path(cfg.calibration.file).expanduser()
+        fitted = read_posterior(path).meta.get("county") or {}
+        code = fitted.get("code") if isinstance(fitted, dict) else None
+        if code and code != _identity(folder).get("code"):
+            return PosteriorSource(path, str(fitted.get("name_zh") or code))
+        return PosteriorSource(path, None)
     own = county_calibration_dir(folder) / POSTERIOR_NAME
     if own.exists():
         return PosteriorSource(own, None)
