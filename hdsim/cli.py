@@ -83,7 +83,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
         For a single replicate, its resident urbanization rate at the end of the target year
         (the value Hydra sweepers optimise); otherwise None.
     """
-    from hdsim.calibration.effective import effective_config
+    from hdsim.calibration.effective import announce_calibration, effective_config
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_dir_for, run_ensemble, summarise
     from hdsim.outlook import write_outlook
@@ -91,6 +91,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     from hdsim.utils.io import atomic_write_csv, atomic_write_text
 
     data = load_county_data(cfg.data.dir)
+    announce_calibration(cfg)  # a broken, borrowed or stale posterior: said before any run
     if cfg.replicate is not None:
         run = effective_config(cfg, cfg.replicate)
         _check_resume(cfg, [(run, out_dir)], out_dir, data)

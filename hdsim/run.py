@@ -211,7 +211,8 @@ def calibration_record(cfg: HdsimConfig) -> dict[str, Any]:
 
     Returns:
         ``{"use": "point", "overrides": [...]}``, or for the posterior also the file, its
-        checksum and the particle drawn (the values are in ``config.yaml``).
+        checksum, the particle drawn (the values are in ``config.yaml``) and ``borrowed_from``,
+        the county whose posterior a county without its own borrowed (None: its own).
     """
     cal = cfg.calibration
     overrides = list(cal.overrides)
@@ -223,6 +224,7 @@ def calibration_record(cfg: HdsimConfig) -> dict[str, Any]:
         "checksum": cal.checksum,
         "particle": cal.particle,
         "overrides": overrides,
+        "borrowed_from": cal.borrowed_from,
     }
 
 

@@ -37,7 +37,13 @@ from hdsim.calibration.posterior import (
     write_posterior,
 )
 from hdsim.calibration.priors import Prior, get_parameter, load_priors, with_parameters
-from hdsim.calibration.simulator import Simulator, calibration_config, project_config, simulate
+from hdsim.calibration.simulator import (
+    Simulator,
+    calibration_config,
+    project_config,
+    reported_indicators,
+    simulate,
+)
 from hdsim.calibration.smc import SMCSettings, abc_smc, weighted_quantile
 from hdsim.calibration.targets import (
     TARGETS_FILE,
@@ -328,10 +334,10 @@ def test_the_stored_ensemble_reproduces_its_targets_when_re_run():
     end-2022 rate within 1 point of 41.5% and the population within 1% of 626,800 (the
     issue's acceptance), and every fitted point target within 2.5 sd."""
     post = read_posterior()
-    targets = load_targets()
     scale = float(post.meta.get("scale", 0.05))
     base = project_config()
-    cfg = calibration_config(base, targets, scale, seed=base.seed)
+    cfg = calibration_config(base, load_targets(), scale, seed=base.seed)
+    targets, _ = load_targets().available(reported_indicators(cfg))
     cfg = dataclasses.replace(
         cfg, calibration=dataclasses.replace(cfg.calibration, use=CalibrationUse.posterior)
     )
@@ -349,10 +355,10 @@ def test_the_stored_ensemble_reproduces_its_targets_when_re_run():
 def test_the_point_estimate_in_the_yaml_reproduces_2022():
     """Four runs of the YAML values (calibration.use=point) at scale 0.05: rate within 1 point
     of 41.5% and population within 1% of 626,800 at end 2022."""
-    targets = load_targets()
     base = project_config(["calibration.use=point"])
-    cfg = calibration_config(base, targets, 0.05, seed=base.seed)
+    cfg = calibration_config(base, load_targets(), 0.05, seed=base.seed)
     data = load_county_data()
+    targets, _ = load_targets().available(reported_indicators(cfg, data))
     stats = np.vstack([simulate(cfg, {}, r, targets, data)[0] for r in range(4)])
     table = predictive_table(targets, stats).set_index("id")
     assert abs(table.loc["rate_2022", "sim_mean"] - 0.415) <= 0.01
@@ -447,13 +453,13 @@ def test_installing_a_point_rewrites_only_the_fitted_yaml_lines(tmp_path):
     yaml = tmp_path / "hongtong.yaml"
     shutil.copy(CONFIG_DIR / "behaviour" / "hongtong.yaml", yaml)
     before = yaml.read_text().splitlines()
-    point = {"location.consider_rate": 0.123456, "townships.builtup_growth_km2": 0.777}
+    point = {"location.consider_rate": 0.123456, "townships.builtup_growth_share": 0.0432}
     update_behaviour_yaml(yaml, point, "calibrated: test")
     after = yaml.read_text().splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(changed) == 2
     assert any("consider_rate: 0.1235" in b and "(calibrated: test)." in b for _, b in changed)
-    assert any("builtup_growth_km2: 0.777" in b for _, b in changed)
+    assert any("builtup_growth_share: 0.0432" in b for _, b in changed)
 
 
 def test_packaged_posterior_records_how_it_was_made():
@@ -550,3 +556,31 @@ def test_the_pipeline_writes_its_report_and_installs_where_told(tmp_path):
     assert installed.meta["point_estimate"] == pytest.approx(outcome.point)
     assert yaml.read_text() != (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
     assert any(line.startswith("back-test") for line in lines)
+
+
+def test_refresh_doc_replaces_only_the_generated_region(tmp_path):
+    """The doc's generated tables are the report's sections, and only they change; a file
+    without the markers is refused in one line."""
+    from hdsim.calibration.report import DOC_BEGIN, DOC_END, refresh_doc
+
+    doc = tmp_path / "calibration.md"
+    shutil.copy(Path(__file__).resolve().parents[1] / "docs" / "calibration.md", doc)
+    before = doc.read_text(encoding="utf-8")
+    text = refresh_doc(doc, {"Posterior predictive check": "| a |\n|---|\n| 1 |\n"})
+    assert "### Posterior predictive check\n\n| a |" in text
+    head, tail = before.split(DOC_BEGIN)[0], before.split(DOC_END)[1]
+    assert text.startswith(head + DOC_BEGIN) and text.endswith(DOC_END + tail)
+    assert refresh_doc(doc, {"Posterior predictive check": "| b |\n"}).count(DOC_BEGIN) == 1
+    plain = tmp_path / "plain.md"
+    plain.write_text("# no markers\n", encoding="utf-8")
+    with pytest.raises(CalibrationError) as err:
+        refresh_doc(plain, {})
+    assert "\n" not in str(err.value) and "generated region" in str(err.value)
+
+
+def test_the_calibrate_command_has_help_for_every_option():
+    """``hdsim-calibrate --help`` gives every option one line of help text."""
+    from hdsim.calibration.cli import parser
+
+    actions = [a for a in parser()._actions if a.dest != "help"]
+    assert actions and all(a.help and len(a.help) > 10 for a in actions)

@@ -278,7 +278,7 @@ def test_service_quality_falls_when_users_outgrow_capacity():
 def test_builtup_growth_reclassifies_the_nearest_village_without_moving_anyone():
     state = small_state()
     places = state.households.view("place").copy()
-    mech = BuiltUpGrowth(state, TownshipParams(builtup_growth_km2=12.0, km2_per_village=0.9))
+    mech = BuiltUpGrowth(state, TownshipParams(builtup_growth_share=1.2, km2_per_village=0.9))
     mech.step()
     assert state.services.reclassified == 1
     assert state.geo.code[V1] == 112 and state.geo.code[V2] == 220

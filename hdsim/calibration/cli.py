@@ -1,10 +1,13 @@
 """The ``hdsim-calibrate`` command: re-calibrate the behaviour to the targets with one command.
 
-Typical use, after adding a row for a new bulletin to ``hdsim/data/calibration/targets.csv``::
+Typical use, after adding a row for a new bulletin to a county's ``observations.csv`` or
+``calibration/targets.csv``::
 
-    hdsim-calibrate                      # back-test, fit, check, compare; install if accepted
+    hdsim-calibrate                      # the embedded county; install if accepted
+    hdsim-calibrate data.dir=FOLDER      # another county: its figures, into FOLDER/calibration/
     hdsim-calibrate --no-install         # the same, only into the job folder
     hdsim-calibrate --quick              # a small budget to try a targets file (never installs)
+    hdsim-calibrate --doc docs/calibration.md   # also refresh the doc's generated tables
     hdsim-calibrate behaviour.location.beta_income=1.5   # Hydra overrides of the base config
 
 Outputs go to ``outputs/calibration/<date>/<time>/`` (``report.md`` first). Problems with the
@@ -32,37 +35,121 @@ def _positive_float(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command-line parser."""
+    """The command-line parser (every option with one line of help)."""
     p = argparse.ArgumentParser(
         prog="hdsim-calibrate",
-        description="Fit hdsim's free behavioural parameters to the observed figures (ABC-SMC), "
-        "back-test the fit, and store the posterior that scenario runs draw from.",
+        description="Fit hdsim's free behavioural parameters to a county's observed figures "
+        "(ABC-SMC), back-test the fit, and store the posterior that scenario runs draw from in "
+        "the county folder (data.dir=FOLDER: FOLDER/calibration/; default: the embedded county).",
+        epilog="Examples: hdsim-calibrate --quick | hdsim-calibrate data.dir=my_county -j 2 | "
+        "hdsim-calibrate --no-install --doc docs/calibration.md. See docs/calibration.md.",
     )
-    p.add_argument("overrides", nargs="*", help="Hydra overrides of the base config (key=value)")
-    p.add_argument("--targets", type=Path, help="targets CSV (default: the packaged one)")
-    p.add_argument("--priors", type=Path, help="priors CSV (default: the packaged one)")
-    p.add_argument("--scale", type=_positive_float, default=0.05, help="households scale")
-    p.add_argument("--particles", type=int, default=100, help="posterior sample size")
-    p.add_argument("--first", type=int, default=400, help="prior draws of generation 0")
-    p.add_argument("--per-generation", type=int, default=200, help="runs per later generation")
-    p.add_argument("--generations", type=int, default=3, help="generations after the first")
-    p.add_argument("--no-backtest", action="store_true", help="skip the back-test")
     p.add_argument(
-        "--holdout", action="append", help="target group held out by the back-test (repeatable)"
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="Hydra overrides of the base config, e.g. data.dir=FOLDER (the county to fit) or "
+        "behaviour.labour.wage_growth=0.05",
     )
-    p.add_argument("--backtest-generations", type=int, default=2)
-    p.add_argument("--backtest-per-generation", type=int, default=150)
-    p.add_argument("--backtest-particles", type=int, default=60)
-    p.add_argument("--check-replicates", type=int, default=10, help="runs of the point estimate")
     p.add_argument(
-        "--predictive-replicates", type=int, default=40, help="posterior-predictive baseline runs"
+        "--targets",
+        type=Path,
+        metavar="CSV",
+        help="targets file (default: FOLDER/calibration/targets.csv, else targets derived from "
+        "FOLDER/observations.csv)",
     )
-    p.add_argument("--end-year", type=int, default=2030, help="last year of the comparators")
-    p.add_argument("--seed", type=int, default=20221231, help="seed of the calibration runs")
-    p.add_argument("--smc-seed", type=int, default=20240501, help="seed of the sampler")
-    p.add_argument("-j", "--n-jobs", type=int, default=1, help="processes (-1 = all cores)")
-    p.add_argument("--out", type=Path, help="job folder (default outputs/calibration/<now>)")
-    p.add_argument("--no-install", action="store_true", help="do not write into the package")
+    p.add_argument(
+        "--priors",
+        type=Path,
+        metavar="CSV",
+        help="priors file (default: hdsim/data/calibration/priors.csv)",
+    )
+    p.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=0.05,
+        help="households simulated per real household in every calibration run (default 0.05)",
+    )
+    p.add_argument(
+        "--particles", type=int, default=100, help="particles kept per generation (default 100)"
+    )
+    p.add_argument(
+        "--first", type=int, default=400, help="prior draws of generation 0 (default 400)"
+    )
+    p.add_argument(
+        "--per-generation",
+        type=int,
+        default=200,
+        help="proposals simulated in each later generation (default 200)",
+    )
+    p.add_argument(
+        "--generations", type=int, default=3, help="generations after the first (default 3)"
+    )
+    p.add_argument(
+        "--no-backtest", action="store_true", help="skip the back-test (the hold-out fit)"
+    )
+    p.add_argument(
+        "--holdout",
+        action="append",
+        metavar="GROUP",
+        help="target group the back-test holds out (repeatable; default: the latest one)",
+    )
+    p.add_argument(
+        "--backtest-generations",
+        type=int,
+        default=2,
+        help="generations after the first of the back-test's fit (default 2)",
+    )
+    p.add_argument(
+        "--backtest-per-generation",
+        type=int,
+        default=150,
+        help="proposals per later generation of the back-test's fit (default 150)",
+    )
+    p.add_argument(
+        "--backtest-particles",
+        type=int,
+        default=60,
+        help="particles kept per generation of the back-test's fit (default 60)",
+    )
+    p.add_argument(
+        "--check-replicates",
+        type=int,
+        default=10,
+        help="runs of the point estimate that check it against the latest figures (default 10)",
+    )
+    p.add_argument(
+        "--predictive-replicates",
+        type=int,
+        default=40,
+        help="posterior-predictive baseline runs (the predictive check; default 40)",
+    )
+    p.add_argument(
+        "--end-year",
+        type=int,
+        default=2030,
+        help="last year of the predictive baseline and the comparators (default 2030)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=20221231, help="base seed of the calibration's model runs"
+    )
+    p.add_argument(
+        "--smc-seed", type=int, default=20240501, help="seed of the sampler's proposals"
+    )
+    p.add_argument(
+        "-j", "--n-jobs", type=int, default=1, help="worker processes (-1 = one per core)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FOLDER",
+        help="job folder (default outputs/calibration/<date>/<time>)",
+    )
+    p.add_argument(
+        "--no-install",
+        action="store_true",
+        help="write only the job folder, not the county folder's calibration/",
+    )
     p.add_argument(
         "--force", action="store_true", help="install even if the point estimate check fails"
     )
@@ -70,6 +157,12 @@ def parser() -> argparse.ArgumentParser:
         "--quick",
         action="store_true",
         help="tiny budget (about 150 runs) to try a targets file; never installs",
+    )
+    p.add_argument(
+        "--doc",
+        type=Path,
+        metavar="MARKDOWN",
+        help="also refresh the generated tables of this file (e.g. docs/calibration.md)",
     )
     return p
 
@@ -108,6 +201,7 @@ def request_from(args: argparse.Namespace) -> CalibrationRequest:
         n_jobs=args.n_jobs,
         install=not args.no_install,
         force=args.force,
+        doc_file=args.doc,
     )
     if args.quick:
         request.settings = SMCSettings(particles=20, first=60, per_generation=30, generations=1)
@@ -140,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"hdsim-calibrate: error: {exc}", file=sys.stderr)
             sys.exit(2)
         raise
-    status = "installed into the package" if outcome.installed else "not installed"
+    status = "installed into the county folder" if outcome.installed else "not installed"
     if not outcome.accepted:
         status += " (point estimate check FAILED: see report.md)"
     print(f"hdsim-calibrate: {status}; report: {request.out_dir / 'report.md'}", flush=True)

@@ -11,7 +11,9 @@ effective configuration of (config, replicate) holds the values the run uses:
    and the console says so in one line.
 
 The result records what it used: ``calibration.particle`` (index of the drawn particle),
-``calibration.checksum`` (of the posterior file) and ``calibration.overrides``. It is what
+``calibration.checksum`` (of the posterior file), ``calibration.overrides`` and
+``calibration.borrowed_from`` (the county whose posterior a county without its own borrowed,
+said once per process in one line; ``calibration.strict`` refuses instead). It is what
 ``hdsim.run`` runs and writes as the run's ``config.yaml``, so that file, given back
 (``hdsim --config-path <run folder> --config-name config``), draws the same particle and keeps
 the same overrides, and with ``calibration.use=point`` runs the recorded values as they are:
@@ -22,10 +24,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from hdsim.calibration.posterior import design_keys, posterior_path, read_posterior
+from hdsim.calibration.posterior import (
+    PosteriorSource,
+    borrowed_notice,
+    check_calibration,
+    design_keys,
+    read_posterior,
+)
 from hdsim.calibration.priors import get_parameter, with_parameters
 from hdsim.config.frame import CalibrationUse
 from hdsim.model.config import HdsimConfig
@@ -40,6 +49,8 @@ BEHAVIOUR_PREFIX = "behaviour."
 """Dotted prefix of the behavioural parameters in the root configuration."""
 
 _ANNOUNCED: set[tuple[str, ...]] = set()
+NOTED_ENV = "HDSIM_CALIBRATION_NOTED"
+"""Set by :func:`announce_calibration` once a job has printed its posterior's notices."""
 
 
 def override_keys(overrides: Iterable[str]) -> list[str]:
@@ -94,16 +105,21 @@ def effective_config(
         ``calibration`` records the particle, the posterior's checksum and the overrides.
 
     Raises:
-        CalibrationError: The posterior file is missing or invalid.
+        CalibrationError: The posterior file is missing or invalid, or ``calibration.strict``
+            refuses a borrowed or stale posterior.
     """
     cfg = with_overrides(cfg, overrides)
     cal = cfg.calibration
     if cal.use == CalibrationUse.point:
-        if cal.particle is None and cal.checksum is None:
+        if cal.particle is None and cal.checksum is None and cal.borrowed_from is None:
             return cfg
-        point = dataclasses.replace(cal, particle=None, checksum=None)
+        point = dataclasses.replace(cal, particle=None, checksum=None, borrowed_from=None)
         return dataclasses.replace(cfg, calibration=point)
-    post = read_posterior(posterior_path(cfg))
+    source = check_calibration(cfg)
+    assert source is not None
+    for line in notices(source):
+        _say_once(line)
+    post = read_posterior(source.path)
     exp = cfg.experiment
     index = post.draw_index(cfg.seed, replicate, None if exp.crn_across_samples else exp.sample_id)
     kept = design_keys(cfg)
@@ -113,10 +129,43 @@ def effective_config(
     won = sorted(mine & set(drawn))
     if won:
         _announce(cfg, index, won, drawn)
-    recorded = dataclasses.replace(cal, particle=index, checksum=post.checksum[:16])
+    recorded = dataclasses.replace(
+        cal, particle=index, checksum=post.checksum[:16], borrowed_from=source.borrowed_from
+    )
     return dataclasses.replace(
         cfg, behaviour=with_parameters(cfg.behaviour, values), calibration=recorded
     )
+
+
+def notices(source: PosteriorSource | None) -> list[str]:
+    """The lines a run prints about its posterior: borrowed from another county, or stale."""
+    if source is None:
+        return []
+    lines = [f"hdsim: {source.stale}"] if source.stale else []
+    if source.borrowed_from is not None:
+        lines.append(f"hdsim: {borrowed_notice(source.borrowed_from)}")
+    return lines
+
+
+def announce_calibration(cfg: HdsimConfig) -> None:
+    """Check the posterior before a job's first run and print its notices once for the job.
+
+    The job's worker processes inherit :data:`NOTED_ENV`, so they do not repeat the line.
+
+    Raises:
+        CalibrationError: The posterior is broken, or strictness refuses it (one line).
+    """
+    for line in notices(check_calibration(cfg)):
+        print(line, flush=True)
+    os.environ[NOTED_ENV] = "1"
+
+
+def _say_once(line: str) -> None:
+    """Log ``line`` once per process, unless the job already printed it (:data:`NOTED_ENV`)."""
+    if os.environ.get(NOTED_ENV) or (line,) in _ANNOUNCED:
+        return
+    _ANNOUNCED.add((line,))
+    log.warning("%s", line)
 
 
 def _announce(cfg: HdsimConfig, index: int, won: list[str], drawn: dict[str, float]) -> None:

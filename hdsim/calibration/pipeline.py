@@ -17,8 +17,13 @@ Steps (all runs at the calibration scale, in the baseline scenario):
    year; the comparators beside it.
 6. Prior versus posterior widths (identifiability).
 7. Job folder outputs and ``report.md``; then, unless told not to, the posterior goes into the
-   package (``hdsim/data/calibration/posterior.{csv,json}``) and the point estimate into
-   ``hdsim/conf/behaviour/hongtong.yaml``, which makes them the default of every later run.
+   county folder (``<data.dir>/calibration/posterior.{csv,json}``, with the command, the
+   county and its data checksum), which makes it the default of every later run on that
+   county; for the embedded county the point estimate also goes into its behaviour YAML.
+
+The targets are the county's own (:mod:`hdsim.calibration.observed`): ``--targets``, else
+``<data.dir>/calibration/targets.csv``, else derived from ``<data.dir>/observations.csv``.
+Targets whose indicator the model does not report yet are skipped with one line each.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from hdsim.calibration.identifiability import (
     identified_directions,
     posterior_correlations,
 )
+from hdsim.calibration.observed import targets_csv, targets_for
 from hdsim.calibration.point import map_particle
 from hdsim.calibration.posterior import (
     current_values,
@@ -52,11 +58,13 @@ from hdsim.calibration.posterior import (
 )
 from hdsim.calibration.priors import PRIORS_FILE, Prior, load_priors
 from hdsim.calibration.report import (
+    GENERATED_SECTIONS,
     comparators_chart,
     comparators_markdown,
     identifiability_markdown,
     markdown_table,
     posterior_chart,
+    refresh_doc,
     targets_markdown,
     why_models_differ,
     write_report,
@@ -65,11 +73,18 @@ from hdsim.calibration.simulator import (
     Simulator,
     calibration_config,
     project_config,
+    reported_indicators,
     simulate,
 )
 from hdsim.calibration.smc import SMCResult, SMCSettings, abc_smc, weighted_quantile
-from hdsim.calibration.targets import CALIBRATION_DIR, TargetSet, load_targets
+from hdsim.calibration.targets import (
+    CalibrationError,
+    TargetSet,
+    county_calibration_dir,
+    statistics,
+)
 from hdsim.config.frame import CalibrationUse
+from hdsim.data import EMBEDDED_DIR, CountyData, load_county_data
 from hdsim.model.config import HdsimConfig
 from hdsim.paths import CONFIG_DIR
 from hdsim.utils.io import atomic_write_parquet, atomic_write_text
@@ -81,7 +96,13 @@ ACCEPT_Z = 2.5
 
 @dataclass
 class CalibrationRequest:
-    """What one ``hdsim-calibrate`` call does (see :mod:`hdsim.calibration.cli` for options)."""
+    """What one ``hdsim-calibrate`` call does (see :mod:`hdsim.calibration.cli` for options).
+
+    ``posterior_dir`` None installs into the county folder's ``calibration/``;
+    ``behaviour_file`` receives the point estimate only when the county is the embedded one
+    (None: never); ``doc_file`` is a Markdown file whose generated region is refreshed with the
+    report's tables (:func:`~hdsim.calibration.report.refresh_doc`).
+    """
 
     out_dir: Path
     targets_file: Path | None = None
@@ -101,8 +122,9 @@ class CalibrationRequest:
     n_jobs: int = 1
     install: bool = True
     force: bool = False
-    posterior_dir: Path = CALIBRATION_DIR
-    behaviour_file: Path = BEHAVIOUR_FILE
+    posterior_dir: Path | None = None
+    behaviour_file: Path | None = BEHAVIOUR_FILE
+    doc_file: Path | None = None
 
 
 @dataclass
@@ -138,12 +160,15 @@ def simulations_frame(result: SMCResult, prior: Prior, targets: TargetSet) -> pd
 
 
 def check_point(
-    cfg: HdsimConfig, point: dict[str, float], targets: TargetSet, replicates: int, first: int
+    cfg: HdsimConfig,
+    point: dict[str, float],
+    targets: TargetSet,
+    replicates: int,
+    first: int,
+    data: CountyData | None = None,
 ) -> pd.DataFrame:
     """Statistics of ``replicates`` runs of the point estimate (replicates ``first``...)."""
-    from hdsim.data import load_county_data
-
-    data = load_county_data(cfg.data.dir)
+    data = data if data is not None else load_county_data(cfg.data.dir)
     values = current_values(point_behaviour(cfg.behaviour, point), tuple(point))
     stats = np.vstack(
         [simulate(cfg, values, first + r, targets, data)[0] for r in range(replicates)]
@@ -199,6 +224,31 @@ def baseline_values(ensemble: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def predictive_check(ensemble: pd.DataFrame, targets: TargetSet) -> pd.DataFrame:
+    """Posterior predictive check: every target against the runs that drew from the posterior.
+
+    Each run of ``ensemble`` drew its behaviour from the new posterior through the hook every
+    scenario run uses, so its statistics are draws of the posterior predictive distribution.
+
+    Returns:
+        A :func:`~hdsim.calibration.backtest.predictive_table` (observed, predictive mean and
+        5-95%, error, z, whether the observation lies in the 90% interval): the latest
+        publication's rows (for the embedded county the end-2022 bulletin) first, then the
+        others in file order.
+    """
+    stats = np.vstack(
+        [statistics(run, targets) for _, run in ensemble.groupby("replicate", sort=True)]
+    )
+    table = predictive_table(targets, stats)
+    latest = table["group"] == targets.latest_group()
+    return pd.concat([table[latest], table[~latest]], ignore_index=True)
+
+
+def is_embedded(data: CountyData) -> bool:
+    """Whether ``data`` is the embedded county's folder (its point estimate has a YAML)."""
+    return data.directory.resolve() == EMBEDDED_DIR.resolve()
+
+
 def calibrate(
     request: CalibrationRequest, say: Callable[[str], None] = print
 ) -> CalibrationOutcome:
@@ -215,14 +265,30 @@ def calibrate(
     out.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    targets = load_targets(request.targets_file)
     prior = load_priors(request.priors_file)
     base = project_config(request.overrides)
-    cfg = calibration_config(base, targets, request.scale, request.seed)
+    data = load_county_data(base.data.dir)
+    all_targets, targets_origin = targets_for(data, base.horizon.start, request.targets_file)
+    cfg = calibration_config(base, all_targets, request.scale, request.seed)
+    targets, skipped = all_targets.available(reported_indicators(cfg, data))
+    for line in skipped:
+        say(line)
+    if not any(t.fitted for t in targets.targets):
+        raise CalibrationError(
+            f"no target left to fit once the skipped ones are removed ({targets_origin})"
+        )
+    atomic_write_text(out / "targets.csv", targets_csv(all_targets))
+    county = {
+        "code": data.name("code"),
+        "name_zh": data.name("name_zh"),
+        "name_en": data.name("name_en"),
+        "data_dir": str(data.directory),
+    }
     settings = request.settings
     settings.check()
     say(
-        f"hdsim-calibrate: {prior.dim} parameters, {len(targets.fitted)} fitted targets, "
+        f"hdsim-calibrate: {county['name_zh']} ({county['code']}), {prior.dim} parameters, "
+        f"{len(targets.fitted)} fitted targets ({targets_origin}), "
         f"scale {request.scale}, budget {settings.budget} runs"
         + (
             f" + back-test {request.backtest_settings.generations}"
@@ -268,9 +334,13 @@ def calibrate(
             else None,
             "holdout": holdout,
             "simulations": runs,
-            "targets_file": str(targets.path),
-            "targets_checksum": targets.checksum,
+            "county": county,
+            "data_checksum": data.checksum,
+            "targets_file": targets_origin,
+            "targets_checksum": all_targets.checksum,
             "fitted_targets": result.fitted.ids,
+            "skipped_targets": skipped,
+            "targets": json.loads(all_targets.table().to_json(orient="records", date_format="iso")),
             "priors_file": str(request.priors_file or PRIORS_FILE),
             "priors": prior.table(),
             "overrides": request.overrides,
@@ -285,7 +355,9 @@ def calibrate(
     before = time.perf_counter()
     for method in ("posterior_median", "map_particle"):
         point = meta[method]
-        point_table = check_point(cfg, point, targets, request.check_replicates, first=runs)
+        point_table = check_point(
+            cfg, point, targets, request.check_replicates, first=runs, data=data
+        )
         if accepts(point_table, targets):
             break
         say(f"the {method.replace('_', ' ')} misses the latest targets")
@@ -308,10 +380,15 @@ def calibrate(
     target_year = base.horizon.target_year
     years = sorted({2022, target_year, request.comparator_end_year})
     periods = [(2021, 2022), (2023, target_year), (target_year + 1, request.comparator_end_year)]
-    comparators = comparator_table(targets, ensemble, request.comparator_end_year)
+    try:
+        comparators = comparator_table(targets, ensemble, request.comparator_end_year)
+    except CalibrationError as exc:
+        say(f"no comparators: {exc}")
+        comparators = pd.DataFrame(columns=["method", "date", "rate", "p05", "p95", "runs"])
     tables: dict[str, pd.DataFrame] = {
         "fit": fit_table,
         "point_check": point_table,
+        "predictive_check": predictive_check(ensemble, targets),
         "baseline": baseline_values(ensemble, years),
         "identifiability": identifiability_table(prior, result.internal, result.weights, point),
         "correlations": posterior_correlations(prior, result.internal, result.weights),
@@ -325,15 +402,20 @@ def calibrate(
         atomic_write_text(out / f"{name}.csv", table.to_csv(index=False))
     atomic_write_parquet(out / "comparators.parquet", comparators)
     atomic_write_parquet(out / "simulations.parquet", simulations_frame(result, prior, targets))
-    comparators_chart(comparators, out / "comparators.png", base.horizon.target_rate)
+    if len(comparators):
+        comparators_chart(
+            comparators, out / "comparators.png", base.horizon.target_rate, county["name_en"]
+        )
     posterior_chart(prior, result.natural, result.weights, out / "posterior.png")
     seconds["total"] = time.perf_counter() - clock
 
     installed = False
+    install_dir = request.posterior_dir or county_calibration_dir(data.directory)
     if request.install and (accepted or request.force):
-        write_posterior(frame, meta, request.posterior_dir)
-        status = f"calibrated: ABC {meta['point_method']}, hdsim-calibrate"
-        update_behaviour_yaml(request.behaviour_file, point, status)
+        write_posterior(frame, meta, install_dir)
+        if request.behaviour_file is not None and is_embedded(data):
+            status = f"calibrated: ABC {meta['point_method']}, hdsim-calibrate"
+            update_behaviour_yaml(request.behaviour_file, point, status)
         installed = True
     facts = {
         "holdout": holdout,
@@ -343,8 +425,15 @@ def calibrate(
         "seconds": seconds,
         "point_method": meta["point_method"],
         "target_year": target_year,
+        "county": county,
+        "targets_origin": targets_origin,
+        "skipped": skipped,
+        "install_dir": install_dir,
     }
-    report = write_report(out / "report.md", _sections(request, targets, result, tables, facts))
+    sections = _sections(request, targets, result, tables, facts)
+    report = write_report(out / "report.md", sections)
+    if request.doc_file is not None:
+        refresh_doc(request.doc_file, {k: sections[k] for k in GENERATED_SECTIONS if k in sections})
     atomic_write_text(out / "timing.json", json.dumps(seconds, indent=2) + "\n")
     return CalibrationOutcome(
         result=result,
@@ -393,14 +482,21 @@ def _sections(
         )
     )
     seconds = facts["seconds"]
+    county = facts["county"]
+    skipped = "".join(f"- {line}\n" for line in facts["skipped"])
     setup = (
-        f"- targets: `{targets.path}` ({len(targets)} rows, {len(result.fitted)} fitted)\n"
-        f"- scale {request.scale}, {facts['runs']} calibration runs, "
+        f"- county: {county['name_zh']} ({county['code']}), data `{county['data_dir']}`\n"
+        f"- targets: {facts['targets_origin']} ({len(targets)} rows used, "
+        f"{len(result.fitted)} fitted)\n"
+        + skipped
+        + f"- scale {request.scale}, {facts['runs']} calibration runs, "
         f"{seconds.get('total', 0):.0f} s in all (ESS of the posterior {result.ess:.0f} of "
         f"{result.weights.size} particles)\n"
         f"- point estimate: {facts['point_method']}; accepted: "
-        f"{'yes' if facts['accepted'] else 'NO'}; installed into the package: "
-        f"{'yes' if facts['installed'] else 'no'}\n\n" + history
+        f"{'yes' if facts['accepted'] else 'NO'}; installed: "
+        + (f"yes, into `{facts['install_dir']}`" if facts["installed"] else "no")
+        + "\n\n"
+        + history
     )
     sections = {"Setup": setup, "Fit to the targets": targets_markdown(tables["fit"])}
     if "backtest" in tables:
@@ -419,9 +515,19 @@ def _sections(
         f"{request.check_replicates} runs of the point estimate ({facts['point_method']}, "
         "the values written to the behaviour YAML).\n\n" + targets_markdown(tables["point_check"])
     )
+    ppc = tables["predictive_check"]
+    inside = int(ppc.loc[ppc["kind"] != "check", "observed_in_90"].sum())
+    fitted_rows = int((ppc["kind"] != "check").sum())
+    sections[GENERATED_SECTIONS[0]] = (
+        f"{int(tables['baseline']['runs'].max()) if len(tables['baseline']) else 0} baseline "
+        "runs drawing their behaviour from the new posterior (the hook every scenario run "
+        f"uses); {inside} of {fitted_rows} fitted observations lie inside the runs' 5-95% "
+        f"interval. The latest publication ({targets.latest_group()}) first.\n\n"
+        + targets_markdown(ppc)
+    )
     sections["Fitted baseline (posterior predictive)"] = _baseline_markdown(tables["baseline"])
     corr = tables["correlations"]
-    sections["Prior versus posterior (identifiability)"] = (
+    sections[GENERATED_SECTIONS[1]] = (
         identifiability_markdown(tables["identifiability"])
         + "\nParameter combinations along the posterior's principal axes (prior sd = 1; "
         "tightest first):\n\n"
@@ -432,10 +538,11 @@ def _sections(
             else ""
         )
     )
-    wide = wide_comparison(tables["comparators"])
-    sections["Comparators"] = (
-        comparators_markdown(wide)
-        + "\n"
-        + why_models_differ(wide, facts["target_year"], tables["drivers"])
-    )
+    if len(tables["comparators"]):
+        wide = wide_comparison(tables["comparators"])
+        sections["Comparators"] = (
+            comparators_markdown(wide)
+            + "\n"
+            + why_models_differ(wide, facts["target_year"], tables["drivers"])
+        )
     return sections

@@ -1,12 +1,28 @@
-"""The stored posterior: writing it into the package, and drawing a replicate's behaviour from it.
+"""The stored posterior: where a county's posterior lives, checking it, and drawing from it.
 
-Files (``hdsim/data/calibration/``, versioned with the code):
+Files, in the county data folder's ``calibration/`` sub-folder (the embedded county's ships with
+the package; ``hdsim-calibrate data.dir=FOLDER`` writes ``FOLDER/calibration/``):
 
-- ``posterior.csv``: the accepted ensemble of the last calibration, one row per particle:
-  ``particle, weight, distance`` and one column per fitted parameter (dotted name);
-- ``posterior.json``: how it was made: the command line, hdsim version, git commit, date,
-  targets and priors (with checksums), scale, seeds, budget, tolerance schedule, and the point
-  estimate written into ``hdsim/conf/behaviour/hongtong.yaml``.
+- ``posterior.csv``: the accepted ensemble of the county's last calibration, one row per
+  particle: ``particle, weight, distance`` and one column per fitted parameter (dotted name);
+- ``posterior.json``: how it was made: the command line, hdsim version, git commit, date, the
+  county (code, name, data folder and the data checksum), targets and priors (with
+  checksums), scale, seeds, budget, tolerance schedule, the point estimate, and the SHA-256 of
+  ``posterior.csv`` (``posterior_sha256``), so a CSV that no longer matches its record is
+  refused.
+
+**Which posterior a run draws from** (:func:`posterior_source`): ``calibration.file`` when set
+(borrowed if its record names another county); else the run's county folder's own
+``calibration/posterior.csv``; else the embedded county's, *borrowed*: the run says so in one
+line, records ``calibration.borrowed_from`` (the county name from ``identity.csv`` of the
+folder the posterior came from) in its configuration and ``provenance.json``, or, with
+``calibration.strict=true``, refuses to start.
+
+**Checks at start-up** (:func:`check_calibration`, called before any run): the CSV and JSON are
+readable, every weight is a finite non-negative number and not all are 0, every value lies in
+its parameter's range, the CSV's checksum matches the JSON's record; a posterior fitted on
+other data than the run's (its ``data_checksum``) is named in one line (refused when strict).
+Each problem is one line saying what is wrong and how to fix it (exit status 2).
 
 Scenario runs use it through :func:`hdsim.calibration.effective.effective_config`, which every
 driver calls before ``hdsim.run`` runs a replicate (:func:`calibrated_config` and
@@ -39,15 +55,17 @@ import numpy as np
 import pandas as pd
 
 from hdsim.calibration.priors import get_parameter, schema_bounds, with_parameters
-from hdsim.calibration.targets import CALIBRATION_DIR, CalibrationError
+from hdsim.calibration.targets import CalibrationError, county_calibration_dir
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.config.frame import CalibrationUse
 from hdsim.model.config import HdsimConfig
 from hdsim.utils.io import atomic_write_text
 from hdsim.utils.version import __version__
 
-POSTERIOR_FILE: Path = CALIBRATION_DIR / "posterior.csv"
-"""Packaged posterior ensemble."""
+POSTERIOR_NAME = "posterior.csv"
+"""File name of a county's posterior inside its calibration sub-folder."""
+POSTERIOR_FILE: Path = county_calibration_dir(None) / POSTERIOR_NAME
+"""The embedded county's posterior (what a county without its own borrows)."""
 POSTERIOR_STREAM_TAG = 0x504F5354
 """Spawn-key word of the posterior draw; differs from the model's child streams ``(k, i)``."""
 FIXED_COLUMNS: tuple[str, ...] = ("particle", "weight", "distance")
@@ -104,34 +122,186 @@ class Posterior:
         return int(rng.choice(self.weights.size, p=self.weights))
 
 
+@dataclass(frozen=True)
+class PosteriorSource:
+    """Where a run's posterior comes from.
+
+    Attributes:
+        path: The posterior CSV.
+        borrowed_from: Name of the county it was fitted on when that is not the run's county
+            (None: the run's own county, or a file whose record names no county).
+        stale: One line when the posterior was fitted on other data of the same county.
+    """
+
+    path: Path
+    borrowed_from: str | None
+    stale: str | None = None
+
+
+def _identity(folder: Path) -> dict[str, str]:
+    """``key -> value`` of ``folder/identity.csv`` (empty when absent or unreadable)."""
+    import csv
+
+    try:
+        with (folder / "identity.csv").open(encoding="utf-8-sig", newline="") as fh:
+            return {r["key"]: r["value"] for r in csv.DictReader(fh) if r.get("key")}
+    except (OSError, UnicodeDecodeError, KeyError, csv.Error):
+        return {}
+
+
+def _data_folder(cfg: HdsimConfig) -> Path:
+    from hdsim.data import EMBEDDED_DIR
+
+    return EMBEDDED_DIR if not cfg.data.dir else Path(cfg.data.dir).expanduser().resolve()
+
+
+def posterior_source(cfg: HdsimConfig) -> PosteriorSource:
+    """Which posterior ``cfg`` draws from, and whether it is borrowed (module docstring)."""
+    folder = _data_folder(cfg)
+    if cfg.calibration.file:
+        path = Path(cfg.calibration.file).expanduser()
+        fitted = read_posterior(path).meta.get("county") or {}
+        code = fitted.get("code") if isinstance(fitted, dict) else None
+        if code and code != _identity(folder).get("code"):
+            return PosteriorSource(path, str(fitted.get("name_zh") or code))
+        return PosteriorSource(path, None)
+    own = county_calibration_dir(folder) / POSTERIOR_NAME
+    if own.exists():
+        return PosteriorSource(own, None)
+    lender = POSTERIOR_FILE.parent.parent
+    mine, theirs = _identity(folder), _identity(lender)
+    if mine.get("code") and mine.get("code") == theirs.get("code"):
+        return PosteriorSource(POSTERIOR_FILE, None)  # a copy of the embedded county's folder
+    return PosteriorSource(POSTERIOR_FILE, theirs.get("name_zh") or lender.name)
+
+
 def posterior_path(cfg: HdsimConfig) -> Path:
-    """The posterior file a config points to."""
-    return POSTERIOR_FILE if not cfg.calibration.file else Path(cfg.calibration.file).expanduser()
+    """The posterior file a config draws from (see :func:`posterior_source`)."""
+    return posterior_source(cfg).path
+
+
+def borrowed_notice(county: str) -> str:
+    """The one line a run on a county without its own posterior prints and records."""
+    return f"behaviour borrowed from {county}, not fitted here"
+
+
+def check_calibration(cfg: HdsimConfig) -> PosteriorSource | None:
+    """Check the posterior a configuration will draw from, before any run starts.
+
+    Returns:
+        The posterior's source (None with ``calibration.use = point``), its ``stale`` line set
+        when the county's data changed since the posterior was fitted.
+
+    Raises:
+        CalibrationError: The posterior is broken (one line, see :func:`read_posterior`), or
+            ``calibration.strict`` is set and the posterior is borrowed or was fitted on other
+            data.
+    """
+    if cfg.calibration.use == CalibrationUse.point:
+        return None
+    source = posterior_source(cfg)
+    post = read_posterior(source.path)
+    strict = bool(getattr(cfg.calibration, "strict", False))
+    if source.borrowed_from is not None:
+        if strict:
+            raise CalibrationError(
+                f"calibration.strict: {borrowed_notice(source.borrowed_from)} (the county of "
+                f"{_data_folder(cfg)} has no calibration/{POSTERIOR_NAME}); run hdsim-calibrate "
+                f"data.dir={_data_folder(cfg)} first, or drop calibration.strict"
+            )
+        return source
+    recorded = post.meta.get("data_checksum") if isinstance(post.meta, dict) else None
+    if recorded and not cfg.calibration.file:
+        from hdsim.data import checksum_of
+
+        try:
+            current = checksum_of(_data_folder(cfg))
+        except OSError:
+            current = recorded  # a missing data file is reported by the data loader
+        if current != recorded:
+            line = (
+                f"{source.path.name} was fitted on other data (data checksum {recorded[:12]}, "
+                f"now {current[:12]}); re-run hdsim-calibrate data.dir={_data_folder(cfg)}"
+            )
+            if strict:
+                raise CalibrationError(f"calibration.strict: {line}")
+            return dataclasses.replace(source, stale=line)
+    return source
 
 
 def read_posterior(path: str | Path | None = None) -> Posterior:
-    """Read and validate a posterior file (cached while the file is unchanged).
+    """Read and validate a posterior file (cached while the file and its record are unchanged).
 
     Raises:
-        CalibrationError: Missing file, unknown parameter, value out of range, bad weights.
+        CalibrationError: Missing or unreadable file, unknown parameter, value out of range,
+            a missing, negative or non-finite weight, a broken ``posterior.json``, or a CSV
+            whose checksum differs from the one its JSON records (one line each).
     """
     file = POSTERIOR_FILE if path is None else Path(path).expanduser()
     if not file.exists():
         raise CalibrationError(
             f"posterior file {file} not found; run hdsim-calibrate or set calibration.use=point"
         )
+    if file.is_dir():
+        raise CalibrationError(f"posterior file {file} is a folder; give its posterior.csv")
+    sidecar = file.with_suffix(".json")
+    stamp = sidecar.stat() if sidecar.exists() else None
     stat = file.stat()
-    return _read_cached(str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _read_cached(
+        str(file.resolve()),
+        stat.st_mtime_ns,
+        stat.st_size,
+        stamp.st_mtime_ns if stamp else 0,
+        stamp.st_size if stamp else -1,
+    )
+
+
+def _read_meta(sidecar: Path) -> dict[str, Any]:
+    if not sidecar.exists():
+        return {}
+    fix = "restore it with its posterior.csv, or re-run hdsim-calibrate"
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CalibrationError(f"{sidecar.name}: not UTF-8 text; {fix}") from None
+    except json.JSONDecodeError as exc:
+        raise CalibrationError(
+            f"{sidecar.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            f"{fix}"
+        ) from None
+    except OSError as exc:
+        raise CalibrationError(f"{sidecar.name}: cannot be read ({exc.strerror})") from None
+    if not isinstance(meta, dict):
+        raise CalibrationError(f"{sidecar.name}: holds no JSON object; {fix}")
+    return meta
 
 
 @lru_cache(maxsize=8)
-def _read_cached(path: str, _mtime: int, _size: int) -> Posterior:
+def _read_cached(path: str, _mtime: int, _size: int, _jmtime: int, _jsize: int) -> Posterior:
     file = Path(path)
-    payload = file.read_bytes()
     try:
-        frame = pd.read_csv(file)
+        payload = file.read_bytes()
+    except OSError as exc:
+        raise CalibrationError(f"{file.name}: cannot be read ({exc.strerror})") from None
+    meta = _read_meta(file.with_suffix(".json"))
+    checksum = hashlib.sha256(payload).hexdigest()
+    recorded = meta.get("posterior_sha256")
+    if recorded is not None and recorded != checksum:
+        raise CalibrationError(
+            f"{file.name}: checksum {checksum[:12]} differs from {recorded[:12]} recorded in "
+            f"{file.with_suffix('.json').name} (the CSV was edited or replaced alone); restore "
+            "both files together, or re-run hdsim-calibrate"
+        )
+    try:
+        frame = pd.read_csv(file, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CalibrationError(
+            f"{file.name}: not UTF-8 text (a GBK file?); write it as CSV UTF-8 or re-run "
+            "hdsim-calibrate"
+        ) from None
     except Exception as exc:  # pandas raises several parser errors
-        raise CalibrationError(f"{file.name}: cannot be read as CSV ({exc})") from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CalibrationError(f"{file.name}: cannot be read as CSV ({first})") from None
     missing = [c for c in FIXED_COLUMNS if c not in frame.columns]
     if missing:
         raise CalibrationError(f"{file.name}: missing column(s) {', '.join(missing)}")
@@ -141,22 +311,34 @@ def _read_cached(path: str, _mtime: int, _size: int) -> Posterior:
     for name in names:
         lo, hi = schema_bounds(name)
         col = pd.to_numeric(frame[name], errors="coerce")
-        if col.isna().any():
-            raise CalibrationError(f"{file.name}: column '{name}' holds a non-number")
+        if col.isna().any() or not np.isfinite(col.to_numpy(dtype=float)).all():
+            row = int(np.flatnonzero(~np.isfinite(col.to_numpy(dtype=float)))[0]) + 2
+            raise CalibrationError(
+                f"{file.name}: row {row}, column '{name}': not a finite number; fix the row or "
+                "re-run hdsim-calibrate"
+            )
         if (lo is not None and col.min() < lo) or (hi is not None and col.max() > hi):
             raise CalibrationError(f"{file.name}: column '{name}' leaves [{lo}, {hi}]")
     weights = pd.to_numeric(frame["weight"], errors="coerce").to_numpy(dtype=float)
-    if np.isnan(weights).any() or (weights < 0).any() or weights.sum() <= 0:
-        raise CalibrationError(f"{file.name}: weights must be non-negative numbers, not all 0")
-    sidecar = file.with_suffix(".json")
-    meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+    bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+    if bad.size:
+        raw = frame["weight"].iloc[int(bad[0])]
+        text = "missing" if pd.isna(raw) else f"'{raw}'"
+        raise CalibrationError(
+            f"{file.name}: row {int(bad[0]) + 2}, column 'weight': {text} is not a finite "
+            "non-negative number; fix the row or re-run hdsim-calibrate"
+        )
+    if weights.sum() <= 0:
+        raise CalibrationError(
+            f"{file.name}: every weight is 0; re-run hdsim-calibrate (or restore the file)"
+        )
     return Posterior(
         path=file,
         names=names,
         values=frame[list(names)].to_numpy(dtype=float),
         weights=weights / weights.sum(),
         distances=pd.to_numeric(frame["distance"], errors="coerce").to_numpy(dtype=float),
-        checksum=hashlib.sha256(payload).hexdigest(),
+        checksum=checksum,
         meta=meta,
     )
 
@@ -261,12 +443,21 @@ def metadata(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_posterior(frame: pd.DataFrame, meta: dict[str, Any], directory: Path) -> Path:
-    """Write ``posterior.csv`` and ``posterior.json`` atomically into ``directory``."""
+    """Write ``posterior.csv`` and ``posterior.json`` atomically into ``directory``.
+
+    The JSON records the CSV's SHA-256 (``posterior_sha256``), so a later edit of one file
+    alone is detected at start-up.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "posterior.csv"
-    atomic_write_text(path, frame.to_csv(index=False, float_format="%.6g"))
-    text = json.dumps(meta, indent=2, ensure_ascii=False, default=str)
-    atomic_write_text(path.with_suffix(".json"), text + "\n")
+    path = directory / POSTERIOR_NAME
+    body = frame.to_csv(index=False, float_format="%.6g")
+    record = {**meta, "posterior_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=str)
+    sidecar = path.with_suffix(".json")
+    if sidecar.exists():  # the new record goes first: a CSV never meets a record of another
+        sidecar.unlink()
+    atomic_write_text(path, body)
+    atomic_write_text(sidecar, text + "\n")
     return path
 
 

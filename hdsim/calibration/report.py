@@ -1,9 +1,16 @@
 """The calibration report: Markdown tables and charts written into the calibration's job folder.
 
-``report.md`` gathers what a reader of the calibration needs: the budget and tolerance
-schedule, the fit to every target, the back-test (prediction of the held-out publication),
-the point estimate's check at end 2022 and the fitted baseline at the end of the target year,
-the prior-versus-posterior table, the comparators, and why the model differs from them.
+``report.md`` gathers what a reader of the calibration needs: the county, the targets and the
+ones skipped, the budget and tolerance schedule, the fit to every target, the back-test
+(prediction of the held-out publication), the point estimate's check, the posterior predictive
+check (every target, end-2022 figures first, against runs that draw from the new posterior),
+the fitted baseline at the end of the target year, the prior-versus-posterior table, the
+comparators, and why the model differs from them.
+
+The sections named in :data:`GENERATED_SECTIONS` are also what ``docs/calibration.md`` shows:
+``hdsim-calibrate --doc docs/calibration.md`` replaces the text between the markers
+:data:`DOC_BEGIN` and :data:`DOC_END` with them (:func:`refresh_doc`), so the doc's tables are
+exactly the report's.
 Charts: ``comparators.png`` (the methods and the model's band) and ``posterior.png`` (prior
 range and posterior sample of every parameter).
 """
@@ -19,6 +26,15 @@ import pandas as pd
 from hdsim.calibration.priors import Prior
 
 UNITS_PERCENT = {"urbanization_rate"}
+GENERATED_SECTIONS: tuple[str, ...] = (
+    "Posterior predictive check",
+    "Prior versus posterior (identifiability)",
+)
+"""Report sections copied into the documentation's generated region."""
+DOC_BEGIN = "<!-- hdsim-calibrate: generated tables begin -->"
+"""Marker line opening the generated region of a Markdown file."""
+DOC_END = "<!-- hdsim-calibrate: generated tables end -->"
+"""Marker line closing it."""
 
 
 def _fmt(value: float, indicator: str, statistic: str) -> str:
@@ -91,7 +107,9 @@ def comparators_markdown(wide: pd.DataFrame) -> str:
     return markdown_table(out.reset_index(drop=True))
 
 
-def comparators_chart(table: pd.DataFrame, path: Path, target_rate: float) -> None:
+def comparators_chart(
+    table: pd.DataFrame, path: Path, target_rate: float, county: str = "county"
+) -> None:
     """Line chart of the comparators with the model's 5-95% band, saved to ``path``."""
     import matplotlib
 
@@ -114,7 +132,7 @@ def comparators_chart(table: pd.DataFrame, path: Path, target_rate: float) -> No
             )
     ax.axhline(100 * target_rate, color="grey", linestyle="--", linewidth=1, label="plan target")
     ax.set_ylabel("resident urbanization rate, %")
-    ax.set_title("Hongtong: model baseline versus extrapolations")
+    ax.set_title(f"{county}: model baseline versus extrapolations")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
@@ -192,7 +210,8 @@ def why_models_differ(wide: pd.DataFrame, target_year: int, drivers: pd.DataFram
         + " as births fall and the old rural population dies (deaths fall mostly on villages, "
         "which raises the urban share); moves to the county city "
         + " → ".join(f"{v:,.0f}" for v in table["moves_to_county_city"])
-        + ", limited by its housing stock and prices; villages absorbed by the county city "
+        + " (housing prices enter the choice; whether the stock binds is the model's output, "
+        "not assumed here); villages absorbed by the county city "
         + " → ".join(f"{v:.1f}" for v in table.get("villages_reclassified", pd.Series(dtype=float)))
         + (
             ". As net out-migration of the young fades, the model's pace slows below a straight "
@@ -224,3 +243,38 @@ def write_report(path: Path, sections: dict[str, Any]) -> str:
     text = "\n".join(parts)
     atomic_write_text(path, text)
     return text
+
+
+def refresh_doc(path: Path, sections: dict[str, str]) -> str:
+    """Replace the generated region of a Markdown file with ``sections`` (title → Markdown).
+
+    The region lies between the lines :data:`DOC_BEGIN` and :data:`DOC_END`; everything else
+    is kept. Each section becomes a level-3 heading and its body.
+
+    Args:
+        path: The Markdown file (e.g. ``docs/calibration.md``).
+        sections: Report sections to copy, in order.
+
+    Returns:
+        The new text (also written to ``path`` atomically).
+
+    Raises:
+        CalibrationError: The file is missing or lacks the two markers (one line).
+    """
+    from hdsim.calibration.targets import CalibrationError
+    from hdsim.utils.io import atomic_write_text
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CalibrationError(f"--doc {path}: cannot be read ({exc.strerror})") from None
+    if DOC_BEGIN not in text or DOC_END not in text:
+        raise CalibrationError(
+            f"--doc {path}: no generated region; add the lines {DOC_BEGIN} and {DOC_END}"
+        )
+    head, rest = text.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    body = "\n".join(f"### {title}\n\n{md.rstrip()}\n" for title, md in sections.items())
+    new = f"{head}{DOC_BEGIN}\n\n{body}\n{DOC_END}{tail}"
+    atomic_write_text(path, new)
+    return new

@@ -108,6 +108,21 @@ def simulate(
     return statistics(county, targets), county
 
 
+def reported_indicators(cfg: HdsimConfig, data: CountyData | None = None) -> set[str]:
+    """The county indicators a run of ``cfg`` reports (from its census-day record).
+
+    Builds the model once without stepping it (the recorder records the census day when the
+    model is built), so targets naming an indicator the model lacks can be skipped up front.
+    """
+    from hdsim.calibration.effective import effective_config
+    from hdsim.model.model import CountyModel  # heavy import kept out of module import
+    from hdsim.run import run_seed
+
+    run_cfg = effective_config(cfg, 0)
+    model = CountyModel(run_cfg, data=data, seed_sequence=run_seed(run_cfg, 0))
+    return set(model.recorder.county_frame()["indicator"].unique())
+
+
 def _init(cfg: HdsimConfig, targets: TargetSet) -> None:
     _WORKER["data"] = load_county_data(cfg.data.dir)
     _WORKER["cfg"] = cfg

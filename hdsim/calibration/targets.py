@@ -16,12 +16,26 @@ indicator     a county indicator of the model (``urbanization_rate``, ``births``
 start         first date of the window (``pace``, ``change``, ``per_1000``), else empty
 date          date of the figure or last date of the window (month ends, or the census day)
 value         observed value (fractions for rates; ``per_1000`` in per mille)
-sd            tolerance: observation error plus model noise at the calibration scale, in the
-              unit of ``value``; the distance counts errors in these units
+sd            observation (or estimation) error sd plus the model's run-to-run noise at the
+              calibration scale, in the unit of ``value``
 lo, hi        bounds of a ``bound`` target (empty otherwise)
 unit, source, confidence, note
               as in the county data files (confidence: official, quoted, derived, estimate)
+discrepancy   optional (last column; empty = 0): sd of the model discrepancy, the part of
+              the gap between model and figure that no parameter should explain (a figure
+              for another period or definition, the structure the model leaves out)
 ============  ==============================================================================
+
+**Error model.** A figure is ``observed = simulated + e + delta`` with independent
+``e ~ N(0, sd^2)`` (estimation error: rounding, sampling, a statistical office's estimate
+between censuses) and ``delta ~ N(0, discrepancy^2)`` (model discrepancy). The tolerance a run
+is judged by is therefore ``tolerance = sqrt(sd^2 + discrepancy^2)`` (:attr:`Target.sd`).
+An annual rate that is itself an estimate (the 2022 rate between censuses) carries both terms;
+a census count only the first.
+
+**Skipped rows.** A target whose indicator the model does not report (e.g. a t0 stock the
+synthesis does not hold yet) is skipped with one line (:meth:`TargetSet.available`), so a
+targets file can carry the row before the model has the statistic.
 
 Statistics of a run's monthly county series ``x``:
 
@@ -47,12 +61,24 @@ import numpy as np
 import pandas as pd
 
 from hdsim.config.fields import ConfigError
-from hdsim.data import CONFIDENCE_LEVELS
+from hdsim.data import CONFIDENCE_LEVELS, EMBEDDED_DIR
 
 CALIBRATION_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "calibration"
-"""Folder of the packaged calibration files (targets, priors, posterior)."""
-TARGETS_FILE: Path = CALIBRATION_DIR / "targets.csv"
-"""Default targets file."""
+"""Folder of the packaged calibration files every county shares (the priors)."""
+COUNTY_CALIBRATION = "calibration"
+"""Sub-folder of a county data folder holding its own calibration (targets, posterior)."""
+TARGETS_NAME = "targets.csv"
+"""File name of a county's targets inside its calibration sub-folder."""
+
+
+def county_calibration_dir(data_dir: str | Path | None) -> Path:
+    """The calibration sub-folder of a county data folder (None: the embedded county's)."""
+    folder = EMBEDDED_DIR if data_dir is None else Path(data_dir).expanduser().resolve()
+    return folder / COUNTY_CALIBRATION
+
+
+TARGETS_FILE: Path = county_calibration_dir(None) / TARGETS_NAME
+"""Targets of the embedded county (its curated ``calibration/targets.csv``)."""
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -71,6 +97,8 @@ COLUMNS: tuple[str, ...] = (
     "confidence",
     "note",
 )
+OPTIONAL_COLUMNS: tuple[str, ...] = ("discrepancy",)
+"""Columns a targets file may leave out (older files, or figures measured without bias)."""
 KINDS: tuple[str, ...] = ("point", "bound", "check")
 STATISTICS: tuple[str, ...] = ("level", "pace", "change", "per_1000")
 WINDOWED: tuple[str, ...] = ("pace", "change", "per_1000")
@@ -98,13 +126,15 @@ class Target:
         start: First date of the window (windowed statistics only).
         date: Date of the figure or last date of the window.
         value: Observed value (for bounds, the middle of ``[lo, hi]`` when empty).
-        sd: Tolerance in the unit of ``value``.
+        sd: Tolerance in the unit of ``value``: ``sqrt(error_sd² + discrepancy²)``.
         lo: Lower bound (``bound`` targets).
         hi: Upper bound (``bound`` targets).
         unit: Unit of ``value``.
         source: Where the figure comes from.
         confidence: official, quoted, derived or estimate.
         note: Free text (arithmetic, caveats).
+        error_sd: The ``sd`` column: estimation error plus run-to-run noise.
+        discrepancy: The ``discrepancy`` column: model discrepancy sd (0 when empty).
     """
 
     id: str
@@ -122,6 +152,8 @@ class Target:
     source: str
     confidence: str
     note: str
+    error_sd: float = float("nan")
+    discrepancy: float = 0.0
 
     @property
     def fitted(self) -> bool:
@@ -207,6 +239,22 @@ class TargetSet:
             raise CalibrationError("the targets hold no point target to hold out")
         levels = [t for t in points if t.statistic == "level"] or points
         return max(levels, key=lambda t: t.date).group
+
+    def available(self, reported: set[str]) -> tuple[TargetSet, list[str]]:
+        """The targets whose indicators the model reports, and one line per skipped target.
+
+        Args:
+            reported: County indicators a run reports.
+
+        Returns:
+            The kept targets, and for each skipped one a line naming it and the indicator.
+        """
+        missing = [t for t in self.targets if t.indicator not in reported]
+        lines = [
+            f"target '{t.id}' skipped: the model does not report '{t.indicator}' yet"
+            for t in missing
+        ]
+        return self.select(lambda t: t.indicator in reported), lines
 
     def table(self) -> pd.DataFrame:
         """The targets as a DataFrame (one row per target)."""
@@ -313,7 +361,7 @@ def parse_target(row: dict[str, str], where: str) -> Target:
     Raises:
         CalibrationError: One line naming the row, the column and the fix.
     """
-    text = {c: (row.get(c) or "").strip() for c in COLUMNS}
+    text = {c: (row.get(c) or "").strip() for c in COLUMNS + OPTIONAL_COLUMNS}
     if not text["id"]:
         raise CalibrationError(f"{where}, column 'id': empty; name the target")
     for column, allowed in (
@@ -351,6 +399,11 @@ def parse_target(row: dict[str, str], where: str) -> Target:
     value = _float(text["value"], where, "value", required=kind != "bound")
     if np.isnan(value):
         value = 0.5 * (lo + hi)
+    discrepancy = _float(text["discrepancy"], where, "discrepancy", required=False)
+    discrepancy = 0.0 if np.isnan(discrepancy) else discrepancy
+    if discrepancy < 0:
+        raise CalibrationError(f"{where}, column 'discrepancy': {discrepancy} must not be negative")
+    error_sd = sd if not np.isnan(sd) else 1.0
     return Target(
         id=text["id"],
         group=text["group"] or text["id"],
@@ -360,13 +413,15 @@ def parse_target(row: dict[str, str], where: str) -> Target:
         start=start,
         date=date,
         value=value,
-        sd=sd if not np.isnan(sd) else 1.0,
+        sd=math.hypot(error_sd, discrepancy),
         lo=lo,
         hi=hi,
         unit=text["unit"],
         source=text["source"],
         confidence=text["confidence"],
         note=text["note"],
+        error_sd=error_sd,
+        discrepancy=discrepancy,
     )
 
 
@@ -374,7 +429,7 @@ def load_targets(path: str | Path | None = None) -> TargetSet:
     """Read and validate a targets file.
 
     Args:
-        path: CSV file; None reads the packaged Hongtong targets.
+        path: CSV file; None reads the embedded county's targets (:data:`TARGETS_FILE`).
 
     Returns:
         The targets in file order.

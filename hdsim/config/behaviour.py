@@ -251,9 +251,10 @@ class TownshipParams:
         9000.0, 1000.0, 50000.0, unit="persons/km2", status="estimate",
         description="Residents per km2 of built-up area",
     )  # fmt: skip
-    builtup_growth_km2: float = parameter(
-        0.833, 0.0, 20.0, unit="km2/yr", status="calibrated", source=ABC,
-        description="Yearly built-up growth of the county city on trend",
+    builtup_growth_share: float = parameter(
+        0.04627777777777778, 0.0, 2.0, unit="1/yr", status="calibrated", source=ABC,
+        description="Yearly built-up growth of the county city on trend, as a share of its "
+        "built-up area at the census",
     )  # fmt: skip
     km2_per_village: float = parameter(
         0.9, 0.05, 20.0, unit="km2", status="estimate",

@@ -108,9 +108,12 @@ class CalibrationConfig:
     accepted parameter set of the stored ABC posterior (the draw depends on the base seed and
     k only, so scenarios share it: common random numbers); the drawn values replace the
     fitted parameters of ``behaviour``. ``use: point`` keeps the values of ``behaviour`` (the
-    point estimate in ``hdsim/conf/behaviour/hongtong.yaml``, or your own overrides). A run's
-    effective configuration (``hdsim.calibration.effective``) records the particle drawn, the
-    posterior's checksum and the behaviour keys you set, which win over the draw.
+    point estimate in ``hdsim/conf/behaviour/``, or your own overrides). The posterior is the
+    county folder's own (``<data.dir>/calibration/posterior.csv``); a county without one borrows
+    the embedded county's, says so, and records ``borrowed_from``; ``strict: true`` refuses
+    instead. A run's effective configuration (``hdsim.calibration.effective``) records the
+    particle drawn, the posterior's checksum and the behaviour keys you set, which win over the
+    draw.
     """
 
     use: CalibrationUse = field(
@@ -119,7 +122,17 @@ class CalibrationConfig:
     )
     file: str | None = field(
         default=None,
-        metadata={"help": "Posterior CSV; empty uses hdsim/data/calibration/posterior.csv."},
+        metadata={
+            "help": "Posterior CSV; empty uses the county folder's calibration/posterior.csv "
+            "(or borrows the embedded county's)."
+        },
+    )
+    strict: bool = field(
+        default=False,
+        metadata={
+            "help": "Refuse to run when the county has no posterior of its own (borrowed) or "
+            "its posterior was fitted on other data."
+        },
     )
     particle: int | None = field(
         default=None,
@@ -132,6 +145,12 @@ class CalibrationConfig:
     overrides: list[str] = field(
         default_factory=list,
         metadata={"help": "Recorded: behaviour keys you set; they win over the posterior draw."},
+    )
+    borrowed_from: str | None = field(
+        default=None,
+        metadata={
+            "help": "Recorded: the county whose posterior a run borrowed (null: its own)."
+        },
     )
 
 

@@ -10,7 +10,8 @@ Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` eve
   ``seat_housing_margin``), growing at ``housing_units_growth`` a year. The price per m²
   follows occupancy with elasticity ``housing_elasticity`` and ``price_inflation`` a year.
 - :class:`BuiltUpGrowth` (run by the county-seat ``Township`` agent). The county city's
-  built-up area grows by ``builtup_growth_km2`` a year on trend, plus the land-supply lever,
+  built-up area grows by ``builtup_growth_share`` of its census-day area a year on trend (a
+  share, so the parameter transfers between counties), plus the land-supply lever,
   plus ``builtup_pressure`` of its excess population over its t0 density. Every
   ``km2_per_village`` of growth absorbs the nearest rural village into the urban area
   (220 → 112, 城乡结合区): its residents become urban without moving.
@@ -73,12 +74,15 @@ class BuiltUpGrowth:
     Attributes:
         state: The county state (services, geography, the census, policy effects).
         params: Township parameters.
+        builtup0_km2: The county city's built-up area when the mechanism is bound (t0), the
+            base of ``builtup_growth_share``.
     """
 
     def __init__(self, state: CountyState, params: TownshipParams) -> None:
         """Bind the mechanism to the state it reads and writes."""
         self.state = state
         self.params = params
+        self.builtup0_km2 = float(state.services.builtup_km2)
 
     def step(self) -> None:
         """Grow the county city's built-up area by one month and absorb villages it reaches."""
@@ -86,7 +90,7 @@ class BuiltUpGrowth:
         ts = st.services
         p = self.params
         geo = st.geo
-        yearly = p.builtup_growth_km2 + st.effects.extra_builtup_km2
+        yearly = p.builtup_growth_share * self.builtup0_km2 + st.effects.extra_builtup_km2
         pop = st.census.residents_by_place[geo.county_city] * st.weight
         overflow = max(0.0, pop / ts.density0 - ts.builtup_km2)
         growth = yearly / 12.0 + p.builtup_pressure * overflow

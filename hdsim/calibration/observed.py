@@ -1,0 +1,287 @@
+"""Targets of a county: its own ``calibration/targets.csv``, or targets derived from its figures.
+
+``hdsim-calibrate data.dir=FOLDER`` fits the county of ``FOLDER`` to that county's figures. The
+targets are, in order of precedence:
+
+1. a file given with ``--targets``;
+2. ``FOLDER/calibration/targets.csv``, the county's curated targets (the embedded county ships
+   one, with its bulletins and vital rates);
+3. otherwise targets derived here from ``FOLDER/observations.csv``, which every county folder
+   made by ``hdsim-county init`` holds (the 2010 and 2020 census residents and urban
+   population) and to which a user adds later bulletin figures as rows.
+
+Derivation rules (t0 is the census day the run starts from, ``horizon.start``):
+
+=====================================  ===================================================
+observations                           target
+=====================================  ===================================================
+residents and urban share at t0        ``check`` rows (the synthesis reproduces them)
+residents after t0 (a bulletin row)    ``point`` level; sd 0.5% (0.2% for an official
+                                       count), discrepancy 0.3%
+urbanization rate after t0 (or urban   ``point`` level; sd 0.4 points (0.2 official),
+and residents on the same day)         discrepancy 0.3 points
+residents at the 2010 census           the decade's yearly pace of residents, compared
+                                       with the model's pace from t0 to the end of the
+                                       second calendar year after it: ``point`` (sd 0.2,
+                                       discrepancy 0.5 points a year) when no later
+                                       residents figure exists, else ``check`` (a later
+                                       figure and the 2010s pace would contradict each other)
+urban residents at the 2010 census     the decade's yearly change of the rate, the same way
+                                       (sd 0.1, discrepancy 0.4 points a year)
+=====================================  ===================================================
+
+The discrepancy of a carried-forward decade figure is the model discrepancy of comparing a
+2010s pace with the early 2020s (see :mod:`hdsim.calibration.targets` for the error model).
+The derived targets are written to the job folder (``targets.csv``), so a user can review them
+and copy them into ``FOLDER/calibration/targets.csv`` to edit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from hdsim.calibration.targets import (
+    COLUMNS,
+    OPTIONAL_COLUMNS,
+    TARGETS_NAME,
+    CalibrationError,
+    Target,
+    TargetSet,
+    _rows_checksum,
+    county_calibration_dir,
+    load_targets,
+)
+from hdsim.data import CountyData
+
+LEVEL_SD = {"resident_population": 0.005, "urbanization_rate": 0.004}
+"""Estimation-error sd of a later level: relative for residents, absolute for the rate."""
+OFFICIAL_LEVEL_SD = {"resident_population": 0.002, "urbanization_rate": 0.002}
+"""The same for an official count (a census, an official bulletin figure)."""
+LEVEL_DISCREPANCY = {"resident_population": 0.003, "urbanization_rate": 0.003}
+"""Model discrepancy sd of a later level (relative for residents, absolute for the rate)."""
+DECADE_SD = {"pace": 0.002, "change": 0.001}
+"""Error sd of the decade's yearly pace of residents and yearly change of the rate."""
+DECADE_DISCREPANCY = {"pace": 0.005, "change": 0.004}
+"""Discrepancy sd of carrying the 2010s' pace over to the early 2020s."""
+
+
+def targets_for(
+    data: CountyData, start: str, targets_file: str | Path | None = None
+) -> tuple[TargetSet, str]:
+    """The targets a calibration of ``data``'s county fits (see the module docstring).
+
+    Args:
+        data: The county data (its folder may hold ``calibration/targets.csv``).
+        start: ``horizon.start`` (``YYYY-MM``), the census month the runs start from.
+        targets_file: A targets file given by the user (wins over the folder's).
+
+    Returns:
+        The targets, and where they come from (a file path, or ``derived from ...``).
+
+    Raises:
+        CalibrationError: A bad targets file, or observations that give no fitted target.
+    """
+    if targets_file is not None:
+        return load_targets(targets_file), str(targets_file)
+    own = county_calibration_dir(data.directory) / TARGETS_NAME
+    if own.exists():
+        return load_targets(own), str(own)
+    derived = derive_targets(data, start)
+    return derived, f"derived from {data.directory / 'observations.csv'}"
+
+
+def _census_day(start: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{start}-01")
+
+
+def _obs(data: CountyData, indicator: str) -> pd.DataFrame:
+    frame = data.observations
+    return frame[frame["indicator"] == indicator].sort_values("date")
+
+
+def _value_on(frame: pd.DataFrame, date: pd.Timestamp) -> pd.Series | None:
+    hit = frame[frame["date"] == date]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _target(**fields: object) -> Target:
+    base: dict[str, object] = {
+        "start": None,
+        "lo": float("nan"),
+        "hi": float("nan"),
+        "discrepancy": 0.0,
+        "note": "",
+    }
+    base.update(fields)
+    base["error_sd"] = float(base["sd"])  # type: ignore[arg-type]
+    base["sd"] = float((float(base["sd"]) ** 2 + float(base["discrepancy"]) ** 2) ** 0.5)  # type: ignore[arg-type]
+    return Target(**base)  # type: ignore[arg-type]
+
+
+def _rate_rows(data: CountyData) -> pd.DataFrame:
+    """Urbanization rates by date: the rate rows, else urban / residents on the same day."""
+    rates = _obs(data, "urbanization_rate")[["date", "value", "source", "confidence"]]
+    urban = _obs(data, "urban_population")
+    residents = _obs(data, "resident_population")
+    merged = urban.merge(residents, on="date", suffixes=("_u", "_r"))
+    derived = pd.DataFrame(
+        {
+            "date": merged["date"],
+            "value": merged["value_u"] / merged["value_r"],
+            "source": merged["source_u"],
+            "confidence": "derived",
+        }
+    )
+    derived = derived[~derived["date"].isin(rates["date"])]
+    return pd.concat([rates, derived], ignore_index=True).sort_values("date")
+
+
+def derive_targets(data: CountyData, start: str) -> TargetSet:
+    """Targets derived from a county's ``observations.csv`` (rules in the module docstring).
+
+    Raises:
+        CalibrationError: The observations give no figure a calibration can fit.
+    """
+    t0 = _census_day(start)
+    window_end = pd.Timestamp(f"{t0.year + 2}-12-31")
+    residents = _obs(data, "resident_population")
+    rates = _rate_rows(data)
+    rows: list[Target] = []
+    now = _value_on(residents, t0)
+    if now is not None:
+        rows.append(
+            _target(
+                id=f"population_{t0.year}", group=f"census_{t0.year}", kind="check",
+                statistic="level", indicator="resident_population", date=t0,
+                value=float(now["value"]), sd=max(1.0, 0.002 * float(now["value"])),
+                unit="persons", source=str(now["source"]), confidence=str(now["confidence"]),
+                note="t0 state, reproduced by the synthesis: reported as a check",
+            )
+        )  # fmt: skip
+    rate_now = _value_on(rates, t0)
+    if rate_now is not None:
+        rows.append(
+            _target(
+                id=f"rate_{t0.year}", group=f"census_{t0.year}", kind="check", statistic="level",
+                indicator="urbanization_rate", date=t0, value=float(rate_now["value"]), sd=0.002,
+                unit="fraction", source=str(rate_now["source"]),
+                confidence=str(rate_now["confidence"]),
+                note="t0 state, reproduced by the synthesis: reported as a check",
+            )
+        )  # fmt: skip
+    later_pop = residents[residents["date"] > t0]
+    later_rate = rates[rates["date"] > t0]
+    for r in later_pop.itertuples(index=False):
+        official = r.confidence == "official"
+        rel = (OFFICIAL_LEVEL_SD if official else LEVEL_SD)["resident_population"]
+        rows.append(
+            _target(
+                id=f"population_{r.date.year}", group=f"observed_{r.date.year}", kind="point",
+                statistic="level", indicator="resident_population", date=r.date,
+                value=float(r.value), sd=rel * float(r.value),
+                discrepancy=LEVEL_DISCREPANCY["resident_population"] * float(r.value),
+                unit="persons", source=str(r.source), confidence=str(r.confidence),
+                note=f"derived by hdsim: sd {100 * rel:.1f}% (estimation), discrepancy 0.3%",
+            )
+        )  # fmt: skip
+    for r in later_rate.itertuples(index=False):
+        official = r.confidence == "official"
+        sd = (OFFICIAL_LEVEL_SD if official else LEVEL_SD)["urbanization_rate"]
+        rows.append(
+            _target(
+                id=f"rate_{r.date.year}", group=f"observed_{r.date.year}", kind="point",
+                statistic="level", indicator="urbanization_rate", date=r.date,
+                value=float(r.value), sd=sd, discrepancy=LEVEL_DISCREPANCY["urbanization_rate"],
+                unit="fraction", source=str(r.source), confidence=str(r.confidence),
+                note=f"derived by hdsim: sd {100 * sd:.1f} points, discrepancy 0.3 points",
+            )
+        )  # fmt: skip
+    earlier = residents[residents["date"] < t0]
+    if now is not None and not earlier.empty:
+        then = earlier.iloc[-1]
+        years = (t0 - then["date"]).days / 365.25
+        pace = (float(now["value"]) / float(then["value"])) ** (1.0 / years) - 1.0
+        fitted = later_pop.empty
+        rows.append(
+            _target(
+                id=f"decade_pace_{then['date'].year}_{t0.year}",
+                group=f"census_{then['date'].year}_{t0.year}",
+                kind="point" if fitted else "check", statistic="pace",
+                indicator="resident_population", start=t0, date=window_end, value=pace,
+                sd=DECADE_SD["pace"], discrepancy=DECADE_DISCREPANCY["pace"], unit="per year",
+                source=f"{then['source']}; {now['source']}", confidence="derived",
+                note=(
+                    f"({now['value']:.0f}/{then['value']:.0f})^(1/{years:.2f})-1 = "
+                    f"{100 * pace:.2f}%/yr, the decade's pace carried forward to "
+                    f"{t0.date()}..{window_end.date()}"
+                    + ("" if fitted else "; a later residents figure is fitted instead")
+                ),
+            )
+        )  # fmt: skip
+    rate_then = rates[rates["date"] < t0]
+    if rate_now is not None and not rate_then.empty:
+        then = rate_then.iloc[-1]
+        years = (t0 - then["date"]).days / 365.25
+        change = (float(rate_now["value"]) - float(then["value"])) / years
+        fitted = later_rate.empty
+        rows.append(
+            _target(
+                id=f"decade_rate_change_{then['date'].year}_{t0.year}",
+                group=f"census_{then['date'].year}_{t0.year}",
+                kind="point" if fitted else "check", statistic="change",
+                indicator="urbanization_rate", start=t0, date=window_end, value=change,
+                sd=DECADE_SD["change"], discrepancy=DECADE_DISCREPANCY["change"],
+                unit="per year", source=f"{then['source']}; {rate_now['source']}",
+                confidence="derived",
+                note=(
+                    f"({rate_now['value']:.4f}-{then['value']:.4f})/{years:.2f} = "
+                    f"{100 * change:+.2f} points/yr, carried forward"
+                    + ("" if fitted else "; a later rate is fitted instead")
+                ),
+            )
+        )  # fmt: skip
+    if not any(t.fitted for t in rows):
+        raise CalibrationError(
+            f"{data.directory / 'observations.csv'}: no figure to fit (needs the 2010 census "
+            "residents or a residents/rate row after the census); add a row, or give "
+            f"{county_calibration_dir(data.directory) / TARGETS_NAME}"
+        )
+    kept = tuple(rows)
+    return TargetSet(kept, None, _rows_checksum(kept))
+
+
+def targets_csv(targets: TargetSet) -> str:
+    """A target set as the text of a targets file (it loads back to the same targets)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS + OPTIONAL_COLUMNS))
+    writer.writeheader()
+    for t in targets.targets:
+
+        def num(x: float) -> str:
+            return "" if pd.isna(x) else f"{x:.10g}"
+
+        writer.writerow(
+            {
+                "id": t.id,
+                "group": t.group,
+                "kind": t.kind,
+                "statistic": t.statistic,
+                "indicator": t.indicator,
+                "start": "" if t.start is None else t.start.date().isoformat(),
+                "date": t.date.date().isoformat(),
+                "value": "" if t.kind == "bound" else num(t.value),
+                "sd": num(t.error_sd),
+                "lo": num(t.lo),
+                "hi": num(t.hi),
+                "unit": t.unit,
+                "source": t.source,
+                "confidence": t.confidence,
+                "note": t.note,
+                "discrepancy": num(t.discrepancy) if t.discrepancy else "",
+            }
+        )
+    return buffer.getvalue()
