@@ -181,8 +181,9 @@ def outlook_table(
 def write_outlook(configs: list[HdsimConfig], cfg: HdsimConfig, out_dir: Path) -> Path | None:
     """Run the outlook of the main job's scenarios and write ``outlook/outlook.csv``.
 
-    Skipped (None) when the job builds no report (``output.report=false``: tests, benchmarks),
-    since the report is what reads it.
+    First prints what the job's own P(≥ target) (the table printed before) is a probability
+    over. The outlook is skipped (None) when the job builds no report (``output.report=false``:
+    tests, benchmarks), since the report is what reads it.
 
     Returns:
         Path of ``outlook.csv``, or None when skipped.
@@ -190,6 +191,9 @@ def write_outlook(configs: list[HdsimConfig], cfg: HdsimConfig, out_dir: Path) -
     from hdsim.ensemble import run_ensemble
     from hdsim.utils.io import atomic_write_text
 
+    if configs:
+        basis = probability_basis(int(cfg.replicates), behaviour_source(configs[0]))
+        print(f"hdsim: P(≥{cfg.horizon.target_rate:.0%}) per scenario {basis}", flush=True)
     if not cfg.output.report or not configs:
         return None
     started = time.perf_counter()
