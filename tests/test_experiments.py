@@ -468,8 +468,10 @@ def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):
     # the intensities the package sets vary too, but are not factors of their own
     assert "scenario.policies.schools.intensity" not in factors.index
     assert len(pd.read_csv(out / "summary.csv")) == 1  # design rows pooled, not grouped
+    summary = pd.read_csv(out / "summary.csv")  # behaviour sampled: a prior exploration
+    assert summary["p_reach"].isna().all() and "prior exploration" in summary["basis"].iloc[0]
     morris = pd.read_csv(out / "sensitivity_morris.csv")
-    assert set(morris["output"]) == {"rate_target", "p_reach"}
+    assert set(morris["output"]) == {"rate_target"}  # no P(reach) over prior ranges
     assert set(morris["parameter"]) == {key, "package.action4"}
     assert (out / "prim_boxes.csv").exists() and "PRIM" in (out / "report.md").read_text()
 

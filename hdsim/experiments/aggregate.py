@@ -52,10 +52,12 @@ from hdsim.config.frame import DesignConfig
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import (
     apply_design,
+    behaviour_source,
     design_frame,
     design_row,
     package_intensity_keys,
     parameter_kind,
+    probability_basis,
 )
 from hdsim.experiments.monitor import ERROR, JOB_RECORD
 from hdsim.model.config import HdsimConfig, to_config
@@ -259,6 +261,29 @@ def _drawn_keys(records: list[RunRecord]) -> set[str]:
         with contextlib.suppress(ConfigError):
             keys |= {f"behaviour.{n}" for n in read_posterior(file).names}
     return keys - mine
+
+
+def drawn_behaviour(records: list[RunRecord]) -> pd.DataFrame:
+    """The behaviour each complete run drew from the posterior.
+
+    Returns:
+        Columns scenario, sample_id, replicate and one per drawn key; empty when no run drew
+        from a posterior.
+    """
+    keys = sorted(_drawn_keys(records))
+    rows = [
+        {
+            "scenario": r.flat.get("scenario.name", ""),
+            "sample_id": r.flat.get("experiment.sample_id"),
+            "replicate": r.info.get("provenance_replicate", r.flat.get("replicate")),
+        }
+        | {k: r.flat.get(k) for k in keys}
+        for r in records
+        if r.status == "complete" and str(r.flat.get("calibration.use")) == "posterior"
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "sample_id", "replicate", *keys])
+    frame["sample_id"] = frame["sample_id"].astype("Int64")
+    return frame
 
 
 def factor_table(records: list[RunRecord]) -> pd.DataFrame:
@@ -476,6 +501,10 @@ def aggregate(
     outcomes = run_outcomes(tidy, ["experiment", "scenario", *names], h)
     atomic_write_parquet(out / "outcomes.parquet", outcomes)
     summary = ensemble_summary(outcomes, groups, h)
+    source = behaviour_source(cfg)
+    summary["basis"] = [probability_basis(int(n), source) for n in summary["runs"]]
+    if source == "prior":  # a prior exploration prints no probability of the county
+        summary[["p_reach", "p_reach_lo", "p_reach_hi", "share_crossing_by_end"]] = np.nan
     atomic_write_text(out / "summary.csv", summary.to_csv(index=False))
     atomic_write_parquet(out / "bands.parquet", ensemble_bands(tidy, groups))
     crossing = crossing_years(outcomes, groups, h.end_year)
@@ -494,14 +523,20 @@ def aggregate(
             f"Wall time {t.get('elapsed_seconds')} s, {t.get('runs_per_minute')} runs/min "
             f"({t.get('launcher', '').rsplit('.', 1)[-1]}).\n"
         )
+    heading = (
+        f"Rate at end {h.target_year} per group (prior exploration: no probability)"
+        if source == "prior"
+        else f"P(≥{h.target_rate:.0%} by end {h.target_year}) per group"
+    )
     report += [
-        f"\n## P(≥{h.target_rate:.0%} by end {h.target_year}) per group\n\n",
-        _markdown(summary),
+        f"\n## {heading}\n\n",
+        f"Runs per group: {summary['basis'].iloc[0] if len(summary) else ''}.\n\n",
+        _markdown(summary.drop(columns=["basis"])),
     ]
     spec = cfg.experiment.design
     if spec.method != "none":
         atomic_write_text(out / "design.csv", design_frame(spec).to_csv(index=False))
-        table, note = sensitivity(spec, outcomes, out)
+        table, note = sensitivity(spec, outcomes, out, drawn_behaviour(records))
         report += ["\n## Sensitivity\n\n", note, "\n\n", _markdown(table)]
         threshold = h.target_rate if prim_threshold is None else prim_threshold
         boxes, note = discover(spec, outcomes, threshold, out)

@@ -33,6 +33,16 @@ multiplies the intensity of every lever of action N (or of all levers) that the 
 switches on, so a design can vary "action 4 as a whole" on top of ``seven_actions`` without
 sampling 29 levers or switching on a second copy of a lever. A lever the design also sets by
 its own key keeps that value. Factors lie in [0, 2] (the levers' intensity range).
+
+**Where behaviour comes from.** A design that samples only levers (and settings) leaves the
+fitted behaviour to the calibrated posterior: with ``calibration.use=posterior`` (the default)
+each row draws one particle (:mod:`hdsim.calibration.effective`; one per replicate shared by the
+rows under ``experiment.crn_across_samples``), so its runs are consistent with the
+observations and the share of them reaching the target is a probability of the county
+(:func:`probability_basis` says so in words). A design that samples ``behaviour.*`` keys over
+ranges is a **prior exploration** (:func:`is_prior_exploration`): its ranges ignore what the
+2020–22 data rule out, so hdsim shows where such runs end up but prints no probability from
+them (``hdsim/conf/experiment/prior_exploration.yaml``).
 """
 
 from __future__ import annotations
@@ -56,6 +66,13 @@ PACKAGE = "package."
 PACKAGE_BOUNDS = (0.0, 2.0)
 DECLARED = "declared"
 """A design range that refers to the uncertainty range declared with the parameter."""
+
+POSTERIOR_WINDOW = "2020–22"
+"""Observations the stored posterior is fitted to, as the probability sentences name them
+(the 2020 census start and the 2021–22 bulletins; ``hdsim/data/calibration/posterior.json``)."""
+
+SOURCES = ("posterior", "point", "prior")
+"""Where a run's behaviour comes from: posterior draws, the point estimate, prior ranges."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,53 @@ def parameter_kind(key: str) -> str:
     if key.startswith("behaviour."):
         return "uncertainty"
     return "setting"
+
+
+def is_prior_exploration(spec: DesignConfig) -> bool:
+    """Whether a design samples behaviour over ranges (a prior exploration, no probability)."""
+    return spec.method != "none" and any(
+        parameter_kind(str(k)) == "uncertainty" for k in spec.parameters
+    )
+
+
+def behaviour_source(cfg: HdsimConfig) -> str:
+    """Where the behaviour of ``cfg``'s runs comes from: ``posterior``, ``point`` or ``prior``.
+
+    ``prior`` when its design samples behaviour (:func:`is_prior_exploration`), else ``point``
+    with ``calibration.use=point``, else ``posterior``.
+    """
+    from hdsim.config.frame import CalibrationUse
+
+    if is_prior_exploration(cfg.experiment.design):
+        return "prior"
+    return "point" if cfg.calibration.use == CalibrationUse.point else "posterior"
+
+
+def probability_basis(n: int, source: str) -> str:
+    """The sentence that says what a probability from ``n`` runs is a probability of.
+
+    Args:
+        n: Runs the probability is counted over.
+        source: :func:`behaviour_source` of the runs.
+
+    Raises:
+        ValueError: Unknown source.
+    """
+    if source == "posterior":
+        return (
+            f"from {n} runs drawing behaviour from the posterior fitted to {POSTERIOR_WINDOW}"
+        )
+    if source == "point":
+        return (
+            f"from {n} runs at the point estimate of behaviour: the model's randomness only, "
+            "not what the data leave open"
+        )
+    if source == "prior":
+        return (
+            f"prior exploration ({n} runs with behaviour sampled over prior ranges that the "
+            f"{POSTERIOR_WINDOW} data partly rule out): no probability of the county"
+        )
+    raise ValueError(f"unknown behaviour source {source!r}: use one of {', '.join(SOURCES)}")
 
 
 def schema_field(key: str) -> dataclasses.Field[Any]:

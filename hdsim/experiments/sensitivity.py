@@ -1,5 +1,16 @@
 """Global sensitivity of the target-year urbanization rate and of P(reach target), with SALib.
 
+The designs vary the **levers**; behaviour comes from the calibrated posterior (one particle
+per row, or under ``experiment.crn_across_samples`` one per replicate shared by every row, so
+that a row's mean over its replicates integrates the posterior out and the Sobol or Morris
+indices are those of the levers with the posterior as noise). Over a Latin hypercube with one
+particle per run, :mod:`~hdsim.experiments.shapley` attributes the variance of the target-year
+rate to each lever and to the posterior behaviour (``sensitivity_shapley.csv``): Shapley
+effects, which remain meaningful for the dependent behavioural parameters of the posterior.
+A design that samples behaviour over prior ranges (a prior exploration,
+:func:`~hdsim.experiments.design.is_prior_exploration`) gets only ``rate_target`` and a note
+that its indices are over prior ranges, not the county's.
+
 Two outputs are analysed, per design row (replicates of a row are averaged):
 
 - ``rate_target``: the resident urbanization rate at the end of the target year;
@@ -24,10 +35,21 @@ import numpy as np
 import pandas as pd
 
 from hdsim.config.frame import DesignConfig
-from hdsim.experiments.design import design_matrix, design_parameters, design_size, salib_problem
+from hdsim.experiments.design import (
+    design_matrix,
+    design_parameters,
+    design_size,
+    is_prior_exploration,
+    salib_problem,
+)
+from hdsim.experiments.shapley import shapley_effects
 from hdsim.utils.io import atomic_write_text
 
 OUTPUTS = ("rate_target", "p_reach")
+BEHAVIOUR_GROUP = "behaviour (posterior)"
+"""Name of the group of all drawn behavioural parameters in the Shapley table."""
+LEVER_GROUP = "levers"
+"""Name of the group of all design levers in the Shapley table's second grouping."""
 RESAMPLES = 1000
 ANALYSIS_SEED = 20201101
 
@@ -141,8 +163,46 @@ def _ranked(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame
 
 
+def posterior_shapley(
+    levers: list[str], outcomes: pd.DataFrame, drawn: pd.DataFrame
+) -> pd.DataFrame:
+    """Shapley effects of the target-year rate over runs with posterior-drawn behaviour.
+
+    Two groupings of the same runs: each lever with the whole drawn behaviour as one input
+    (``grouping = levers``), and each behavioural parameter with the levers as one input
+    (``grouping = behaviour``).
+
+    Args:
+        levers: Design columns of ``outcomes`` (the levers).
+        outcomes: One row per run with ``sample_id``, ``replicate``, ``scenario``,
+            ``rate_target`` and the lever columns.
+        drawn: One row per run with the same keys and one column per drawn behaviour key.
+
+    Returns:
+        Columns grouping, parameter, shapley, columns, runs (empty with fewer than 20 runs).
+    """
+    keys = ["scenario", "sample_id", "replicate"]
+    behaviour = [c for c in drawn.columns if c not in keys and drawn[c].nunique() > 1]
+    runs = outcomes.merge(drawn, on=keys, how="inner").dropna(subset=["rate_target"])
+    if len(runs) < 20 or not behaviour:
+        return pd.DataFrame(columns=["grouping", "parameter", "shapley", "columns", "runs"])
+    x = runs[levers + behaviour].astype(float)
+    y = runs["rate_target"].to_numpy(dtype=float)
+    by_lever = {k: [k] for k in levers} | {BEHAVIOUR_GROUP: behaviour}
+    by_behaviour = {LEVER_GROUP: levers} | {k: [k] for k in behaviour}
+    frames = [
+        shapley_effects(x, y, by_lever).assign(grouping="levers"),
+        shapley_effects(x, y, by_behaviour).assign(grouping="behaviour"),
+    ]
+    table = pd.concat(frames, ignore_index=True).assign(runs=len(runs))
+    return table[["grouping", "parameter", "shapley", "columns", "runs"]]
+
+
 def sensitivity(
-    spec: DesignConfig, outcomes: pd.DataFrame, out_dir: Path
+    spec: DesignConfig,
+    outcomes: pd.DataFrame,
+    out_dir: Path,
+    drawn: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Analyse the design of an experiment and write its sensitivity table.
 
@@ -150,10 +210,14 @@ def sensitivity(
         spec: The experiment's design.
         outcomes: One row per complete run (``hdsim.experiments.aggregate.run_outcomes``).
         out_dir: Folder of the aggregate tables.
+        drawn: The behaviour each run drew from the posterior (keys scenario, sample_id,
+            replicate); with a Latin-hypercube design over levers it feeds the Shapley table.
 
     Returns:
         The ranked table (empty when skipped) and a one-paragraph note for the report.
     """
+    prior = is_prior_exploration(spec)
+    outputs = OUTPUTS[:1] if prior else OUTPUTS
     params = design_parameters(spec)
     problem = salib_problem(params)
     kinds = {p.key: p.kind for p in params}
@@ -168,7 +232,7 @@ def sensitivity(
     per_row = per_row.reindex(range(size)) if spec.method != "lhs" else per_row
     x_all = design_matrix(spec)
     frames = []
-    for output in OUTPUTS:
+    for output in outputs:
         y = per_row[output].to_numpy(dtype=float)
         if spec.method == "sobol":
             table = sobol_indices(problem, y)
@@ -192,7 +256,24 @@ def sensitivity(
     result = _ranked(result, key)
     atomic_write_text(out_dir / name, result.to_csv(index=False))
     notes = []
-    for output in OUTPUTS:
+    if prior:
+        notes.append(
+            "Prior exploration: behaviour sampled over prior ranges, so these indices describe "
+            "the model over those ranges, not the county; no P(reach) is analysed."
+        )
+    elif spec.method == "lhs" and drawn is not None and not drawn.empty:
+        levers = [p.key for p in params]
+        shap = posterior_shapley(levers, outcomes, drawn)
+        atomic_write_text(out_dir / "sensitivity_shapley.csv", shap.to_csv(index=False))
+        if len(shap):
+            top = shap[(shap["grouping"] == "levers") & (shap["parameter"] != "unexplained")]
+            top = top.sort_values("shapley", ascending=False).head(3)
+            items = ", ".join(f"{r.parameter} {r.shapley:.2f}" for r in top.itertuples())
+            notes.append(
+                f"Shapley effects of rate_target over {int(shap['runs'].iloc[0])} runs with "
+                f"behaviour drawn from the posterior (`sensitivity_shapley.csv`): {items}."
+            )
+    for output in outputs:
         sub = result[result["output"] == output]
         if sub[key].isna().all():
             notes.append(f"`{output}` does not vary across the design: no sensitivity.")

@@ -286,13 +286,23 @@ ZH: dict[str, str] = {
     "summary_verdict_not": "结论：按模型假设，{target_year}年末任何情景都难以达到{target}；"
     "效果最好的“{label}”预计为{mean}（5%–95%区间{lo}–{hi}），达到的概率为{p}，"
     "完成了从基准到目标差距的{share}。",
-    "summary_outlook_year": "若各项措施持续实施，“{label}”预计于{year}年达到{target}。",
-    "summary_outlook_never": "即使各项措施持续到{end_year}年，任何情景的平均值都达不到{target}。",
-    "summary_outlook_note": "“措施持续时达到年份”由主任务另行模拟到{end_year}年得出"
-    "（规模为实际住户的{scale}，每个情景{replicates}次重复，措施保持开启、持续支出运行费用），"
-    "精度低于{target_year}年的结果；"
-    "目标年份仍为规划规定的{target_year}年。",
-    "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的年份。",
+    "summary_outlook_year": "若各项措施持续实施，“{label}”达到{target}的概率：{items}。",
+    "summary_outlook_never": "即使各项措施持续到{end_year}年，任何情景都没有一次模拟达到{target}"
+    "（{items}）。",
+    "outlook_p_item": "到{year}年{p}（90%区间{lo}–{hi}）",
+    "summary_outlook_note_posterior": "本页的概率均来自行为参数取自"
+    "按{window}年观测校准的后验分布的模拟："
+    "{target_year}年末的概率来自每个情景{replicates}次模拟，"
+    "措施持续时的概率来自主任务另行模拟到{end_year}年的每个情景{n}次模拟"
+    "（规模为实际住户的{scale}，措施保持开启、持续支出运行费用）；目标年份仍为规划规定的{target_year}年。",
+    "summary_outlook_note_point": "本页的概率来自行为参数取点估计的模拟（{target_year}年末每个情景"
+    "{replicates}次，延续到{end_year}年每个情景{n}次，规模{scale}），只反映模型的随机性，"
+    "不反映观测数据尚不能确定的行为参数。",
+    "summary_p_prior": "本页的模拟按先验范围抽取行为参数，不给出本县的概率。",
+    "summary_left_out": "这些概率没有包括：城乡划分调整（村改居、撤乡设镇、开发区计入镇区）、"
+    "年度常住人口城镇化率本身的估算误差，以及2030年人口普查后的重新校准"
+    "（2020年普查曾将普查前的45.7%修订为39.54%）。",
+    "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的概率。",
     "summary_levers": "最关键的措施：{items}。",
     "summary_lever_item": "{label}（较基准提高{gain}，投入{cost}亿元）",
     "summary_sensitivity": "敏感性分析中影响最大的参数：{items}。",
@@ -301,7 +311,7 @@ ZH: dict[str, str] = {
     "col_spending_yi": "至{target_year}年末累计投入（亿元）",
     "col_yi_per_pp": "每提高1个百分点投入（亿元）",
     "col_pp_per_yi": "每亿元提高（百分点）",
-    "col_year_outlook": "措施持续时达到{target}的年份",
+    "col_year_outlook": "措施持续时到{years}年达到{target}的概率",
     "outlook_not_by": "到{end_year}年仍未达到",
     "sec_costs": "成本与效益",
     "costs_intro": "投入按各措施的单位成本和实施强度计算"
@@ -646,15 +656,27 @@ EN: dict[str, str] = {
     "summary_verdict_not": "Verdict: under the model's assumptions, no scenario reaches {target} "
     "by the end of {target_year}; the best, “{label}”, is expected at {mean} (5-95% {lo}–{hi}), "
     "probability {p}, closing {share} of the baseline's gap to the target.",
-    "summary_outlook_year": "If its levers stay on, “{label}” reaches {target} in {year}.",
-    "summary_outlook_never": "Even with the levers on until {end_year}, no scenario's mean "
-    "reaches {target}.",
-    "summary_outlook_note": "The year each scenario reaches the target with its levers on comes "
-    "from runs the main job continued to {end_year} (scale {scale} of the real households, "
-    "{replicates} replicates per scenario, levers on and running costs paid); it is less precise "
-    "than the {target_year} results. The target year stays the plan's {target_year}.",
-    "summary_outlook_missing": "These outputs hold no continued runs, so the year the target "
-    "is reached with the levers on is not known.",
+    "summary_outlook_year": "If its levers stay on, the probability that “{label}” has reached "
+    "{target}: {items}.",
+    "summary_outlook_never": "Even with the levers on until {end_year}, no run of any scenario "
+    "reaches {target} ({items}).",
+    "outlook_p_item": "by {year} {p} (90% {lo}–{hi})",
+    "summary_outlook_note_posterior": "Every probability on this page comes from runs drawing "
+    "behaviour from the posterior fitted to {window}: at the end of {target_year} from "
+    "{replicates} runs per scenario; with the levers on, from {n} runs per scenario the main job "
+    "continued to {end_year} (scale {scale} of the real households, levers on and running costs "
+    "paid). The target year stays the plan's {target_year}.",
+    "summary_outlook_note_point": "The probabilities on this page come from runs at the point "
+    "estimate of behaviour ({replicates} runs per scenario to {target_year}, {n} continued to "
+    "{end_year} at scale {scale}): the model's randomness only, not what the data leave open.",
+    "summary_p_prior": "These runs sample behaviour over prior ranges: no probability of the "
+    "county is given.",
+    "summary_left_out": "Not in these probabilities: reclassification of places as urban (村改居, "
+    "撤乡设镇, zones counted as 镇区), the estimation error of the yearly resident rate itself, "
+    "and the re-benchmarking after the 2030 census (the 2020 census revised the pre-census "
+    "45.7% to 39.54%).",
+    "summary_outlook_missing": "These outputs hold no continued runs, so the probability of "
+    "reaching the target later with the levers on is not known.",
     "summary_levers": "The levers that matter most: {items}.",
     "summary_lever_item": "{label} ({gain} over the baseline for {cost} 亿元)",
     "summary_sensitivity": "Most influential parameters in the sensitivity analysis: {items}.",
@@ -664,7 +686,7 @@ EN: dict[str, str] = {
     "col_spending_yi": "spent to end {target_year} (亿元)",
     "col_yi_per_pp": "亿元 per pp",
     "col_pp_per_yi": "pp per 亿元",
-    "col_year_outlook": "year {target} is reached, levers on",
+    "col_year_outlook": "P(≥{target}) by {years}, levers on",
     "outlook_not_by": "not by {end_year}",
     "sec_costs": "Costs and value for money",
     "costs_intro": "Spending follows each lever's unit costs times its intensity (capital spread "

@@ -12,8 +12,9 @@ the unit costs with their basis (estimates marked), and the levers outside the m
 Costs are the policies' own: gains and money come from
 :func:`hdsim.policies.budget.cost_effectiveness` applied to the county series (the runs'
 ``spending_<lever>`` and ``spending_total``), unit costs and their basis from the lever
-definitions in :mod:`hdsim.config.policies`. The year with the levers on is read from the job's
-outlook (``outlook/outlook.csv``, written by :mod:`hdsim.outlook`).
+definitions in :mod:`hdsim.config.policies`. P(≥ target by 2028, 2030, 2035) with the levers on
+is read from the job's outlook (``outlook/outlook.csv``, written by :mod:`hdsim.outlook`), with
+the sentence saying which runs every probability on the page comes from.
 """
 
 from __future__ import annotations
@@ -73,9 +74,15 @@ def outlook(ctx: Context) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     table = pd.read_csv(path)
-    if not {"scenario", "year_reaches_target", "end_year", "scale", "replicates"} <= set(table):
+    if not {"scenario", "year", "p", "p_lo", "p_hi", "n", "scale", "behaviour"} <= set(table):
         return None
     return table
+
+
+def _outlook_years(out: pd.DataFrame) -> list[int]:
+    from hdsim.outlook import OUTLOOK_YEARS
+
+    return [y for y in OUTLOOK_YEARS if y in set(out["year"])]
 
 
 def yearly_spending(ctx: Context) -> pd.DataFrame:
@@ -200,7 +207,6 @@ def summary_table(ctx: Context, cost: pd.DataFrame | None, out: pd.DataFrame | N
     """One row per scenario: rate and band, P(≥ target), gain, cost, year with levers on."""
     cat, h = ctx.cat, ctx.h
     by_cost = cost.set_index("scenario") if cost is not None else None
-    by_out = out.set_index("scenario") if out is not None else None
     rows = []
     for r in ctx.inputs.summary.itertuples():
         name = str(r.scenario)
@@ -217,14 +223,10 @@ def summary_table(ctx: Context, cost: pd.DataFrame | None, out: pd.DataFrame | N
                 _yi(cat.lang, c["spending_yi"]) if c is not None else "–",
                 _yi(cat.lang, c["yi_per_pp"]) if c is not None else "–",
             ]
-        if by_out is not None:
-            year = by_out["year_reaches_target"].get(name) if name in by_out.index else None
-            end_year = int(by_out["end_year"].max())
-            row.append(
-                str(int(year))
-                if year is not None and not pd.isna(year)
-                else cat("outlook_not_by", end_year=end_year)
-            )
+        if out is not None:
+            mine = out[out["scenario"] == name].set_index("year")["p"]
+            cells = [cat.pct(mine[y], 0) if y in mine.index else "–" for y in _outlook_years(out)]
+            row.append(" / ".join(cells))
         rows.append(row)
     columns = [
         cat("col_scenario"),
@@ -238,8 +240,9 @@ def summary_table(ctx: Context, cost: pd.DataFrame | None, out: pd.DataFrame | N
             cat("col_spending_yi", target_year=h.target_year),
             cat("col_yi_per_pp"),
         ]
-    if by_out is not None:
-        columns.append(cat("col_year_outlook", target=ctx.target))
+    if out is not None:
+        years = "/".join(str(y) for y in _outlook_years(out))
+        columns.append(cat("col_year_outlook", target=ctx.target, years=years))
     return Table("summary", "", columns, rows)
 
 
@@ -247,26 +250,41 @@ def _outlook_sentences(ctx: Context, out: pd.DataFrame | None) -> list[Paragraph
     cat, h = ctx.cat, ctx.h
     if out is None:
         return [Paragraph(cat("summary_outlook_missing"))] if ctx.inputs.kind == "job" else []
-    reached = out.dropna(subset=["year_reaches_target"]).sort_values("year_reaches_target")
-    end_year = int(out["end_year"].max())
-    if len(reached):
-        first = reached.iloc[0]
-        text = cat(
-            "summary_outlook_year",
-            label=ctx.label(str(first["scenario"])),
-            year=int(first["year_reaches_target"]),
-            target=ctx.target,
+    from hdsim.experiments.design import POSTERIOR_WINDOW
+
+    years = _outlook_years(out)
+    end_year = int(out["year"].max())
+    last = out[out["year"] == end_year].sort_values("p", ascending=False)
+    best = str(last["scenario"].iloc[0])
+    mine = out[(out["scenario"] == best) & out["year"].isin(years)]
+    sep = "；" if cat.lang == "zh" else "; "
+    items = sep.join(
+        cat(
+            "outlook_p_item",
+            year=int(r.year),
+            p=cat.pct(r.p, 0),
+            lo=cat.pct(r.p_lo, 0),
+            hi=cat.pct(r.p_hi, 0),
         )
+        for r in mine.itertuples()
+    )
+    if float(last["p"].iloc[0]) > 0:
+        text = cat("summary_outlook_year", label=ctx.label(best), target=ctx.target, items=items)
     else:
-        text = cat("summary_outlook_never", end_year=end_year, target=ctx.target)
+        text = cat("summary_outlook_never", end_year=end_year, target=ctx.target, items=items)
+    source = str(out["behaviour"].iloc[0])
+    runs = ctx.inputs.summary.get("replicates")
+    key = f"summary_outlook_note_{source}" if source in ("posterior", "point") else ""
     note = cat(
-        "summary_outlook_note",
+        key or "summary_p_prior",
         end_year=end_year,
         scale=f"{float(out['scale'].iloc[0]):g}",
-        replicates=int(out["replicates"].iloc[0]),
+        n=int(out["n"].iloc[0]),
+        replicates=int(runs.iloc[0]) if runs is not None and len(runs) else "–",
+        window=POSTERIOR_WINDOW,
         target_year=h.target_year,
     )
-    return [Paragraph(text), Paragraph(note)]
+    return [Paragraph(text), Paragraph(note), Paragraph(cat("summary_left_out"))]
 
 
 def _lever_sentences(ctx: Context, cost: pd.DataFrame | None) -> list[Paragraph]:
