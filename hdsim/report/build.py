@@ -19,7 +19,9 @@ Every file is written atomically. Nothing is simulated.
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,6 +181,24 @@ def write_headline(doc: Document, path: Path) -> Path:
     return path
 
 
+Progress = Callable[[str], None]
+"""Receives one line per stage of a report build (what is being done now)."""
+
+
+def stderr_progress(prefix: str = "hdsim-report") -> Progress:
+    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr."""
+    started = time.perf_counter()
+
+    def say(stage: str) -> None:
+        print(f"{prefix}: [{time.perf_counter() - started:4.1f} s] {stage}", file=sys.stderr)
+
+    return say
+
+
+def _quiet(_stage: str) -> None:
+    """No progress."""
+
+
 def build_report(
     folder: str | Path,
     lang: str = "zh",
@@ -186,6 +206,7 @@ def build_report(
     out: str | Path | None = None,
     headline: str | Path | None = None,
     hires: bool = False,
+    progress: Progress | None = None,
 ) -> ReportResult:
     """Build the report of a run, job or experiment folder.
 
@@ -195,7 +216,9 @@ def build_report(
         formats: Any of ``html``, ``md``, ``pdf`` (tuple or comma-separated string).
         out: Folder of the report files; default ``<folder>/report/<lang>``.
         headline: Also save the headline figure to this path.
-        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``).
+        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``, beside
+            the 150 dpi PNG and the SVG, which are then written even without Markdown).
+        progress: Called with one line per stage (:func:`stderr_progress` prints them).
 
     Returns:
         What was written.
@@ -205,9 +228,11 @@ def build_report(
     """
     from hdsim.utils.io import atomic_write_text
 
+    say = progress or _quiet
     formats = parse_formats(formats)
     if lang not in ("zh", "en"):
         raise ReportError(f"unknown language '{lang}'; use zh or en")
+    say(f"reading the outputs of {Path(folder).name}")
     inputs = load_inputs(folder)
     target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
     target.mkdir(parents=True, exist_ok=True)
@@ -215,11 +240,14 @@ def build_report(
     pdf_pages = None
     headline_path = None
     with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
+        say(f"building the {lang} document ({len(inputs.runs)} runs)")
         doc = build_document(inputs, lang)
-        figure_dir = target / "figures" if "md" in formats else None
+        figure_dir = target / "figures" if "md" in formats or hires else None
         kinds = ("png", "svg", "hires") if hires else ("png", "svg")
+        say(f"drawing {len(doc.figures())} figures" + (" (and 300 dpi PNGs)" if hires else ""))
         figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats)
         if "html" in formats:
+            say("writing report.html (with its font subset)")
             files["html"] = target / "report.html"
             atomic_write_text(files["html"], render_html(doc))
         if "md" in formats:
@@ -228,10 +256,12 @@ def build_report(
         if "pdf" in formats:
             from hdsim.report.typeset import write_pdf
 
+            say("typesetting report.pdf")
             files["pdf"] = target / "report.pdf"
             pdf_pages = write_pdf(doc, files["pdf"])
         if headline:
             headline_path = write_headline(doc, Path(headline).expanduser().resolve())
+        say("writing report.xlsx")
         files["xlsx"] = target / "report.xlsx"
         frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
     write_people_csv(target / "inputs.csv", frames["inputs"])
@@ -252,9 +282,11 @@ def build_report(
 
 __all__ = [
     "FORMATS",
+    "Progress",
     "ReportResult",
     "build_document",
     "build_report",
     "parse_formats",
+    "stderr_progress",
     "write_headline",
 ]
