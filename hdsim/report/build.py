@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from hdsim.report.document import (
     Document,
     FigureBlock,
     Section,
+    draw_here,
+    page_text,
     render_figures,
     render_html,
     render_markdown,
@@ -207,6 +210,7 @@ def build_report(
     headline: str | Path | None = None,
     hires: bool = False,
     progress: Progress | None = None,
+    helper: bool | None = None,
 ) -> ReportResult:
     """Build the report of a run, job or experiment folder.
 
@@ -219,6 +223,9 @@ def build_report(
         hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``, beside
             the 150 dpi PNG and the SVG, which are then written even without Markdown).
         progress: Called with one line per stage (:func:`stderr_progress` prints them).
+        helper: Draw figures and subset the font partly in a helper process
+            (:mod:`hdsim.report.helper`); default: when the machine has two cores or more.
+            The files are the same either way.
 
     Returns:
         What was written.
@@ -226,30 +233,55 @@ def build_report(
     Raises:
         ReportError: One-line problem with the folder, the language or the formats.
     """
-    from hdsim.utils.io import atomic_write_text
-
     say = progress or _quiet
     formats = parse_formats(formats)
     if lang not in ("zh", "en"):
         raise ReportError(f"unknown language '{lang}'; use zh or en")
-    say(f"reading the outputs of {Path(folder).name}")
-    inputs = load_inputs(folder)
+    from hdsim.report.helper import Helper, worth_a_helper
+
+    use_helper = worth_a_helper() if helper is None else helper
+    with Helper() if use_helper else nullcontext() as assistant:
+        return _build(folder, lang, formats, out, headline, hires, say, assistant)
+
+
+def _build(
+    folder: str | Path,
+    lang: str,
+    formats: tuple[str, ...],
+    out: str | Path | None,
+    headline: str | Path | None,
+    hires: bool,
+    say: Progress,
+    assistant: Any,
+) -> ReportResult:
+    """:func:`build_report` once the formats are checked (``assistant``: a Helper or None)."""
+    from hdsim.utils.io import atomic_write_text
+
+    inputs = load_inputs(folder)  # a bad folder fails here, before any progress line
+    say(f"read the outputs of {inputs.root.name} ({len(inputs.runs)} runs)")
     target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
     target.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     pdf_pages = None
     headline_path = None
     with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
-        say(f"building the {lang} document ({len(inputs.runs)} runs)")
+        say(f"building the {lang} document")
         doc = build_document(inputs, lang)
         figure_dir = target / "figures" if "md" in formats or hires else None
         kinds = ("png", "svg", "hires") if hires else ("png", "svg")
-        say(f"drawing {len(doc.figures())} figures" + (" (and 300 dpi PNGs)" if hires else ""))
-        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats)
-        if "html" in formats:
-            say("writing report.html (with its font subset)")
-            files["html"] = target / "report.html"
-            atomic_write_text(files["html"], render_html(doc))
+        say(
+            f"drawing {len(doc.figures())} figures"
+            + (" (and 300 dpi PNGs)" if hires else "")
+            + (" with a helper process" if assistant is not None else "")
+        )
+        drawer = assistant.drawer if assistant is not None else draw_here
+        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats, drawer=drawer)
+        # The font subset is made after every figure is drawn, in either process: fontTools
+        # run before a figure changes the low digits of its SVG clip ids, so this order keeps
+        # the files the same with or without the helper.
+        text = page_text(doc) if "html" in formats else ""
+        if assistant is not None and text:
+            assistant.start_font(text)
         if "md" in formats:
             files["md"] = target / "report.md"
             atomic_write_text(files["md"], render_markdown(doc, "figures"))
@@ -264,6 +296,11 @@ def build_report(
         say("writing report.xlsx")
         files["xlsx"] = target / "report.xlsx"
         frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
+        if "html" in formats:
+            say("writing report.html (with its font subset)")
+            files["html"] = target / "report.html"
+            font = assistant.font(text) if assistant is not None else None
+            atomic_write_text(files["html"], render_html(doc, font=font))
     write_people_csv(target / "inputs.csv", frames["inputs"])
     write_people_csv(target / "summary.csv", frames["summary"])
     result = ReportResult(
