@@ -453,6 +453,7 @@ ZH_ALLOWED_WORDS = {
     # proper names, codes, units and tools that stay in Latin script in the zh report
     "hdsim", "Python", "Mesa", "numpy", "Excel", "Hydra", "Wilson", "PRIM", "Sobol", "Morris",
     "Spearman", "ABC", "PNG", "SVG", "PDF", "HTML", "CSV", "SHA", "km", "mu", "ST", "pp",
+    "hdsim-calibrate", "log",
 }  # fmt: skip
 """Latin words the zh report may show besides codes (words with ``_``, ``.`` or digits)."""
 
@@ -526,6 +527,7 @@ def test_zh_html_has_no_english_word_outside_the_allow_list(
     text = (job[0] / "report" / "zh" / "report.html").read_text(encoding="utf-8")
     text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"https?://\S+", " ", text)  # addresses of sources are codes, not words
     words = re.findall(r"[A-Za-z0-9_./@-]*[A-Za-z]{2,}[A-Za-z0-9_./@-]*", text)
     english = {
         w for w in words if not re.search(r"[_./@0-9]", w) and w not in ZH_ALLOWED_WORDS | codes
@@ -631,3 +633,85 @@ def test_data_dictionary_covers_every_indicator_of_the_outputs(
     for name in names:
         item = entry(name)
         assert item is not None and item.unit and item.zh and item.en and item.def_zh, name
+
+
+def test_helper_process_gives_the_same_files(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """Figures and HTML are byte-identical whether a helper process draws part of the
+    figures and makes the font subset or this process does it all (the timestamp aside)."""
+    code = (
+        "import sys; from hdsim.report.build import build_report; "
+        "build_report(sys.argv[1], out=sys.argv[2], formats='html,md', helper=sys.argv[3] == '1')"
+    )
+    for name, flag in (("alone", "0"), ("helped", "1")):
+        subprocess.run(
+            [sys.executable, "-c", code, str(job[0]), str(tmp_path / name), flag],
+            check=True,
+            timeout=600,
+        )
+    alone, helped = tmp_path / "alone", tmp_path / "helped"
+    figures = sorted(p.name for p in (alone / "figures").iterdir())
+    assert figures == sorted(p.name for p in (helped / "figures").iterdir())
+    for name in figures:
+        assert (alone / "figures" / name).read_bytes() == (helped / "figures" / name).read_bytes()
+
+    def page(folder: Path) -> str:
+        text = (folder / "report.html").read_text(encoding="utf-8")
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", text)
+
+    assert page(alone) == page(helped)
+
+
+def test_cli_hires_writes_300_dpi_pngs_and_prints_one_line_per_stage(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--hires writes figures/<key>@300dpi.png (twice the pixels of the 150 dpi PNG) with
+    --format html alone; every stage prints one progress line on stderr; --help documents
+    every option."""
+    from PIL import Image
+
+    out = tmp_path / "hires"
+    assert report_main([str(job[0]), "--format", "html", "--out", str(out), "--hires"]) == 0
+    err = capsys.readouterr().err
+    stage = re.compile(r"hdsim-report: \[\s*\d+\.\d s\]")
+    stages = [line for line in err.splitlines() if stage.match(line)]
+    assert len(stages) >= 4, err
+    pngs = sorted((out / "figures").glob("*@300dpi.png"))
+    assert pngs
+    for big in pngs:
+        small = big.with_name(big.name.replace("@300dpi", ""))
+        assert Image.open(big).size[0] == 2 * Image.open(small).size[0]
+    with pytest.raises(SystemExit):
+        report_main(["--help"])
+    text = capsys.readouterr().out
+    for option in ("--lang", "--format", "--out", "--headline", "--hires", "--quiet"):
+        assert re.search(rf"{option}\b[^\n]*\n?\s+\S", text), option
+
+
+def test_lever_spending_sheet_equals_the_parquet(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """The workbook's per-lever sheet (lever x year, 亿元, zh headers) holds each lever's
+    yearly spending: the mean over replicates of the yearly sums of spending_<lever>."""
+    import openpyxl
+
+    cat = Catalogue("zh")
+    book = openpyxl.load_workbook(job[0] / "report" / "zh" / "report.xlsx", read_only=True)
+    rows = list(book[cat("sheet_levers")[:31]].iter_rows(values_only=True))
+    head = list(rows[0])
+    assert cat("xl_measure") in head and cat("xl_year_column", year=2024) in head
+    series = pd.read_parquet(job[0] / "ensemble.parquet")
+    checked = 0
+    for row in rows[1:]:
+        record = dict(zip(head, row, strict=True))
+        lever = record[cat("xl_lever")]
+        mine = series[
+            (series["scenario"] == record[cat("xl_scenario")])
+            & (series["indicator"] == f"spending_{lever}")
+            & (series["date"].dt.year == 2024)
+        ]
+        expected = mine.groupby("replicate")["value"].sum().mean()
+        assert record[cat("xl_year_column", year=2024)] == pytest.approx(expected, abs=1e-9)
+        checked += 1
+    assert checked >= 1

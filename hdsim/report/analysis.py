@@ -82,7 +82,7 @@ def means(county: pd.DataFrame, name: str) -> pd.DataFrame:
     """Mean over replicates, one column per scenario, one row per date."""
     rows = indicator(county, name)
     wide = rows.pivot_table(index="date", columns="scenario", values="value", aggfunc="mean")
-    order = list(dict.fromkeys(rows["scenario"]))
+    order = [str(s) for s in pd.unique(rows["scenario"])]
     return wide[[s for s in order if s in wide.columns]]
 
 
@@ -137,38 +137,115 @@ def township_urban_change(
     change = finish.pivot_table(
         index="township_code", columns="scenario", values="value", aggfunc="mean"
     ) - begin.pivot_table(index="township_code", columns="scenario", values="value", aggfunc="mean")
-    order = list(dict.fromkeys(urban["scenario"]))
+    order = [str(s) for s in pd.unique(urban["scenario"])]
     change = change[[s for s in order if s in change.columns]].reindex(start["township_code"])
     return start, change.reset_index(drop=True)
 
 
 def county_city(county: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """County-city growth by scenario (means over replicates).
+    """County-city growth by scenario (means over replicates, and ranges of the counts).
 
     Returns:
         Columns scenario, population_start, population_end, builtup_end, reclassified_end,
-        upgraded_end.
+        upgraded_end, and the smallest and largest count over the replicates of reclassified
+        villages and upgraded townships (reclassified_min/max, upgraded_min/max).
     """
     start = start_date(county)
 
-    def mean_at(name: str, date: pd.Timestamp) -> pd.Series:
-        return at_date(county, name, date).groupby("scenario", sort=False)["value"].mean()
+    def at(name: str, date: pd.Timestamp, how: str = "mean") -> pd.Series:
+        grouped = at_date(county, name, date).groupby("scenario", sort=False)["value"]
+        return grouped.agg(how)
 
     out = pd.DataFrame(
         {
-            "population_start": mean_at("county_city_population", start),
-            "population_end": mean_at("county_city_population", end),
-            "builtup_end": mean_at("county_city_builtup_km2", end),
-            "reclassified_end": mean_at("reclassified_villages", end),
-            "upgraded_end": mean_at("upgraded_townships", end),
+            "population_start": at("county_city_population", start),
+            "population_end": at("county_city_population", end),
+            "builtup_end": at("county_city_builtup_km2", end),
+            "reclassified_end": at("reclassified_villages", end),
+            "upgraded_end": at("upgraded_townships", end),
+            "reclassified_min": at("reclassified_villages", end, "min"),
+            "reclassified_max": at("reclassified_villages", end, "max"),
+            "upgraded_min": at("upgraded_townships", end, "min"),
+            "upgraded_max": at("upgraded_townships", end, "max"),
         }
     )
     return out.reset_index()
 
 
+COUNTY_CITY_SETTLEMENT = "county_city"
+"""Settlement type of the county city in the township series."""
+
+VILLAGE_SETTLEMENT = "village"
+"""Settlement type of villages in the township series."""
+
+
+def township_profile(township: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Each township's urbanization and village population, at the census day and at ``end``.
+
+    Values are means over replicates of each run's township totals.
+
+    Returns:
+        One row per township and scenario, townships in code order: township_code, township,
+        scenario, county_city (the township holds the county city), rate_start, rate_end
+        (urban share of its residents), urban_change (persons), village_start, village_end
+        (village residents) and village_change (relative change, NaN without villages).
+    """
+    keep = township["indicator"].isin(["residents", "urban_residents"])
+    rows = township[keep]
+    first = rows["date"].min()
+    dates = rows["date"][rows["date"] <= end]
+    last = dates.max() if len(dates) else first
+    rows = rows[rows["date"].isin([first, last])]
+    village = rows["settlement"].astype(str) == VILLAGE_SETTLEMENT
+    rows = rows.assign(
+        indicator=np.where(
+            village & (rows["indicator"] == "residents"), "village", rows["indicator"]
+        )
+    )
+    keys = ["scenario", "replicate", "date", "township_code", "township", "indicator"]
+    per_run = rows.groupby(keys, sort=False)["value"].sum()
+    # residents of a township = its village rows (renamed) + its other settlement rows
+    wide = per_run.unstack("indicator", fill_value=0.0)
+    for column in ("residents", "urban_residents", "village"):
+        if column not in wide:
+            wide[column] = 0.0
+    wide["residents"] = wide["residents"] + wide["village"]
+    mean = wide.groupby(level=["scenario", "date", "township_code", "township"], sort=False).mean()
+    frame = mean.reset_index()
+    begin = frame[frame["date"] == first].set_index(["scenario", "township_code"])
+    finish = frame[frame["date"] == last].set_index(["scenario", "township_code"])
+    out = pd.DataFrame(
+        {
+            "township": begin["township"],
+            "rate_start": begin["urban_residents"] / begin["residents"].replace(0, np.nan),
+            "rate_end": finish["urban_residents"] / finish["residents"].replace(0, np.nan),
+            "urban_change": finish["urban_residents"] - begin["urban_residents"],
+            "village_start": begin["village"],
+            "village_end": finish["village"],
+        }
+    )
+    out["village_change"] = (out["village_end"] - out["village_start"]) / out[
+        "village_start"
+    ].replace(0, np.nan)
+    city = set(
+        township.loc[
+            township["settlement"].astype(str) == COUNTY_CITY_SETTLEMENT, "township_code"
+        ]
+    )
+    out = out.reset_index()
+    out["county_city"] = out["township_code"].isin(city)
+    order = [str(s) for s in pd.unique(township["scenario"])]
+    out["scenario"] = pd.Categorical(out["scenario"], categories=order, ordered=True)
+    out = out.sort_values(["township_code", "scenario"]).reset_index(drop=True)
+    out["scenario"] = out["scenario"].astype(str)
+    columns = ["township_code", "township", "scenario", "county_city", "rate_start", "rate_end"]
+    columns += ["urban_change", "village_start", "village_end", "village_change"]
+    return out[columns]
+
+
 def sectors(county: pd.DataFrame) -> list[str]:
     """Sector names of the ``jobs_<sector>`` indicators, in first-seen order."""
-    names = [str(i) for i in dict.fromkeys(county["indicator"])]
+    names = [str(i) for i in pd.unique(county["indicator"])]
     return [n[5:] for n in names if n.startswith("jobs_") and n != "jobs_total"]
 
 
@@ -225,7 +302,7 @@ def migration_totals(county: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     ]
     per_run = rows.groupby(["scenario", "replicate", "indicator"], sort=False)["value"].sum()
     wide = per_run.groupby(["indicator", "scenario"], sort=False).mean().unstack("scenario")
-    order = list(dict.fromkeys(rows["scenario"]))
+    order = [str(s) for s in pd.unique(rows["scenario"])]
     flows = [f for f in FLOWS if f in wide.index]
     return wide.loc[flows, [s for s in order if s in wide.columns]]
 
@@ -364,5 +441,6 @@ __all__ = [
     "migration_yearly",
     "sectors",
     "start_date",
+    "township_profile",
     "township_urban_change",
 ]

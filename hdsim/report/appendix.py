@@ -279,7 +279,10 @@ def section_calibration(ctx: Context) -> Section | None:
 
 
 def parameter_rows(
-    behaviour: dict[str, Any], run_dirs: Iterable[Path] = ()
+    behaviour: dict[str, Any],
+    run_dirs: Iterable[Path] = (),
+    lang: str = "en",
+    configs: Iterable[dict[str, Any]] | None = None,
 ) -> list[tuple[str, Any, str, str]]:
     """Behavioural parameters the runs used, with their declared status, unit and source.
 
@@ -290,6 +293,8 @@ def parameter_rows(
     Args:
         behaviour: The ``behaviour`` section of a config, used when no run folder has one.
         run_dirs: Folders of the completed runs.
+        lang: Language of the notes (Chinese texts from :mod:`hdsim.report.texts`).
+        configs: The runs' configurations when already read (``run_dirs`` is then unused).
 
     Returns:
         (group.name, value, status, note) for every declared parameter
@@ -301,13 +306,17 @@ def parameter_rows(
     import yaml
 
     from hdsim.config.behaviour import parameter_table
+    from hdsim.report.texts import parameter_note
 
-    sections = []
-    for run in run_dirs:
-        path = Path(run) / "config.yaml"
-        if path.is_file():
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            sections.append(loaded.get("behaviour") or {})
+    if configs is None:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        configs = [
+            yaml.load((Path(run) / "config.yaml").read_text(encoding="utf-8"), Loader=loader)
+            or {}
+            for run in run_dirs
+            if (Path(run) / "config.yaml").is_file()
+        ]
+    sections = [cfg.get("behaviour") or {} for cfg in configs]
     sections = sections or [behaviour]
     out = []
     for row in parameter_table():
@@ -318,8 +327,7 @@ def parameter_rows(
         if len(set(map(repr, seen))) > 1 and len(numbers) == len(seen):
             mid = statistics.median(numbers)
             value = f"{mid:.4g} [{min(numbers):.4g}-{max(numbers):.4g}]"
-        note = f"{row['description']} [{row['unit']}]; {row['source']}"
-        out.append((f"{group}.{name}", value, row["status"], note))
+        out.append((f"{group}.{name}", value, row["status"], parameter_note(row, lang)))
     return out
 
 
@@ -368,8 +376,8 @@ def section_assumptions(ctx: Context) -> Section:
             _value(r.value),
             conf(r.confidence),
             star if r.confidence in ESTIMATED else "",
-            ctx.cat.source_text(str(r.source), str(r.file)),
-            ctx.cat.source_text(str(r.note), str(r.file)) if str(r.note) else "",
+            ctx.source(str(r.source), str(r.file)),
+            ctx.source(str(r.note), str(r.file)) if str(r.note) else "",
         ]
         for r in prov.itertuples()
     ]
@@ -398,7 +406,9 @@ def section_assumptions(ctx: Context) -> Section:
     )
     blocks.append(Paragraph(cat("pdf_full_list", n=len(prov), file="inputs.csv"), where="pdf"))
     behaviour = ctx.inputs.config.get("behaviour") or {}
-    params = parameter_rows(behaviour, [r.path for r in ctx.inputs.runs if r.ok])
+    params = parameter_rows(
+        behaviour, lang=cat.lang, configs=list(ctx.inputs.run_configs.values())
+    )
     blocks.append(
         Table(
             "parameters",
@@ -416,9 +426,9 @@ def section_assumptions(ctx: Context) -> Section:
                     _value(v),
                     cat(f"status_{s}"),
                     star if s in ESTIMATED else "",
-                    cat.note(name, h),
+                    note,
                 ]
-                for name, v, s, h in params
+                for name, v, s, note in params
             ],
         )
     )

@@ -19,7 +19,10 @@ Every file is written atomically. Nothing is simulated.
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,8 @@ from hdsim.report.document import (
     Document,
     FigureBlock,
     Section,
+    draw_here,
+    page_text,
     render_figures,
     render_html,
     render_markdown,
@@ -179,6 +184,24 @@ def write_headline(doc: Document, path: Path) -> Path:
     return path
 
 
+Progress = Callable[[str], None]
+"""Receives one line per stage of a report build (what is being done now)."""
+
+
+def stderr_progress(prefix: str = "hdsim-report") -> Progress:
+    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr."""
+    started = time.perf_counter()
+
+    def say(stage: str) -> None:
+        print(f"{prefix}: [{time.perf_counter() - started:4.1f} s] {stage}", file=sys.stderr)
+
+    return say
+
+
+def _quiet(_stage: str) -> None:
+    """No progress."""
+
+
 def build_report(
     folder: str | Path,
     lang: str = "zh",
@@ -186,6 +209,8 @@ def build_report(
     out: str | Path | None = None,
     headline: str | Path | None = None,
     hires: bool = False,
+    progress: Progress | None = None,
+    helper: bool | None = None,
 ) -> ReportResult:
     """Build the report of a run, job or experiment folder.
 
@@ -195,7 +220,12 @@ def build_report(
         formats: Any of ``html``, ``md``, ``pdf`` (tuple or comma-separated string).
         out: Folder of the report files; default ``<folder>/report/<lang>``.
         headline: Also save the headline figure to this path.
-        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``).
+        hires: Also write every figure as a 300 dpi PNG (``figures/<key>@300dpi.png``, beside
+            the 150 dpi PNG and the SVG, which are then written even without Markdown).
+        progress: Called with one line per stage (:func:`stderr_progress` prints them).
+        helper: Draw figures and subset the font partly in a helper process
+            (:mod:`hdsim.report.helper`); default: when the machine has two cores or more.
+            The files are the same either way.
 
     Returns:
         What was written.
@@ -203,37 +233,74 @@ def build_report(
     Raises:
         ReportError: One-line problem with the folder, the language or the formats.
     """
-    from hdsim.utils.io import atomic_write_text
-
+    say = progress or _quiet
     formats = parse_formats(formats)
     if lang not in ("zh", "en"):
         raise ReportError(f"unknown language '{lang}'; use zh or en")
-    inputs = load_inputs(folder)
+    from hdsim.report.helper import Helper, worth_a_helper
+
+    use_helper = worth_a_helper() if helper is None else helper
+    with Helper() if use_helper else nullcontext() as assistant:
+        return _build(folder, lang, formats, out, headline, hires, say, assistant)
+
+
+def _build(
+    folder: str | Path,
+    lang: str,
+    formats: tuple[str, ...],
+    out: str | Path | None,
+    headline: str | Path | None,
+    hires: bool,
+    say: Progress,
+    assistant: Any,
+) -> ReportResult:
+    """:func:`build_report` once the formats are checked (``assistant``: a Helper or None)."""
+    from hdsim.utils.io import atomic_write_text
+
+    inputs = load_inputs(folder)  # a bad folder fails here, before any progress line
+    say(f"read the outputs of {inputs.root.name} ({len(inputs.runs)} runs)")
     target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
     target.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     pdf_pages = None
     headline_path = None
     with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
+        say(f"building the {lang} document")
         doc = build_document(inputs, lang)
-        figure_dir = target / "figures" if "md" in formats else None
+        figure_dir = target / "figures" if "md" in formats or hires else None
         kinds = ("png", "svg", "hires") if hires else ("png", "svg")
-        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats)
-        if "html" in formats:
-            files["html"] = target / "report.html"
-            atomic_write_text(files["html"], render_html(doc))
+        say(
+            f"drawing {len(doc.figures())} figures"
+            + (" (and 300 dpi PNGs)" if hires else "")
+            + (" with a helper process" if assistant is not None else "")
+        )
+        drawer = assistant.drawer if assistant is not None else draw_here
+        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats, drawer=drawer)
+        # The font subset is made after every figure is drawn, in either process: fontTools
+        # run before a figure changes the low digits of its SVG clip ids, so this order keeps
+        # the files the same with or without the helper.
+        text = page_text(doc) if "html" in formats else ""
+        if assistant is not None and text:
+            assistant.start_font(text)
         if "md" in formats:
             files["md"] = target / "report.md"
             atomic_write_text(files["md"], render_markdown(doc, "figures"))
         if "pdf" in formats:
             from hdsim.report.typeset import write_pdf
 
+            say("typesetting report.pdf")
             files["pdf"] = target / "report.pdf"
             pdf_pages = write_pdf(doc, files["pdf"])
         if headline:
             headline_path = write_headline(doc, Path(headline).expanduser().resolve())
+        say("writing report.xlsx")
         files["xlsx"] = target / "report.xlsx"
         frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
+        if "html" in formats:
+            say("writing report.html (with its font subset)")
+            files["html"] = target / "report.html"
+            font = assistant.font(text) if assistant is not None else None
+            atomic_write_text(files["html"], render_html(doc, font=font))
     write_people_csv(target / "inputs.csv", frames["inputs"])
     write_people_csv(target / "summary.csv", frames["summary"])
     result = ReportResult(
@@ -252,9 +319,11 @@ def build_report(
 
 __all__ = [
     "FORMATS",
+    "Progress",
     "ReportResult",
     "build_document",
     "build_report",
     "parse_formats",
+    "stderr_progress",
     "write_headline",
 ]

@@ -68,7 +68,7 @@ ZH: dict[str, str] = {
     "col_p_ci": "概率的95%置信区间",
     "col_year_crosses": "均值达到{target}的年份",
     "col_hukou_end": "{target_year}年末户籍人口城镇化率",
-    "not_by": "{end_year}年前未达到",
+    "not_by": "到{end_year}年末仍未达到",
     "sentence": "{label}：{target_year}年末常住人口城镇化率预计为{mean}（5%–95%区间{lo}–{hi}），"
     "达到{target}的概率为{p}；{crossing}。{verdict}",
     "crossing_year": "各次模拟的均值在{year}年达到{target}",
@@ -121,10 +121,23 @@ ZH: dict[str, str] = {
     "col_gap_start": "差距（{date}）",
     # townships
     "townships_intro": (
-        "各乡镇城镇人口（乡镇驻地、县城及被纳入城区的村庄）从{start}到{target_year}年末的变化，"
-        "为各次模拟的均值。"
+        "下图和下表为各乡镇从{start}到{target_year}年末的变化（各次模拟的均值）：城镇化率"
+        "（城镇人口占常住人口的比例；城镇人口指乡镇驻地、县城及被纳入城区的村庄的常住人口）、"
+        "城镇人口的变化和村庄常住人口的变化。县城所在的镇单列一行，其城镇人口变化另用一个刻度。"
     ),
-    "fig_townships": "各乡镇城镇人口变化（{start}至{target_year}年末）",
+    "fig_townships": "各乡镇城镇化率、城镇人口变化和村庄人口变化（{start}至{target_year}年末）",
+    "panel_township_rate": "城镇化率（{target_year}年末）",
+    "panel_township_urban": "城镇人口变化（人）",
+    "panel_township_village": "村庄常住人口变化",
+    "legend_census_day": "{date}（普查时）",
+    "axis_own_scale": "县城所在镇：单独刻度（人）",
+    "townships_urban_caption": "各乡镇城镇人口的变化（人）",
+    "townships_rate_caption": "各乡镇城镇化率（{start}和{target_year}年末）",
+    "townships_village_caption": "各乡镇村庄常住人口（{start}）及其到{target_year}年末的变化",
+    "col_rate_start": "城镇化率（{date}）",
+    "col_village_start": "村庄常住人口（{date}）",
+    "count_mean_range": "平均{mean}个（各次模拟{lo}–{hi}个）",
+    "count_all_runs": "各次模拟均为{n}个",
     "fig_county_city": "县城的增长",
     "panel_county_city_population": "县城常住人口",
     "panel_builtup": "县城建成区面积",
@@ -132,8 +145,8 @@ ZH: dict[str, str] = {
     "col_township": "乡镇",
     "col_urban_start": "城镇人口（{date}）",
     "col_change": "变化：{label}",
-    "county_city_intro": "{label}：县城常住人口由{start}增至{end}，建成区面积{km2}，"
-    "累计{villages}个村庄被纳入城区，{upgraded}个乡撤乡设镇。",
+    "county_city_intro": "{label}：县城常住人口由{start}变为{end}，建成区面积达{km2}；"
+    "被纳入城区的村庄{villages}，撤乡设镇{upgraded}。",
     # jobs
     "jobs_intro": "各行业就业人数在{start}和{target_year}年末的值（各次模拟的均值）。",
     "fig_jobs": "分行业就业人数变化（{start}至{target_year}年末）",
@@ -320,6 +333,14 @@ ZH: dict[str, str] = {
     "costs_value_caption": "{target_year}年末城镇化率提高与累计投入",
     "costs_year_caption": "“{label}”各措施年度支出与年度预算（亿元）",
     "costs_total_caption": "各情景年度总支出与年度预算（亿元）",
+    "costs_lever_caption": "各情景各措施的年度支出（亿元，各次模拟的均值，至{target_year}年末）",
+    "col_sum_years": "{first}–{last}年合计",
+    "col_line": "项目",
+    "sheet_levers": "各措施年度支出（亿元）",
+    "xl_lever": "措施代码",
+    "xl_measure": "措施",
+    "xl_total": "合计",
+    "xl_year_column": "{year}年",
     "col_year": "年份",
     "col_measure": "措施",
     "col_budget": "年度预算",
@@ -336,7 +357,7 @@ ZH: dict[str, str] = {
     "legend_budget": "年度预算",
     "figure_source": "来源：hdsim模拟（{county}，{kind}，{runs}次运行），{date}生成",
     "dash": "–",
-    "source_see": "见{file}",
+    "source_see": "英文原文见{file}",
     "sec_dictionary": "指标说明（数据字典）",
     "dictionary_intro": "输出中每个指标的代码、名称、单位和定义（hdsim/report/indicators.yaml）。",
     "col_indicator_code": "指标代码",
@@ -376,7 +397,7 @@ ZH: dict[str, str] = {
     "xl_confidence": "可信度",
     "xl_note": "说明",
     "workbook_note": "同一文件夹中的 report.xlsx 是本报告的Excel工作簿"
-    "（摘要、成本、年度序列、乡镇×情景、输入数据）。",
+    "（摘要、成本、各措施年度支出、年度序列、乡镇×情景、输入数据）。",
 }
 
 EN: dict[str, str] = {
@@ -486,10 +507,27 @@ EN: dict[str, str] = {
     "col_gap_start": "Gap ({date})",
     # townships
     "townships_intro": (
-        "Change of each township's urban population (town seats, the county city and villages "
-        "absorbed into the urban area) from {start} to the end of {target_year}, replicates' mean."
+        "Each township from {start} to the end of {target_year} (replicates' mean): its "
+        "urbanization rate (urban share of its residents; urban means town seats, the county "
+        "city and villages absorbed into the urban area), the change of its urban population and "
+        "the change of its village residents. The township holding the county city has a row of "
+        "its own, with its own scale for the change in persons."
     ),
-    "fig_townships": "Urban population change by township ({start} to end {target_year})",
+    "fig_townships": "Townships: urbanization rate, urban change and village change ({start} to "
+    "end {target_year})",
+    "panel_township_rate": "urbanization rate (end {target_year})",
+    "panel_township_urban": "change in urban residents",
+    "panel_township_village": "change in village residents",
+    "legend_census_day": "census day {date}",
+    "axis_own_scale": "county-city township: own scale (persons)",
+    "townships_urban_caption": "Change in urban residents by township (persons)",
+    "townships_rate_caption": "Urbanization rate by township ({start} and end {target_year})",
+    "townships_village_caption": "Village residents by township ({start}) and their change to "
+    "the end of {target_year}",
+    "col_rate_start": "Rate ({date})",
+    "col_village_start": "Village residents ({date})",
+    "count_mean_range": "{mean} on average ({lo}–{hi} across runs)",
+    "count_all_runs": "{n} in every run",
     "fig_county_city": "Growth of the county city",
     "panel_county_city_population": "county-city residents",
     "panel_builtup": "county-city built-up area",
@@ -695,6 +733,15 @@ EN: dict[str, str] = {
     "costs_value_caption": "Gain by the end of {target_year} and money spent",
     "costs_year_caption": "“{label}”: spending by lever and year against the yearly budget (亿元)",
     "costs_total_caption": "Total spending by scenario and year against the yearly budget (亿元)",
+    "costs_lever_caption": "Spending by scenario, lever and year (亿元, replicates' mean, to the "
+    "end of {target_year})",
+    "col_sum_years": "{first}–{last}",
+    "col_line": "line",
+    "sheet_levers": "spending by lever (yi yuan)",
+    "xl_lever": "lever code",
+    "xl_measure": "lever",
+    "xl_total": "total",
+    "xl_year_column": "{year}",
     "col_year": "year",
     "col_measure": "lever",
     "col_budget": "yearly budget",
@@ -753,7 +800,8 @@ EN: dict[str, str] = {
     "xl_confidence": "confidence",
     "xl_note": "note",
     "workbook_note": "report.xlsx in the same folder is this report's Excel workbook "
-    "(summary, costs, yearly series, townships x scenarios, inputs).",
+    "(summary, costs, spending by lever and year, yearly series, townships x scenarios, "
+    "inputs).",
 }
 
 
@@ -848,10 +896,6 @@ INDICATORS: dict[str, dict[str, str]] = {
 
 MESSAGES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 
-PARAMETER_NOTES_ZH: dict[str, str] = {}
-"""Chinese descriptions of behavioural parameters, by parameter name, until the parameter
-metadata carries its own (a parameter without one shows no description in Chinese reports)."""
-
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_./])[A-Za-z]{3,}(?![A-Za-z0-9_./])")
 """An English word (not a code such as ``county.csv`` or ``rate_2020``)."""
 
@@ -903,19 +947,14 @@ class Catalogue:
     def source_text(self, text: str, file: str) -> str:
         """A data source or note as the report shows it.
 
-        English reports quote it as it is. The county data has no Chinese source texts yet,
-        so the Chinese report quotes a text only when it is Chinese and otherwise points to the
-        file that holds it (the full text is in ``inputs.csv`` and the workbook).
+        English reports quote it as it is. The Chinese report quotes a text only when it is
+        Chinese and otherwise points to the file that holds it (the full text is in
+        ``inputs.csv`` and the workbook); the county folder's Chinese texts of its sources are
+        applied before this (:meth:`hdsim.report.sections.Context.source`).
         """
         if self.lang != "zh" or not text or not _LATIN_WORD.search(text):
             return text
         return self("source_see", file=file)
-
-    def note(self, name: str, text: str) -> str:
-        """The description of parameter ``name``: its Chinese text in Chinese reports."""
-        if self.lang != "zh":
-            return text
-        return PARAMETER_NOTES_ZH.get(name, "" if _LATIN_WORD.search(text) else text)
 
     def pct(self, value: float, digits: int = 2) -> str:
         """A fraction as a percentage, e.g. ``0.4350 -> "43.50%"``; NaN as a dash."""
@@ -932,6 +971,12 @@ class Catalogue:
     def pp_words(self, value: float, digits: int = 2) -> str:
         """A difference in percentage points, spelled out (for sentences)."""
         return self("pp", value=self.pp(value, digits, signed=False))
+
+    def pct_signed(self, value: float, digits: int = 1) -> str:
+        """A relative change as a signed percentage, e.g. ``-0.123 -> "-12.3%"``."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        return f"{100 * float(value):+.{digits}f}%"
 
     def count(self, value: float) -> str:
         """A count of persons or jobs, rounded, with thousands separators."""

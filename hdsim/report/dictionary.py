@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from hdsim.report.document import Paragraph, Section, Table
@@ -99,10 +100,10 @@ def entry(
 
 def output_indicators(ctx: Context) -> list[str]:
     """Every indicator in the county and township series, county first, in order of appearance."""
-    names = list(dict.fromkeys(ctx.inputs.county["indicator"].astype(str)))
+    names = [str(n) for n in pd.unique(ctx.inputs.county["indicator"])]
     if ctx.inputs.township is not None:
         names += [
-            n for n in dict.fromkeys(ctx.inputs.township["indicator"].astype(str)) if n not in names
+            str(n) for n in pd.unique(ctx.inputs.township["indicator"]) if str(n) not in names
         ]
     return names
 

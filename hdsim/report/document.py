@@ -145,8 +145,66 @@ class Document:
         return [f for s in self.sections for f in s.figures()]
 
 
+@dataclass
+class Drawn:
+    """The images of one figure.
+
+    Attributes:
+        png: PNG bytes (150 dpi).
+        svg: SVG bytes, text kept as text ("" when not asked for).
+        hires: 300 dpi PNG bytes ("" when not asked for).
+        warnings: Messages of the warnings drawing it emitted (re-emitted by the caller when
+            it was drawn in another process).
+    """
+
+    png: bytes
+    svg: bytes = b""
+    hires: bytes = b""
+    warnings: tuple[str, ...] = ()
+
+
+def draw_block(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn:
+    """Draw one figure (``source`` inside the image): PNG, and optionally SVG and 300 dpi PNG.
+
+    Call inside ``matplotlib.rc_context(report_rc())``. The constrained layout is computed
+    by the first save; the later saves keep it instead of computing it again (a quarter of the
+    figures' time), so all images share one layout.
+    """
+    import matplotlib
+
+    fig = block.figure(source)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    fig.set_layout_engine("none")
+    vector = b""
+    if svg:
+        out = io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": block.key}):
+            fig.savefig(out, format="svg", metadata={"Date": None})
+        vector = out.getvalue()
+    fine = b""
+    if hires:
+        big = io.BytesIO()
+        fig.savefig(big, format="png", dpi=HIRES_DPI)
+        fine = big.getvalue()
+    return Drawn(buffer.getvalue(), vector, fine)
+
+
+Drawer = Callable[[list[FigureBlock], str, bool, bool], dict[str, Drawn]]
+"""Draws figure blocks (source line, SVG wanted, 300 dpi wanted) into images by key."""
+
+
+def draw_here(blocks: list[FigureBlock], source: str, svg: bool, hires: bool) -> dict[str, Drawn]:
+    """:data:`Drawer` drawing every block in this process."""
+    return {b.key: draw_block(b, source, svg, hires) for b in blocks}
+
+
 def render_figures(
-    doc: Document, folder: Path | None, formats: tuple[str, ...], svg: bool = False
+    doc: Document,
+    folder: Path | None,
+    formats: tuple[str, ...],
+    svg: bool = False,
+    drawer: Drawer = draw_here,
 ) -> dict[str, list[Path]]:
     """Draw every figure (with the document's source line) to bytes and, optionally, files.
 
@@ -158,37 +216,31 @@ def render_figures(
         folder: Where to write ``<key>.png`` / ``<key>.svg`` / ``<key>@300dpi.png``, or None.
         formats: File formats to write (``"png"``, ``"svg"``, ``"hires"``).
         svg: Keep the SVG bytes even when no file is written (the PDF uses them).
+        drawer: Draws the blocks (here, or shared with a helper process:
+            :mod:`hdsim.report.helper`).
 
     Returns:
         Files written per figure key.
     """
-    import matplotlib
-
     from hdsim.utils.io import atomic_write_bytes
 
+    want_svg = svg or (folder is not None and "svg" in formats)
+    want_hires = folder is not None and "hires" in formats
+    drawn = drawer(doc.figures(), doc.source, want_svg, want_hires)
     written: dict[str, list[Path]] = {}
     for block in doc.figures():
-        fig = block.figure(doc.source)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        block.png = buffer.getvalue()
-        if svg or (folder is not None and "svg" in formats):
-            out = io.BytesIO()
-            with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": block.key}):
-                fig.savefig(out, format="svg", metadata={"Date": None})
-            block.svg = out.getvalue()
+        images = drawn[block.key]
+        block.png, block.svg = images.png, images.svg
         written[block.key] = []
         if folder is None:
             continue
         for fmt in formats:
             if fmt == "png":
-                path, payload = folder / f"{block.key}.png", block.png
+                path, payload = folder / f"{block.key}.png", images.png
             elif fmt == "svg":
-                path, payload = folder / f"{block.key}.svg", block.svg
+                path, payload = folder / f"{block.key}.svg", images.svg
             else:
-                hires = io.BytesIO()
-                fig.savefig(hires, format="png", dpi=HIRES_DPI)
-                path, payload = folder / f"{block.key}@{HIRES_DPI}dpi.png", hires.getvalue()
+                path, payload = folder / f"{block.key}@{HIRES_DPI}dpi.png", images.hires
             atomic_write_bytes(path, payload)
             written[block.key].append(path)
     return written
@@ -246,8 +298,14 @@ def _html_table(table: Table, number: int, cat: Catalogue) -> str:
     return out
 
 
-def render_html(doc: Document) -> str:
-    """The report as one self-contained HTML page (figures must be rendered first)."""
+def render_html(doc: Document, font: bytes | None = None) -> str:
+    """The report as one self-contained HTML page (figures must be rendered first).
+
+    Args:
+        doc: The document.
+        font: The WOFF2 subset of the page's characters (:func:`page_text`), when already
+            made; made here otherwise.
+    """
     esc = html.escape
     cat = doc.catalogue
     lang = "zh-CN" if cat.lang == "zh" else "en"
@@ -285,17 +343,30 @@ def render_html(doc: Document) -> str:
         parts.append("</section>")
     parts.append("</body>\n</html>\n")
     page = "\n".join(parts)
-    return page.replace("<style>", f"<style>{_font_face(page)}", 1)
+    if font is None:
+        from hdsim.report.fonts import woff2_subset
+
+        font = woff2_subset(_visible_text(page))
+    return page if not font else page.replace("<style>", f"<style>{_font_face(font)}", 1)
 
 
-def _font_face(page: str) -> str:
-    """CSS ``@font-face`` embedding a WOFF2 subset of the CJK font with the page's glyphs."""
+def _visible_text(page: str) -> str:
+    """The characters an HTML page shows (tags and embedded data left out)."""
     import re
 
-    from hdsim.report.fonts import WEB_FAMILY, woff2_subset
+    return html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", page))
 
-    text = html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", page))
-    font = base64.b64encode(woff2_subset(text)).decode("ascii")
+
+def page_text(doc: Document) -> str:
+    """The characters the HTML page of ``doc`` shows (known before its figures are drawn)."""
+    return _visible_text(render_html(doc, font=b""))
+
+
+def _font_face(woff2: bytes) -> str:
+    """CSS ``@font-face`` embedding a WOFF2 subset of the CJK font with the page's glyphs."""
+    from hdsim.report.fonts import WEB_FAMILY
+
+    font = base64.b64encode(woff2).decode("ascii")
     return (
         f'@font-face{{font-family:"{WEB_FAMILY}";font-display:block;'
         f'src:url(data:font/woff2;base64,{font}) format("woff2")}}\n'
@@ -354,10 +425,15 @@ def render_markdown(doc: Document, figure_dir: str = "figures") -> str:
 __all__ = [
     "Block",
     "Document",
+    "Drawer",
+    "Drawn",
     "FigureBlock",
     "Paragraph",
     "Section",
     "Table",
+    "draw_block",
+    "draw_here",
+    "page_text",
     "render_figures",
     "render_html",
     "render_markdown",

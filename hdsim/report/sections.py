@@ -9,7 +9,10 @@ figures are drawn from the same frames as the tables.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -18,6 +21,8 @@ from hdsim.report import figures as fg
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import FigureBlock, Paragraph, Section, Table
 from hdsim.report.inputs import ReportInputs, county_name
+
+T = TypeVar("T")
 
 
 class Context:
@@ -52,6 +57,35 @@ class Context:
     def label(self, scenario: str) -> str:
         """Display name of a scenario."""
         return self.labels.get(scenario, scenario)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once per set of inputs (shared by sections and workbook).
+
+        Only for values that do not depend on the language.
+        """
+        derived = self.inputs.derived
+        if key not in derived:
+            derived[key] = compute()
+        return derived[key]
+
+    def fan(self) -> pd.DataFrame:
+        """:func:`hdsim.report.analysis.fan` of the urbanization rate (computed once)."""
+        return self.memo("fan", lambda: an.fan(self.inputs.county))
+
+    def source(self, text: str, file: str) -> str:
+        """A data source or note of the county data as the report shows it.
+
+        The Chinese report shows the county folder's Chinese text of it (``texts_zh.yaml``)
+        when there is one, else :meth:`Catalogue.source_text` (the text when it is Chinese, a
+        pointer to ``file`` otherwise).
+        """
+        if self.cat.lang == "zh":
+            from hdsim.report.texts import county_sources_zh
+
+            translated = county_sources_zh(Path(self.inputs.data.directory)).get(text.strip())
+            if translated:
+                return translated
+        return self.cat.source_text(text, file)
 
 
 def bar_height(groups: int, bars: int) -> float:
@@ -112,7 +146,7 @@ def section_answer(ctx: Context) -> Section:
     """The answer first: sentences, the planner's table and the headline chart."""
     cat, h = ctx.cat, ctx.h
     summary = ctx.inputs.summary
-    fan = an.fan(ctx.inputs.county)
+    fan = ctx.fan()
     last = fan.groupby("scenario", sort=False)["mean"].last()
     n = int(summary["replicates"].max()) if len(summary) else 0
     blocks: list = [
@@ -151,7 +185,7 @@ def section_answer(ctx: Context) -> Section:
                 "observed_point",
                 date=cat.date(o.date),
                 value=cat.pct(o.value),
-                source=cat.source_text(str(o.source), "observations.csv"),
+                source=ctx.source(str(o.source), "observations.csv"),
             )
             for o in ctx.observed.itertuples()
         )
@@ -188,7 +222,7 @@ def section_runs(ctx: Context) -> Section | None:
 def section_trajectories(ctx: Context) -> Section:
     """Fan charts per scenario and the mean rate at each year end."""
     cat, h = ctx.cat, ctx.h
-    fan = an.fan(ctx.inputs.county)
+    fan = ctx.fan()
     scenarios = list(ctx.inputs.scenarios)
     rows_n = math.ceil(len(scenarios) / min(3, len(scenarios)))
     fig = FigureBlock(
@@ -284,44 +318,111 @@ def _township_names(ctx: Context, start: pd.DataFrame) -> list[str]:
     ]
 
 
-def section_townships(ctx: Context) -> Section | None:
-    """Urban population change by township, county-city growth and reclassified villages."""
+def township_height(townships: int) -> float:
+    """Height (inches) of the township dot plots."""
+    return 1.6 + 0.24 * (townships + 1)
+
+
+def _township_blocks(ctx: Context, township: pd.DataFrame) -> list[Paragraph | Table | FigureBlock]:
+    """Dot plots and tables of every township: urbanization, urban and village change."""
     cat, h = ctx.cat, ctx.h
+    start, change = an.township_urban_change(township, ctx.end)
+    change = change[[s for s in ctx.inputs.scenarios if s in change.columns]]
+    names = _township_names(ctx, start)
+    by_code = dict(zip(start["township_code"].astype(str), names, strict=True))
+    scen = list(change.columns)
+    profile = an.township_profile(township, ctx.end)
+    profile = profile[profile["scenario"].isin(scen)]
+    blocks: list[Paragraph | Table | FigureBlock] = [
+        Paragraph(cat("townships_intro", start=ctx.start_label, target_year=h.target_year)),
+        FigureBlock(
+            "townships",
+            cat("fig_townships", start=ctx.start_label, target_year=h.target_year),
+            partial(
+                fg.draw_townships,
+                profile=profile,
+                names=by_code,
+                scenarios=scen,
+                labels=ctx.labels,
+                colours=ctx.colours,
+                text=fg.TownshipPanels(
+                    rate=cat("panel_township_rate", target_year=h.target_year),
+                    urban=cat("panel_township_urban"),
+                    village=cat("panel_township_village"),
+                    start=cat("legend_census_day", date=ctx.start_label),
+                    persons=cat("axis_persons"),
+                    own_scale=cat("axis_own_scale"),
+                ),
+            ),
+            size=(8.0, township_height(len(names))),
+        ),
+    ]
+    rows = [
+        [name, cat.count(u), *[cat.signed_count(change.at[i, s]) for s in scen]]
+        for i, (name, u) in enumerate(zip(names, start["urban_start"], strict=True))
+    ]
+    columns = [
+        cat("col_township"),
+        cat("col_urban_start", date=ctx.start_label),
+        *[cat("col_change", label=ctx.label(s)) for s in scen],
+    ]
+    blocks.append(Table("townships", cat("townships_urban_caption"), columns, rows))
+    wide = {
+        column: profile.pivot_table(
+            index="township_code", columns="scenario", values=column, sort=False
+        ).reindex(start["township_code"])
+        for column in ("rate_end", "village_change")
+    }
+    first = profile.drop_duplicates("township_code").set_index("township_code")
+    first = first.reindex(start["township_code"])
+    blocks.append(
+        Table(
+            "township_rates",
+            cat("townships_rate_caption", start=ctx.start_label, target_year=h.target_year),
+            [
+                cat("col_township"),
+                cat("col_rate_start", date=ctx.start_label),
+                *[ctx.label(s) for s in scen],
+            ],
+            [
+                [
+                    name,
+                    cat.pct(first["rate_start"].iloc[i], 1),
+                    *[cat.pct(wide["rate_end"][s].iloc[i], 1) for s in scen],
+                ]
+                for i, name in enumerate(names)
+            ],
+        )
+    )
+    blocks.append(
+        Table(
+            "village_change",
+            cat("townships_village_caption", start=ctx.start_label, target_year=h.target_year),
+            [
+                cat("col_township"),
+                cat("col_village_start", date=ctx.start_label),
+                *[ctx.label(s) for s in scen],
+            ],
+            [
+                [
+                    name,
+                    cat.count(first["village_start"].iloc[i]),
+                    *[cat.pct_signed(wide["village_change"][s].iloc[i]) for s in scen],
+                ]
+                for i, name in enumerate(names)
+            ],
+        )
+    )
+    return blocks
+
+
+def section_townships(ctx: Context) -> Section | None:
+    """Township dot plots and tables, county-city growth and reclassified villages."""
+    cat = ctx.cat
     blocks: list = []
     township = ctx.inputs.township
     if township is not None and len(township):
-        start, change = an.township_urban_change(township, ctx.end)
-        change = change[[s for s in ctx.inputs.scenarios if s in change.columns]]
-        names = _township_names(ctx, start)
-        scen = list(change.columns)
-        blocks.append(
-            Paragraph(cat("townships_intro", start=ctx.start_label, target_year=h.target_year))
-        )
-        blocks.append(
-            FigureBlock(
-                "townships",
-                cat("fig_townships", start=ctx.start_label, target_year=h.target_year),
-                partial(
-                    fg.draw_grouped_bars,
-                    categories=names,
-                    values=change,
-                    labels=ctx.labels,
-                    colours=ctx.colours,
-                    xlabel=cat("axis_persons"),
-                ),
-                size=(8.0, bar_height(len(names), len(scen))),
-            )
-        )
-        rows = [
-            [name, cat.count(u), *[cat.signed_count(change.at[i, s]) for s in scen]]
-            for i, (name, u) in enumerate(zip(names, start["urban_start"], strict=True))
-        ]
-        columns = [
-            cat("col_township"),
-            cat("col_urban_start", date=ctx.start_label),
-            *[cat("col_change", label=ctx.label(s)) for s in scen],
-        ]
-        blocks.append(Table("townships", "", columns, rows))
+        blocks += _township_blocks(ctx, township)
     county = ctx.inputs.county
     if an.has(county, "county_city_population"):
         cc = an.county_city(county, ctx.end)
@@ -334,8 +435,10 @@ def section_townships(ctx: Context) -> Section | None:
                         start=cat.count(r.population_start),
                         end=cat.count(r.population_end),
                         km2=f"{r.builtup_end:.1f} {cat('axis_km2')}",
-                        villages=f"{r.reclassified_end:.1f}".removesuffix(".0"),
-                        upgraded=f"{r.upgraded_end:.1f}".removesuffix(".0"),
+                        villages=_mean_range(r.reclassified_end, r.reclassified_min,
+                                             r.reclassified_max, cat),
+                        upgraded=_mean_range(r.upgraded_end, r.upgraded_min, r.upgraded_max,
+                                             cat),
                     )
                 )
             )
@@ -369,6 +472,13 @@ def section_townships(ctx: Context) -> Section | None:
             )
         )
     return Section("townships", cat("sec_townships"), blocks) if blocks else None
+
+
+def _mean_range(mean: float, lo: float, hi: float, cat: Catalogue) -> str:
+    """A mean count over replicates with the range of the runs, e.g. "5.7（4–7）"."""
+    if round(lo) == round(hi):
+        return cat("count_all_runs", n=f"{round(mean)}")
+    return cat("count_mean_range", mean=f"{mean:.1f}", lo=f"{round(lo)}", hi=f"{round(hi)}")
 
 
 def section_jobs(ctx: Context) -> Section | None:

@@ -56,6 +56,10 @@ def costs(ctx: Context) -> pd.DataFrame | None:
         :func:`hdsim.policies.budget.cost_effectiveness` of the county series, or None when
         there is no baseline, no other scenario or no spending series.
     """
+    return ctx.memo("costs", lambda: _costs(ctx))
+
+
+def _costs(ctx: Context) -> pd.DataFrame | None:
     from hdsim.policies.budget import cost_effectiveness
 
     county = ctx.inputs.county
@@ -91,6 +95,10 @@ def yearly_spending(ctx: Context) -> pd.DataFrame:
     Returns:
         Columns scenario, year, lever (``total`` and ``budget`` included), value.
     """
+    return ctx.memo("yearly_spending", lambda: _yearly_spending(ctx))
+
+
+def _yearly_spending(ctx: Context) -> pd.DataFrame:
     county = ctx.inputs.county
     names = county["indicator"].astype(str)
     keep = names.str.startswith("spending_") | (names == "budget_line_yi")
@@ -107,6 +115,31 @@ def yearly_spending(ctx: Context) -> pd.DataFrame:
     by_rep = rows.groupby(["scenario", "replicate", "year", "lever"], sort=False)["value"].sum()
     mean = by_rep.groupby(level=["scenario", "year", "lever"], sort=False).mean()
     return mean.reset_index()
+
+
+def lever_spending(ctx: Context) -> pd.DataFrame:
+    """Mean spending of every lever by calendar year, per scenario (亿元), to the target year.
+
+    Returns:
+        One row per scenario and lever that spends something (scenarios in report order, then
+        each scenario's levers in the order of its series): columns scenario, lever, one column
+        per year (int) and ``total`` (sum over the years). Empty when nothing was spent.
+    """
+    spending = yearly_spending(ctx)
+    spent = spending[~spending["lever"].isin(["total", "budget"])]
+    if spent.empty:
+        return pd.DataFrame(columns=["scenario", "lever", "total"])
+    wide = spent.pivot_table(
+        index=["scenario", "lever"], columns="year", values="value", sort=False
+    ).fillna(0.0)
+    wide = wide[sorted(wide.columns)]
+    wide.columns = [int(y) for y in wide.columns]
+    wide["total"] = wide.sum(axis=1)
+    wide = wide[wide["total"] > 0].reset_index()
+    order = {name: i for i, name in enumerate(ctx.inputs.scenarios)}
+    wide["_order"] = wide["scenario"].map(order)
+    wide = wide.sort_values("_order", kind="stable").drop(columns="_order")
+    return wide.reset_index(drop=True)
 
 
 def unit_costs(ctx: Context) -> pd.DataFrame:
@@ -341,7 +374,7 @@ def section_summary(ctx: Context) -> Section | None:
         return None
     cost = costs(ctx)
     out = outlook(ctx)
-    fan = an.fan(ctx.inputs.county)
+    fan = ctx.fan()
     blocks: list[Paragraph | Table | FigureBlock] = [
         Paragraph(verdict(ctx), strong=True),
         summary_table(ctx, cost, out),
@@ -408,6 +441,44 @@ def draw_spending(
     fig.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
 
 
+def lever_spending_table(ctx: Context, by_lever: pd.DataFrame) -> Table:
+    """Per-lever yearly spending of every scenario (亿元), each scenario's total after it."""
+    cat = ctx.cat
+    years = [c for c in by_lever.columns if isinstance(c, int)]
+    rows = []
+    for name in dict.fromkeys(by_lever["scenario"]):
+        mine = by_lever[by_lever["scenario"] == name]
+        for r in mine.to_dict("records"):
+            rows.append(
+                [
+                    ctx.label(str(name)),
+                    cat.lever(str(r["lever"])),
+                    *[_yi(cat.lang, r[y]) for y in years],
+                    _yi(cat.lang, r["total"]),
+                ]
+            )
+        if len(mine) > 1:
+            rows.append(
+                [
+                    ctx.label(str(name)),
+                    cat("col_total"),
+                    *[_yi(cat.lang, mine[y].sum()) for y in years],
+                    _yi(cat.lang, mine["total"].sum()),
+                ]
+            )
+    return Table(
+        "spending_by_lever",
+        cat("costs_lever_caption", target_year=ctx.h.target_year),
+        [
+            cat("col_scenario"),
+            cat("col_measure"),
+            *[str(y) for y in years],
+            cat("col_sum_years", first=years[0], last=years[-1]) if years else cat("col_total"),
+        ],
+        rows,
+    )
+
+
 def section_costs(ctx: Context) -> Section | None:
     """Spending by lever and year against the budget, gain per 亿元, unit costs, scope."""
     cat, h = ctx.cat, ctx.h
@@ -458,7 +529,7 @@ def section_costs(ctx: Context) -> Section | None:
             Table(
                 "spending_by_year",
                 cat("costs_total_caption"),
-                [cat("col_scenario"), "", *[str(y) for y in years]],
+                [cat("col_scenario"), cat("col_line"), *[str(y) for y in years]],
                 rows,
             )
         )
@@ -469,23 +540,10 @@ def section_costs(ctx: Context) -> Section | None:
             for lv in dict.fromkeys(mine["lever"])
             if lv not in ("total", "budget") and mine[mine["lever"] == lv]["value"].sum() > 0
         ]
+        by_lever = lever_spending(ctx)
+        if len(by_lever):
+            blocks.append(lever_spending_table(ctx, by_lever))
         if levers:
-            lever_wide = mine.pivot_table(index="lever", columns="year", values="value")
-            blocks.append(
-                Table(
-                    "spending_by_lever",
-                    cat("costs_year_caption", label=ctx.label(richest)),
-                    [cat("col_measure"), *[str(y) for y in lever_wide.columns]],
-                    [
-                        [
-                            cat.lever(lv) if lv not in ("total", "budget") else cat(f"col_{lv}"),
-                            *[_yi(cat.lang, v) for v in lever_wide.loc[lv]],
-                        ]
-                        for lv in [*levers, "total", "budget"]
-                        if lv in lever_wide.index
-                    ],
-                )
-            )
             blocks.append(
                 FigureBlock(
                     "costs",
@@ -539,6 +597,8 @@ def section_costs(ctx: Context) -> Section | None:
 __all__ = [
     "costs",
     "draw_spending",
+    "lever_spending",
+    "lever_spending_table",
     "outlook",
     "section_costs",
     "section_summary",

@@ -6,6 +6,8 @@ formatted as percentages in Excel, money in 亿元):
 
 - summary (摘要): the planner's table, one row per scenario;
 - costs (成本): gain over the baseline and money spent, when there is a baseline;
+- levers (各措施年度支出): mean spending of every lever by year (亿元), one row per scenario
+  and lever, with the sum over the years;
 - series (年度序列): year-end means of every county indicator per scenario;
 - townships (乡镇×情景): every township indicator at the end of the target year, mean over
   replicates, one row per township and scenario;
@@ -24,7 +26,7 @@ import pandas as pd
 
 from hdsim.report.sections import Context
 
-SHEETS: tuple[str, ...] = ("summary", "costs", "series", "townships", "inputs")
+SHEETS: tuple[str, ...] = ("summary", "costs", "levers", "series", "townships", "inputs")
 """Sheet keys in workbook order; their titles are ``sheet_<key>`` in the catalogue."""
 
 PERCENT_COLUMNS: tuple[str, ...] = (
@@ -44,6 +46,9 @@ def _labelled(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     cat = ctx.cat
     names = {}
     for column in frame.columns:
+        if isinstance(column, int):
+            names[column] = cat("xl_year_column", year=column)
+            continue
         key = f"xl_{column}"
         try:
             names[column] = cat(key)
@@ -88,7 +93,7 @@ def township_frame(ctx: Context) -> pd.DataFrame | None:
 
 def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
     """The workbook's sheets by key (see the module docstring), untranslated columns."""
-    from hdsim.report.summary import costs
+    from hdsim.report.summary import costs, lever_spending
 
     frames = {"summary": summary_frame(ctx)}
     cost = costs(ctx)
@@ -96,6 +101,11 @@ def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
         cost = cost.copy()
         cost.insert(1, "label", [ctx.label(str(s)) for s in cost["scenario"]])
         frames["costs"] = cost
+        levers = lever_spending(ctx)
+        if len(levers):
+            levers.insert(1, "label", [ctx.label(str(s)) for s in levers["scenario"]])
+            levers.insert(3, "measure", [ctx.cat.lever(str(lv)) for lv in levers["lever"]])
+            frames["levers"] = levers
     if len(ctx.inputs.county):
         frames["series"] = series_frame(ctx)
     towns = township_frame(ctx)
@@ -133,6 +143,9 @@ def write_workbook(ctx: Context, path: Path) -> dict[str, pd.DataFrame]:
                 if key == "summary" and column in PERCENT_COLUMNS:
                     for cell in sheet[letter][1:]:
                         cell.number_format = "0.00%"
+                if key == "levers" and (isinstance(column, int) or column == "total"):
+                    for cell in sheet[letter][1:]:
+                        cell.number_format = "0.00"
     atomic_write_bytes(path, buffer.getvalue())
     return frames
 
