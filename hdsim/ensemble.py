@@ -22,6 +22,7 @@ import time
 from concurrent.futures import as_completed
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm import tqdm
@@ -33,7 +34,12 @@ from hdsim.run import run_and_write
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.pool import WATCH_SECONDS, process_pool, stop_pool, worker_count
 
+if TYPE_CHECKING:
+    from hdsim.population.reuse import SynthesisCache
+
 _WORKER_DATA: CountyData | None = None
+_WORKER_SYNTHESIS: SynthesisCache | None = None
+"""The populations this process synthesized: the scenarios of a replicate reuse them."""
 
 
 def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
@@ -43,10 +49,13 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
 
 def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
     """Worker set-up: watch the job's main process, then load the county data once."""
-    global _WORKER_DATA
+    global _WORKER_DATA, _WORKER_SYNTHESIS
     if job_pid is not None:
         threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
+    from hdsim.population.reuse import SynthesisCache  # workers only: keep it out of the parent
+
     _WORKER_DATA = load_county_data(data_dir)
+    _WORKER_SYNTHESIS = SynthesisCache(size=1)
 
 
 def _job_running(pid: int) -> bool:
@@ -88,11 +97,43 @@ class RunOutputError(OSError):
         return str(self.args[0]) if self.args else "cannot write a run's outputs"
 
 
-def _work(cfg: HdsimConfig, replicate: int, run_dir: Path) -> pd.DataFrame:
+def _work(runs: list[tuple[HdsimConfig, Path]], replicate: int) -> list[pd.DataFrame]:
+    """Run scenarios ``runs`` of one replicate in turn; they share its synthesized county."""
+    frames = []
     try:
-        return run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+        for cfg, run_dir in runs:
+            eff = effective_config(cfg, replicate)
+            frames.append(run_and_write(eff, replicate, run_dir, _WORKER_DATA, _WORKER_SYNTHESIS))
     except OutputError as exc:
         raise RunOutputError(str(exc)) from None
+    return frames
+
+
+def replicate_tasks(
+    configs: list[HdsimConfig], replicates: int, root: Path, workers: int
+) -> list[tuple[list[tuple[HdsimConfig, Path]], int]]:
+    """The runs of a job grouped by replicate, so that a worker builds each county once.
+
+    The scenarios of a replicate share its random streams, hence its synthesized county: one
+    task runs them in turn and synthesizes once. With fewer replicates than about two tasks per
+    worker, a replicate's scenarios are split into smaller tasks so that every worker has work.
+
+    Args:
+        configs: One config per scenario.
+        replicates: Replicates per scenario.
+        root: Job folder.
+        workers: Worker processes.
+
+    Returns:
+        ``(runs, replicate)`` tasks, replicate by replicate, scenarios in their order.
+    """
+    chunks = min(max(1, len(configs)), max(1, math.ceil(2 * workers / max(replicates, 1))))
+    size = max(1, math.ceil(len(configs) / chunks))
+    tasks = []
+    for r in range(replicates):
+        runs = [(cfg, run_dir_for(root, cfg.scenario.name, r)) for cfg in configs]
+        tasks += [(runs[i : i + size], r) for i in range(0, len(runs), size)]
+    return tasks
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -121,28 +162,25 @@ def run_ensemble(
     Returns:
         All runs' county series concatenated (also written to ``root/ensemble.parquet``).
     """
-    tasks = [
-        (cfg, r, run_dir_for(root, cfg.scenario.name, r))
-        for cfg in configs
-        for r in range(replicates)
-    ]
-    workers = min(worker_count(n_jobs) if n_jobs else 1, max(1, len(tasks)))
+    n_runs = len(configs) * replicates
+    workers = min(worker_count(n_jobs) if n_jobs else 1, max(1, n_runs))
+    tasks = replicate_tasks(configs, replicates, root, workers)
     frames: list[pd.DataFrame] = []
-    bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress)
+    bar = tqdm(total=n_runs, desc="runs", unit="run", disable=not progress)
     started = time.perf_counter()
     data_dir = configs[0].data.dir if configs else None
     if workers == 1:
         _init_worker(data_dir)
-        for cfg, r, d in tasks:
-            frames.append(_work(cfg, r, d))
-            bar.update()
+        for runs, r in tasks:
+            frames += _work(runs, r)
+            bar.update(len(runs))
     else:
         pool = process_pool(workers, _init_worker, (data_dir, os.getpid()))
         try:
-            futures = [pool.submit(_work, cfg, r, d) for cfg, r, d in tasks]
+            futures = {pool.submit(_work, runs, r): len(runs) for runs, r in tasks}
             for fut in as_completed(futures):
-                frames.append(fut.result())
-                bar.update()
+                frames += fut.result()
+                bar.update(futures[fut])
         except BaseException:  # Ctrl-C or a failed run: stop now, keep the finished runs
             bar.close()
             stop_pool(pool)
@@ -158,10 +196,10 @@ def run_ensemble(
         .drop(columns="_order")
     )
     atomic_write_parquet(root / "ensemble.parquet", ensemble.reset_index(drop=True))
-    rate = len(tasks) / max(elapsed, 1e-9) * 60
+    rate = n_runs / max(elapsed, 1e-9) * 60
     atomic_write_text(
         root / "timing.json",
-        f'{{"runs": {len(tasks)}, "seconds": {elapsed:.2f}, "runs_per_minute": {rate:.2f}, '
+        f'{{"runs": {n_runs}, "seconds": {elapsed:.2f}, "runs_per_minute": {rate:.2f}, '
         f'"processes": {workers}}}\n',
     )
     return ensemble

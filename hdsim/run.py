@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version as _version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.version import __version__
+
+if TYPE_CHECKING:
+    from hdsim.population.reuse import SynthesisCache
 
 SUCCESS = "_SUCCESS"
 LOCK_FILE = ".hdsim.lock"
@@ -154,13 +157,20 @@ class RunResult:
     seconds: float
 
 
-def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = None) -> RunResult:
+def run_replicate(
+    cfg: HdsimConfig,
+    replicate: int,
+    data: CountyData | None = None,
+    synthesis: SynthesisCache | None = None,
+) -> RunResult:
     """Build and run the model for one replicate of an effective configuration.
 
     Args:
         cfg: Effective configuration (see the module docstring).
         replicate: Replicate number (selects the random stream).
         data: County data; loaded from ``cfg.data.dir`` when omitted.
+        synthesis: Populations already synthesized in this process, reused when the county,
+            scale and stream match (the other scenarios of the replicate); same results.
 
     Returns:
         The run's county and township series, labelled with scenario, replicate and seed.
@@ -172,7 +182,9 @@ def run_replicate(cfg: HdsimConfig, replicate: int, data: CountyData | None = No
 
     require_effective(cfg)
     start = time.perf_counter()
-    model = CountyModel(cfg, data=data, seed_sequence=run_seed(cfg, replicate))
+    model = CountyModel(
+        cfg, data=data, seed_sequence=run_seed(cfg, replicate), synthesis=synthesis
+    )
     model.run()
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
     county = model.recorder.county_frame().assign(**labels)
@@ -304,7 +316,11 @@ def write_run(
 
 
 def run_and_write(
-    cfg: HdsimConfig, replicate: int, run_dir: Path, data: CountyData | None = None
+    cfg: HdsimConfig,
+    replicate: int,
+    run_dir: Path,
+    data: CountyData | None = None,
+    synthesis: SynthesisCache | None = None,
 ) -> pd.DataFrame:
     """Run one replicate unless ``run_dir`` already holds it, and return its county series.
 
@@ -313,12 +329,13 @@ def run_and_write(
         replicate: Replicate number.
         run_dir: The run's folder.
         data: County data; loaded from ``cfg.data.dir`` when omitted.
+        synthesis: Populations to reuse (see :func:`run_replicate`).
     """
     run_dir = Path(run_dir)
     data = data if data is not None else load_county_data(cfg.data.dir)
     if is_complete(run_dir, cfg, data):
         return pd.read_parquet(run_dir / "county.parquet")
-    result = run_replicate(cfg, replicate, data)
+    result = run_replicate(cfg, replicate, data, synthesis)
     write_run(run_dir, cfg, replicate, result, data)
     return result.county
 

@@ -128,6 +128,7 @@ class Demography:
         month = self.state.clock.calendar_month - 1
         birthday = self.birthdays[month]
         p.age[birthday] = np.minimum(p.age[birthday] + 1, MAX_AGE)
+        self.state.residence.aged(birthday)
         self.oldest = np.r_[self.oldest, birthday[p.age[birthday] == OLDEST_THINNED]]
         self.labour.retire(birthday[p.alive[birthday]])
 
@@ -156,6 +157,7 @@ class Demography:
         resident = census.resident[dead]
         m.flows.add("deaths", census.person_place[dead[resident]])
         p.alive[dead] = False
+        m.residence.recount(dead)
         self.labour.release(dead)
 
     def _births(self) -> None:
@@ -210,6 +212,7 @@ class Demography:
         m.flows.add("departures", census.person_place[leaving])
         m.flows.migration["leave_county_individuals"] += leaving.size
         p.away[leaving] = True
+        m.residence.recount(leaving)
         self.labour.release(leaving)
 
     def _returns(self) -> None:
@@ -234,6 +237,7 @@ class Demography:
         returning = rare_events(n, older * rate * best, back, self.rng)
         if returning.size:
             p.away[returning] = False
+            m.residence.recount(returning)
             m.flows.add("arrivals", census.person_place[returning])
             m.flows.migration["return_individuals"] += returning.size
         # whole households living outside come back to their home place

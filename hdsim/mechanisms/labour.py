@@ -153,11 +153,18 @@ class LabourMarket:
         self.release(quitting)
 
     def seekers(self) -> np.ndarray:
-        """Rows of residents of working age without a job (students in dormitories excluded)."""
+        """Rows of residents of working age without a job (students in dormitories excluded).
+
+        The labour force is that of the last census; those who died or left since are not
+        seekers.
+        """
         p = self.state.persons
         census = self.state.census
         n = census.resident.size
-        ok = census.labour_force & p.alive[:n] & ~p.away[:n] & (p.employer[:n] < 0)
+        ok = p.employer[:n] < 0
+        ok &= census.labour_force
+        ok &= p.alive[:n]
+        np.greater(ok, p.away[:n], out=ok)  # ok and not away
         return np.flatnonzero(ok)
 
     def _hire(self, efficiency: float) -> None:
@@ -173,7 +180,8 @@ class LabourMarket:
         if seekers.size == 0:
             return
         n_places = m.geo.n_places
-        seeker_place = m.persons.place[seekers].astype(np.int16)
+        # one conversion to the index type: every later gather and count uses it
+        seeker_place = m.persons.place[seekers].astype(np.intp)
         supply = np.bincount(seeker_place, minlength=n_places).astype(np.float64)
         wanted = self.rng.binomial(vacancies, efficiency)
         hiring = np.flatnonzero(wanted)
@@ -198,7 +206,8 @@ class LabourMarket:
         keep = (
             key < np.minimum(1.0, (1.5 * per_place + 4.0) / np.maximum(supply, 1.0))[seeker_place]
         )
-        pool, pool_place, pool_key = seekers[keep], seeker_place[keep], key[keep]
+        kept = np.flatnonzero(keep)  # a few per cent of the seekers: gather, do not mask thrice
+        pool, pool_place, pool_key = seekers[kept], seeker_place[kept], key[kept]
         order = np.lexsort((pool_key, pool_place))
         pool, pool_place = pool[order], pool_place[order]
         start = np.searchsorted(pool_place, np.arange(n_places))

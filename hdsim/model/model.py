@@ -41,6 +41,7 @@ from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.model.recorder import Recorder
 from hdsim.policies.levers import build_policies
 from hdsim.population.moves import Relocation
+from hdsim.population.reuse import SynthesisCache
 from hdsim.population.synthesis import synthesize
 from hdsim.state.census import Census, take_census
 from hdsim.state.county import Clock, CountyState, origin_matrix
@@ -100,6 +101,7 @@ class CountyModel(mesa.Model):
         data: CountyData | None = None,
         seed_sequence: np.random.SeedSequence | None = None,
         household_path: str = "vectorized",
+        synthesis: SynthesisCache | None = None,
     ) -> None:
         """Build the county at the census and schedule the scenario's policies.
 
@@ -115,6 +117,8 @@ class CountyModel(mesa.Model):
                 once; ``"agents"`` creates every ``Household`` agent and applies the same rules
                 agent by agent through Mesa's ``shuffle_do`` (the reference path of the
                 benchmarks and of the agreement test).
+            synthesis: Reuse the populations synthesized by earlier models of the same county,
+                scale and stream (``hdsim.population.reuse``); the run is the same.
 
         Raises:
             ConfigError: ``config`` draws from the posterior but its draw is unresolved.
@@ -136,7 +140,7 @@ class CountyModel(mesa.Model):
         self.config = config
         self.params: BehaviourConfig = config.behaviour
         self.data = data if data is not None else load_county_data(config.data.dir)
-        self.state = self._build_state()
+        self.state = self._build_state(synthesis)
         self.n_steps = month_index(config.horizon.start, f"{config.horizon.end_year}-12") + 1
         self.recorder = Recorder(self)
         par = self.params
@@ -184,12 +188,13 @@ class CountyModel(mesa.Model):
             self.materialize_households()
         self.recorder.record()
 
-    def _build_state(self) -> CountyState:
-        """Synthesize the population and set up every table at the census."""
+    def _build_state(self, cache: SynthesisCache | None = None) -> CountyState:
+        """Synthesize the population (or reuse it from ``cache``) and set up every table."""
         data = self.data
         scale = float(self.config.households.scale)
         geo = build_geography(data.townships, data.figure("area_km2"))
-        population = synthesize(data, geo, scale, self.streams["synthesis"])
+        make = cache.synthesize if cache is not None else synthesize
+        population = make(data, geo, scale, self.streams["synthesis"])
         persons, households = population.persons, population.households
         retirement = int(self.params.labour.retirement_age)
         census = take_census(persons, geo.n_places, geo.outside, retirement)

@@ -129,14 +129,22 @@ class Recorder:
         group = tship * 4 + settle
         uniq, inv = np.unique(group, return_inverse=True)
         names = ["residents", "urban_residents", "births", "deaths", "arrivals", "departures"]
-        frames = []
-        for date, block in zip(self._dates, self._township_rows, strict=True):
-            sums = np.stack([np.bincount(inv, weights=b[in_county]) for b in block]) * m.weight
-            frames.append(pd.DataFrame(sums.T, columns=names).assign(date=date, group=uniq))
-        wide = pd.concat(frames, ignore_index=True)
-        wide["township_code"] = [geo.township_codes[g // 4] for g in wide["group"]]
-        wide["township"] = [geo.township_names[g // 4] for g in wide["group"]]
-        wide["settlement"] = [SETTLEMENT_NAMES[PlaceKind(g % 4)] for g in wide["group"]]
+        # one weighted count for all months and series: each sum adds the same places in the
+        # same order as a count per month would, so the values are the same to the bit
+        blocks = np.stack(self._township_rows)[:, :, in_county]
+        d, k, g = blocks.shape[0], blocks.shape[1], uniq.size
+        key = (np.arange(d * k)[:, None] * g + inv[None, :]).ravel()
+        sums = np.bincount(key, weights=blocks.reshape(-1), minlength=d * k * g).reshape(d, k, g)
+        sums = sums * m.weight
+        wide = pd.DataFrame(sums.transpose(0, 2, 1).reshape(d * g, k), columns=names)
+        wide["date"] = np.repeat(np.asarray(self._dates, dtype=object), g)
+        wide["group"] = np.tile(uniq, d)
+        codes = np.asarray(geo.township_codes, dtype=object)
+        towns = np.asarray(geo.township_names, dtype=object)
+        settlements = np.asarray([SETTLEMENT_NAMES[kind] for kind in PlaceKind], dtype=object)
+        wide["township_code"] = codes[wide["group"].to_numpy() // 4]
+        wide["township"] = towns[wide["group"].to_numpy() // 4]
+        wide["settlement"] = settlements[wide["group"].to_numpy() % 4]
         tidy = wide.drop(columns="group").melt(
             id_vars=["date", "township_code", "township", "settlement"],
             var_name="indicator",

@@ -56,6 +56,7 @@ class Relocation:
         local[rows] = np.arange(rows.size)
         everyone = s.members.members(rows)
         p.place[everyone] = dest[local[p.household[everyone]]]
+        s.residence.recount(everyone)
         members = everyone[p.alive[everyone] & ~p.away[everyone]]
         idx = local[p.household[members]]
         per_hh = np.bincount(idx, minlength=rows.size)

@@ -1,4 +1,18 @@
-"""The census: where every person is at one moment, taken once a month."""
+"""The census: where every person is at one moment, kept up to date at the choke points.
+
+Counting residents by place by scanning all ~800,000 persons every month (masks, a gather and
+a ``bincount``) was the model's leading kernel. :class:`Residence` keeps the same counts up to
+date instead: every state change that can make a person start or stop being resident, move
+between places or cross an age limit calls :meth:`Residence.recount` on the persons it changed
+(births are picked up as new rows), and only those persons are counted again. The choke points
+are the rules of demography (ageing, deaths, departures, returns) and
+:class:`hdsim.population.moves.Relocation` (every move of a household); a future mechanism
+that changes where people live through them stays counted.
+
+:meth:`Residence.census` turns the live counts into a :class:`Census`, the snapshot the
+mechanisms read until the next one. :func:`take_census` is the full scan, kept as the
+definition the incremental counts are tested against.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +22,19 @@ import numpy as np
 
 from hdsim.state.tables import PersonTable
 
+LABOUR_AGE = 18
+"""Age from which a resident counts as working age."""
+STUDENT_AGE = 23
+"""Members of collective households below this age are students, not in the labour force."""
+
 
 @dataclass
 class Census:
     """Where every person is at one moment: taken once a month and shared by the mechanisms.
 
     Attributes:
-        person_place: Place of every person (that of the household).
+        person_place: Place of every person (that of the household); a view of the person
+            table's ``place`` column.
         resident: Persons alive, not away, whose household lives in the county.
         residents_by_place: Resident persons per place (0 for outside).
         working_by_place: Residents aged 18 to retirement per place.
@@ -29,7 +49,7 @@ class Census:
 
 
 def take_census(persons: PersonTable, n_places: int, outside: int, retirement_age: int) -> Census:
-    """Count where everybody lives now.
+    """Count where everybody lives now by scanning every person.
 
     Args:
         persons: Person table (its ``place`` column must be current).
@@ -42,12 +62,12 @@ def take_census(persons: PersonTable, n_places: int, outside: int, retirement_ag
     """
     n = persons.n
     place = persons.place[:n]
-    # in-place boolean algebra: this runs every month over ~800,000 persons
+    # in-place boolean algebra: this runs over ~800,000 persons
     resident = place != outside
     resident &= persons.alive[:n]
     resident &= ~persons.away[:n]
     age = persons.age[:n]
-    working = age >= 18
+    working = age >= LABOUR_AGE
     working &= age < retirement_age
     key = place[resident].astype(np.intp)
     key <<= 1
@@ -55,7 +75,7 @@ def take_census(persons: PersonTable, n_places: int, outside: int, retirement_ag
     counts = np.bincount(key, minlength=2 * n_places).reshape(n_places, 2)
     labour_force = working
     labour_force &= resident
-    labour_force &= ~(persons.collective[:n] & (age < 23))
+    labour_force &= ~(persons.collective[:n] & (age < STUDENT_AGE))
     return Census(
         person_place=place,
         resident=resident,
@@ -63,3 +83,140 @@ def take_census(persons: PersonTable, n_places: int, outside: int, retirement_ag
         working_by_place=counts[:, 1],
         labour_force=labour_force,
     )
+
+
+class Residence:
+    """Residents and working-age residents by place, kept up to date person by person.
+
+    For every person it remembers where the person was last counted (``counted_place``, -1 when
+    not resident) and whether as working age, so that counting a person again removes the old
+    contribution before adding the new one: :meth:`recount` may be called on any persons, any
+    number of times, and the counts stay those of a full scan.
+
+    Attributes:
+        persons: The person table it counts.
+        n_places: Number of places (outside included).
+        outside: Place index of "outside the county".
+        retirement_age: Age at which workers leave firm jobs.
+        residents_by_place: Resident persons per place now.
+        working_by_place: Residents aged 18 to retirement per place now.
+        seen: Person rows counted so far (rows appended later, births, are counted at the
+            next census).
+    """
+
+    def __init__(
+        self, persons: PersonTable, n_places: int, outside: int, retirement_age: int
+    ) -> None:
+        """Count every person once (a full scan) and remember how each was counted.
+
+        Args:
+            persons: Person table.
+            n_places: Number of places (outside included).
+            outside: Place index of "outside the county".
+            retirement_age: Age at which workers leave firm jobs.
+        """
+        self.persons = persons
+        self.n_places = n_places
+        self.outside = outside
+        self.retirement_age = retirement_age
+        full = take_census(persons, n_places, outside, retirement_age)
+        n = persons.n
+        cap = persons.capacity
+        self._resident = np.zeros(cap, dtype=bool)
+        self._labour_force = np.zeros(cap, dtype=bool)
+        self._place = np.full(cap, -1, dtype=np.int32)
+        self._working = np.zeros(cap, dtype=bool)
+        self._resident[:n] = full.resident
+        self._labour_force[:n] = full.labour_force
+        self._place[:n] = np.where(full.resident, full.person_place, -1)
+        age = persons.age[:n]
+        self._working[:n] = full.resident & (age >= LABOUR_AGE) & (age < retirement_age)
+        self.residents_by_place = full.residents_by_place.astype(np.int64)
+        self.working_by_place = full.working_by_place.astype(np.int64)
+        self.seen = n
+
+    def recount(self, rows: np.ndarray) -> None:
+        """Count persons ``rows`` again after a change of place, life, absence or age.
+
+        Args:
+            rows: Person rows (any order; repeated rows are counted once).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return
+        self._grow()
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            rows = np.unique(rows)  # a row counted twice in one call would shift twice
+        p = self.persons
+        place = p.place[rows]
+        resident = place != self.outside
+        resident &= p.alive[rows]
+        resident &= ~p.away[rows]
+        age = p.age[rows]
+        working = resident & (age >= LABOUR_AGE) & (age < self.retirement_age)
+        labour = working & ~(p.collective[rows] & (age < STUDENT_AGE))
+        old_place = self._place[rows]
+        old_working = self._working[rows]
+        new_place = np.where(resident, place, -1).astype(np.int32)
+        changed = (old_place != new_place) | (old_working != working)
+        if changed.any():
+            self._shift(self.residents_by_place, old_place[changed], new_place[changed])
+            self._shift(
+                self.working_by_place,
+                np.where(old_working[changed], old_place[changed], -1),
+                np.where(working[changed], new_place[changed], -1),
+            )
+        self._place[rows] = new_place
+        self._working[rows] = working
+        self._resident[rows] = resident
+        self._labour_force[rows] = labour
+
+    def aged(self, rows: np.ndarray) -> None:
+        """Count again those of ``rows``, who have just turned a year older, at an age limit.
+
+        Only a person who has just reached 18, 23 or the retirement age changes how it is
+        counted, so the rest of the month's birthdays (sorted or not) are not counted again.
+
+        Args:
+            rows: Person rows whose age has just gone up by one year.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        age = self.persons.age[rows]
+        limit = (age == LABOUR_AGE) | (age == STUDENT_AGE) | (age == self.retirement_age)
+        self.recount(rows[limit])
+
+    def _shift(self, counts: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+        """Move one count per person from place ``old`` to place ``new`` (-1 = not counted)."""
+        k = self.n_places
+        counts -= np.bincount(old[old >= 0], minlength=k)
+        counts += np.bincount(new[new >= 0], minlength=k)
+
+    def _grow(self) -> None:
+        """Follow the person table's capacity (births append rows)."""
+        cap = self.persons.capacity
+        if cap > self._place.size:
+            for name, fill in (
+                ("_resident", False), ("_labour_force", False), ("_place", -1), ("_working", False)
+            ):  # fmt: skip
+                old = getattr(self, name)
+                grown = np.full(cap, fill, dtype=old.dtype)
+                grown[: old.size] = old
+                setattr(self, name, grown)
+
+    def census(self) -> Census:
+        """The census of now: counts the rows appended since the last one, then snapshots.
+
+        Returns:
+            A :class:`Census` equal to :func:`take_census` of the current state.
+        """
+        n = self.persons.n
+        if n > self.seen:
+            self.recount(np.arange(self.seen, n))
+        self.seen = n
+        return Census(
+            person_place=self.persons.place[:n],
+            resident=self._resident[:n].copy(),
+            residents_by_place=self.residents_by_place.copy(),
+            working_by_place=self.working_by_place.copy(),
+            labour_force=self._labour_force[:n].copy(),
+        )

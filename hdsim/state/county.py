@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hdsim.state.census import Census, take_census
+from hdsim.state.census import Census, Residence
 from hdsim.state.effects import PolicyEffects
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
@@ -72,6 +72,9 @@ class CountyState:
         retirement_age: Age at which workers leave firm jobs (the census counts workers by it).
         households_by_origin: Family households by home village and place, kept up to date by
             every relocation (the peers and occupied dwellings of the location choice).
+        residence: Residents by place, kept up to date at the choke points (every rule that
+            changes where, whether or at what age a person lives in the county calls
+            ``residence.recount`` on the persons it changed).
         census: The last census (:meth:`take_census`).
     """
 
@@ -88,17 +91,22 @@ class CountyState:
     scale: float
     retirement_age: int
     households_by_origin: np.ndarray
+    residence: Residence = field(init=False)
     census: Census = field(init=False)
 
     def __post_init__(self) -> None:
-        """Take the first census."""
+        """Count every person once, then take the first census."""
+        self.residence = Residence(
+            self.persons, self.geo.n_places, self.geo.outside, self.retirement_age
+        )
         self.take_census()
 
     def take_census(self) -> Census:
-        """Count where everybody lives now; mechanisms read it until the next census."""
-        self.census = take_census(
-            self.persons, self.geo.n_places, self.geo.outside, self.retirement_age
-        )
+        """Where everybody lives now (from the counts kept up to date, no scan of all persons).
+
+        Mechanisms read it until the next census.
+        """
+        self.census = self.residence.census()
         return self.census
 
     def family_households_by_place(self) -> np.ndarray:
