@@ -21,8 +21,10 @@ def _county_with_plan(tmp_path: Path, rate: float, year: int) -> str:
     folder = tmp_path / "county"
     shutil.copytree(EMBEDDED_DIR, folder)
     table = pd.read_csv(folder / "county.csv", dtype=str, keep_default_na=False)
-    table.loc[table["key"] == "target_urbanization_rate", ["value", "year"]] = [str(rate), str(year)]
-    table.loc[table["key"] == "target_year", ["value", "year"]] = [str(year), str(year)]
+    plan_rows = table["key"].isin(["target_urbanization_rate", "target_year"])
+    table.loc[plan_rows, "year"] = str(year)
+    table.loc[table["key"] == "target_urbanization_rate", "value"] = str(rate)
+    table.loc[table["key"] == "target_year", "value"] = str(year)
     table.to_csv(folder / "county.csv", index=False)
     return str(folder)
 
