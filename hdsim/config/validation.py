@@ -205,8 +205,10 @@ def adopt_plan_target(
     """Take the target rate and year the user did not set from the county folder's plan.
 
     ``county.csv`` holds the plan's ``target_urbanization_rate`` (its ``year`` column, or the
-    ``target_year`` row, is the year to reach it). A value set on the command line is kept; an
-    end year the user did not set moves out to the plan's year. Each change is a note.
+    ``target_year`` row, is the year to reach it). Only values left at the schema's fallback
+    and not on the command line follow the plan (a value set anywhere, in a YAML file, an API
+    override or the command line, is kept); an end year left so moves out to the plan's year.
+    Each change is a note.
 
     Args:
         horizon: The horizon (changed in place).
@@ -221,20 +223,26 @@ def adopt_plan_target(
         return []
     rate, year = plan
     where = data_dir or "the embedded county data"
+    fallback = HorizonConfig()
     notes = []
-    if "horizon.target_rate" not in explicit and rate != horizon.target_rate:
+    unset = {  # left at the fallback and not on the command line
+        key: getattr(horizon, key) == getattr(fallback, key)
+        and f"horizon.{key}" not in explicit
+        for key in ("target_rate", "target_year", "end_year")
+    }
+    if unset["target_rate"] and rate != horizon.target_rate:
         notes.append(
             f"horizon.target_rate follows the plan in {where}: {rate:g} (was "
             f"{horizon.target_rate:g}); set horizon.target_rate=RATE to choose another"
         )
         horizon.target_rate = rate
-    if year is not None and "horizon.target_year" not in explicit and year != horizon.target_year:
+    if year is not None and unset["target_year"] and year != horizon.target_year:
         notes.append(
             f"horizon.target_year follows the plan in {where}: {year} (was "
             f"{horizon.target_year}); set horizon.target_year=YEAR to choose another"
         )
         horizon.target_year = year
-        if year > horizon.end_year and "horizon.end_year" not in explicit:
+        if year > horizon.end_year and unset["end_year"]:
             notes.append(f"horizon.end_year moves out to the plan's year {year}")
             horizon.end_year = year
     return notes
