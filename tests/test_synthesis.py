@@ -202,3 +202,16 @@ def test_township_upgrade_happens_in_its_month_not_at_t0(run_to_2022):
     before = month_after(month, -1)
     assert seen[f"{before[0]}-{before[1]:02d}"] == (False, False)
     assert seen[month] == (True, True)
+
+
+def test_job_fit_file_lists_every_target_with_census_and_synthetic(tmp_path):
+    """``t0_fit.csv`` of a job folder: one row per target, all within tolerance at scale 0.05."""
+    import pandas as pd
+
+    from hdsim.population.fit import FIT_COLUMNS, write_job_fit
+
+    path = tmp_path / "t0_fit.csv"
+    table = write_job_fit(path, None, 0.05, 7)
+    back = pd.read_csv(path)
+    assert list(back.columns) == list(FIT_COLUMNS)
+    assert len(back) == len(table) and back["within"].all()

@@ -292,8 +292,10 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "province_urbanization_2020": FRACTION,
     "province_hukou_urbanization_2020": FRACTION,
 }
-"""Keys read by no model code (context, checks by hand, later bulletins): range-checked when
-present. Any other key is allowed too (e.g. figures of one county's own landmarks)."""
+"""Keys range-checked when present: the census household types, elderly households and
+registration stocks (fitted by the population synthesis when given, default shares otherwise),
+and keys read by no model code (context, checks by hand, later bulletins). Any other key is
+allowed too (e.g. figures of one county's own landmarks)."""
 
 SHARE_TOLERANCE = 1e-6
 """Allowed deviation of the household-size shares' sum from 1."""

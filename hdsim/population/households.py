@@ -312,9 +312,10 @@ def _slots(
     slot_type = np.repeat(types, sizes)
     youngest_gen = np.repeat((gen > 0).sum(axis=1) - 1, sizes)
     pos = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    # spouses within a year or two; children of the youngest generation spread over 12 years
+    # spouses within three years; children of the youngest generation spread over 12 years
     youngest = slot_gen == youngest_gen
-    spread = np.where(youngest, rng.uniform(0, 12, total), rng.normal(0, 2, total))
+    u = rng.random(total)
+    spread = np.where(youngest, 12.0 * u, 6.0 * u - 3.0)
     age = np.where(first_of_gen, age, age + spread)
     age = np.where(youngest & (slot_type >= 2), age - 6, age)
     slot_elderly = pos < np.repeat(elderly, sizes)

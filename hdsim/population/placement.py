@@ -239,13 +239,18 @@ def place_households(
 
 
 def _pick(weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """``k`` indices drawn without replacement with probability proportional to ``weights``."""
+    """``k`` indices drawn without replacement with probability proportional to ``weights``.
+
+    Exponential keys divided by the weights, smallest first (Efraimidis and Spirakis' weighted
+    sampling without replacement); ``k`` equal to the number of positive weights gives them
+    all in the order of the draw.
+    """
     ok = np.flatnonzero(weights > 0)
     k = min(k, ok.size)
-    key = np.log(weights[ok]) + rng.gumbel(size=ok.size)
+    key = rng.standard_exponential(ok.size, dtype=np.float32) / weights[ok].astype(np.float32)
     if k < ok.size:
-        return ok[np.argpartition(-key, k - 1)[:k]] if k > 0 else ok[:0]
-    return ok[np.argsort(-key)]
+        return ok[np.argpartition(key, k - 1)[:k]] if k > 0 else ok[:0]
+    return ok[np.argsort(key)]
 
 
 def _other_township(
@@ -312,9 +317,10 @@ def registration(
     aw = np.asarray(a.migrant_age_weight)
     w = np.where(age < 18, aw[0], np.where(age < 50, aw[1], aw[2])) * resident
     w = w * np.where(geo.urban[persons.place[:n_p]], a.migrant_urban_weight, 1.0)
-    for code, key in ((ORIGIN_OTHER_PROVINCE, AWAY_KEYS[2]), (ORIGIN_PROVINCE, AWAY_KEYS[1])):
-        pick = _pick(w * (origin == 0), round(fig[key] * scale), rng)
-        origin[pick] = code
+    k_other = round(fig[AWAY_KEYS[2]] * scale)
+    pick = rng.permutation(_pick(w, k_other + round(fig[AWAY_KEYS[1]] * scale), rng))
+    origin[pick[:k_other]] = ORIGIN_OTHER_PROVINCE
+    origin[pick[k_other:]] = ORIGIN_PROVINCE
     # ---- from another township of the county: households and collective persons ---------
     pw = np.asarray(a.away_place_weight)
     k = kind[place]
@@ -353,13 +359,14 @@ def registration(
     rural_origin = (
         ((kind[place] != PlaceKind.VILLAGE) | away_hh) & ~households.hukou_urban[:n_hh] & ~coll
     )
+    # a random village of the home township (villages are stored township by township)
     villages = geo.villages
-    v_tship = tship[villages]
-    for t in range(geo.n_townships):
-        sel = np.flatnonzero(rural_origin & (hh_home == t))
-        own = villages[v_tship == t]
-        if sel.size and own.size:
-            households.origin[sel] = rng.choice(own, size=sel.size)
+    per = np.bincount(tship[villages], minlength=geo.n_townships)
+    first = np.searchsorted(tship[villages], np.arange(geo.n_townships))
+    sel = np.flatnonzero(rural_origin & (per[hh_home] > 0))
+    t_sel = hh_home[sel]
+    pick = first[t_sel] + (rng.random(sel.size) * per[t_sel]).astype(np.int64)
+    households.origin[sel] = villages[np.minimum(pick, first[t_sel] + per[t_sel] - 1)]
     # away members are registered where their household's home is
     away = ~resident
     person_home[away] = tship[households.origin[:n_hh]][hh_of[away]]
