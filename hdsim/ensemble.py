@@ -30,6 +30,7 @@ from tqdm import tqdm
 from hdsim.calibration.effective import effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
+from hdsim.population.fit import write_job_fit
 from hdsim.run import run_and_write
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.pool import WATCH_SECONDS, process_pool, stop_pool, worker_count
@@ -202,6 +203,9 @@ def run_ensemble(
         f'{{"runs": {n_runs}, "seconds": {elapsed:.2f}, "runs_per_minute": {rate:.2f}, '
         f'"processes": {workers}}}\n',
     )
+    if configs:
+        cfg0 = configs[0]
+        write_job_fit(root / "t0_fit.csv", data_dir, cfg0.households.scale, cfg0.seed)
     return ensemble
 
 

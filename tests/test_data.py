@@ -117,13 +117,18 @@ def test_urban_identity(data: CountyData) -> None:
 
 
 def test_townships_code_list(data: CountyData) -> None:
+    """2021 codes and names; kinds as at the census (辛村 a 乡 until its dated upgrade)."""
     t = data.townships
-    assert (t["kind"] == "town").sum() == 10
-    assert (t["kind"] == "township").sum() == 5
+    assert (t["kind"] == "town").sum() == 9
+    assert (t["kind"] == "township").sum() == 6
     codes = dict(zip(t["code"], t["name_zh"], strict=True))
     assert codes["141024109"] == "辛村镇"
     assert codes["141024207"] == "山目乡"
-    assert set(t.loc[t["kind"] == "township", "code"].str[6]) == {"2"}
+    upgraded = set(data.admin_changes.loc[data.admin_changes["kind"] == "upgrade", "township_code"])
+    assert upgraded == {"141024109"}
+    assert set(t.loc[(t["kind"] == "township") & ~t["code"].isin(upgraded), "code"].str[6]) == {
+        "2"
+    }
 
 
 def test_household_size_mean(data: CountyData) -> None:
@@ -211,8 +216,8 @@ def test_provenance_long_form(data: CountyData) -> None:
         "confidence",
         "note",
     ]
-    # identity.csv holds names and codes only, no numeric data value
-    assert set(p["file"]) == set(FILES) - {"identity.csv"}
+    # identity.csv and admin_changes.csv hold names, codes and dates only, no numeric value
+    assert set(p["file"]) == set(FILES) - {"identity.csv", "admin_changes.csv"}
     assert p["source"].str.len().gt(0).all()
     assert set(p["confidence"]) <= set(CONFIDENCE_LEVELS)
     hit = p[(p["file"] == "county.csv") & (p["entity"] == "urban_population_2020")]

@@ -6,7 +6,10 @@ of the 2020 division codes, gzip-compressed, with the attribution their licences
 ``leiii/census`` ``census_county_2010_v1.xlsx`` / ``census_county_2020_v1.xlsx`` and of
 ``modood/Administrative-divisions-of-China`` ``areas.csv`` / ``streets.csv``)::
 
-    python -m hdsim.county.build_tables SOURCE_FOLDER
+    python -m hdsim.county.build_tables SOURCE_FOLDER [--census-only]
+
+``township_upgrades_2021.csv`` lists the 乡 → 镇 upgrades between the 2020 and 2021 code lists
+(the scaffold dates them in a county's ``admin_changes.csv``).
 
 Township names are romanised once here with ``pypinyin`` (not a dependency of hdsim: install it
 only to rebuild); the pinyin is stored in the table, so the scaffold needs no converter.
@@ -47,6 +50,9 @@ COLUMNS_2020: tuple[str, ...] = (
         for sex in ("男", "女")
     ),
     "有65岁及以上老年人口的户数",
+    "有一个老人",
+    "有二个老人",
+    "有三个及以上老人",
     "户口登记地在外乡镇街道人口_本县",
     "户口登记地在外乡镇街道人口_本省其他县",
     "户口登记地在外乡镇街道人口_省外",
@@ -91,15 +97,63 @@ def _write_gz(path: Path, header: Sequence[str], rows: list[list[str]]) -> None:
     path.write_bytes(gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=9, mtime=0))
 
 
-def build(source: Path, out: Path = TABLES_DIR) -> None:
+UPGRADE_COLUMNS: tuple[str, ...] = (
+    "county_code",
+    "from_code",
+    "from_name_zh",
+    "to_code",
+    "to_name_zh",
+)
+"""Columns of ``township_upgrades_2021.csv``."""
+
+
+def _stem(name: str) -> str:
+    for suffix in ("民族乡", "街道", "苏木", "镇", "乡"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def township_upgrades(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[list[str]]:
+    """乡 → 镇 upgrades between two code lists.
+
+    An upgrade is a 乡 code that disappears and a 镇 code that appears in the same county with
+    the same name stem (e.g. 某某乡 → 某某镇).
+
+    Args:
+        old: Rows (code, name, areaCode) of the earlier code list.
+        new: Rows of the later code list.
+
+    Returns:
+        Rows of :data:`UPGRADE_COLUMNS`, in code order.
+    """
+    old_codes = {r["code"] for r in old}
+    new_codes = {r["code"] for r in new}
+    gone = {
+        (r["areaCode"], _stem(r["name"])): r
+        for r in old
+        if r["code"] not in new_codes and r["name"].endswith("乡")
+    }
+    out = []
+    for r in new:
+        if r["code"] in old_codes or not r["name"].endswith("镇"):
+            continue
+        was = gone.get((r["areaCode"], _stem(r["name"])))
+        if was is not None:
+            out.append([r["areaCode"], was["code"], was["name"], r["code"], r["name"]])
+    return sorted(out, key=lambda row: row[1])
+
+
+def build(source: Path, out: Path = TABLES_DIR, codes: bool = True) -> None:
     """Write the shipped tables from the published files.
 
     Args:
         source: Folder holding ``census_county_2020.csv``, ``census_county_2010.csv``,
-            ``counties_2020-06-30.csv`` and ``townships_2020-06-30.csv``.
-        out: Folder to write the ``.csv.gz`` tables into.
+            ``counties_2020-06-30.csv``, ``townships_2020-06-30.csv`` and
+            ``townships_2021-10-31.csv``.
+        out: Folder to write the tables into.
+        codes: Also rebuild the (romanised) code lists, which needs ``pypinyin``.
     """
-    pinyin = import_module("pypinyin")
     with (source / "census_county_2020.csv").open(encoding="utf-8") as fh:
         rows20 = list(csv.DictReader(fh))
     _write_gz(
@@ -116,6 +170,16 @@ def build(source: Path, out: Path = TABLES_DIR) -> None:
     )
     with (source / "townships_2020-06-30.csv").open(encoding="utf-8") as fh:
         towns = list(csv.DictReader(fh))
+    with (source / "townships_2021-10-31.csv").open(encoding="utf-8") as fh:
+        towns_2021 = list(csv.DictReader(fh))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(UPGRADE_COLUMNS)
+    writer.writerows(township_upgrades(towns, towns_2021))
+    (out / "township_upgrades_2021.csv").write_text(buf.getvalue(), encoding="utf-8")
+    if not codes:
+        return
+    pinyin = import_module("pypinyin")
     suffixes = ("自治县", "街道", "县", "市", "区", "旗", "镇", "乡")
 
     def romanise(name: str) -> str:
@@ -149,10 +213,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on wrong usage.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    codes = "--census-only" not in args
+    args = [a for a in args if a != "--census-only"]
     if len(args) != 1:
-        print("usage: python -m hdsim.county.build_tables SOURCE_FOLDER", file=sys.stderr)
+        print(
+            "usage: python -m hdsim.county.build_tables SOURCE_FOLDER [--census-only]",
+            file=sys.stderr,
+        )
         return 2
-    build(Path(args[0]))
+    build(Path(args[0]), codes=codes)
     return 0
 
 

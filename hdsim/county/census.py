@@ -247,6 +247,29 @@ def townships_of(code: str) -> list[Township]:
     return sorted(units, key=lambda t: t.code)
 
 
+UPGRADES_SOURCE: str = (
+    "统计用区划代码和城乡划分代码 (国家统计局), code lists with cut-off 2020-06-30 and 2021-10-31, "
+    "via github.com/modood/Administrative-divisions-of-China"
+)
+"""Citation of the 乡 → 镇 upgrades between the 2020 and 2021 code lists."""
+
+UPGRADES_DATE: str = "2021-10-31"
+"""Date given to those upgrades: the cut-off of the first code list that shows the town."""
+
+
+def upgrades_of(code: str) -> list[dict[str, str]]:
+    """乡 → 镇 upgrades of a county between the 2020 and 2021 code lists.
+
+    Args:
+        code: 6-digit county code.
+
+    Returns:
+        Rows with from_code, from_name_zh, to_code and to_name_zh, in code order.
+    """
+    with (TABLES_DIR / "township_upgrades_2021.csv").open(encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if r["county_code"] == code]
+
+
 def schedules() -> list[dict[str, str]]:
     """The mortality and fertility schedules by age group and sex (``tables/schedules_2020.csv``).
 

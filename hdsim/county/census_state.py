@@ -18,8 +18,11 @@ from hdsim.county.census import (
     CENSUS_2010_SOURCE,
     CENSUS_2020_SOURCE,
     CODES_SOURCE,
+    UPGRADES_DATE,
+    UPGRADES_SOURCE,
     CensusRow,
     schedules,
+    upgrades_of,
 )
 from hdsim.county.estimate import CHINA_SIZE_SHARES, size_shares
 from hdsim.county.overrides import Overrides
@@ -42,8 +45,12 @@ HOUSEHOLD_TYPES: tuple[tuple[str, str], ...] = (
     ("three_generation_households_2020", "三代户数"),
     ("four_plus_generation_households_2020", "四代以上户数"),
     ("households_with_65_plus_2020", "有65岁及以上老年人口的户数"),
+    ("households_one_65_plus_2020", "有一个老人"),
+    ("households_two_65_plus_2020", "有二个老人"),
+    ("households_three_plus_65_plus_2020", "有三个及以上老人"),
 )
-"""county.csv key -> census column of the household counts."""
+"""county.csv key -> census column of the household counts (一代户 includes 一人户; the
+elderly counts are family households with one, two, three or more persons aged 65+)."""
 
 AWAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("away_same_county_2020", "户口登记地在外乡镇街道人口_本县"),
@@ -336,3 +343,76 @@ def identity_rows(c: CensusRow, over: Overrides) -> list[Row]:
             value, src, conf, note = over.identity[key], over.source, "official", "--from file"
         rows.append({"key": key, "value": value, "source": src, "confidence": conf, "note": note})
     return rows
+
+
+AGEING_SOURCE: str = (
+    "2020年度国家老龄事业发展公报 (国家卫生健康委员会、全国老龄工作委员会办公室, 2021-10-15), "
+    "from the 7th census"
+)
+"""Citation of the national 城镇 / 乡村 shares of older persons."""
+
+
+def settlement_rows() -> list[Row]:
+    """``settlement_pattern.csv``: the national 城镇 / 乡村 age gap and an equal household size.
+
+    The synthesis keeps the rural/urban ratio of each indicator and scales it to the county's
+    own total, so the national levels serve any county.
+    """
+    return [
+        {
+            "indicator": "share_60_plus", "urban": 0.1582, "rural": 0.2381,
+            "source": f"{AGEING_SOURCE}: 乡村 23.81% aged 60+, 7.99 points above 城镇",
+            "confidence": "official",
+            "note": "national 城镇 / 乡村 levels (China, 2020-11-01); 城镇 = 23.81 - 7.99 = "
+            "15.82%; the synthesis keeps their ratio (1.505) and scales it to the county's "
+            "own 60+ total",
+        },
+        {
+            "indicator": "share_65_plus", "urban": 0.1111, "rural": 0.1772,
+            "source": f"{AGEING_SOURCE}: 乡村 17.72% aged 65+, 6.61 points above 城镇",
+            "confidence": "official",
+            "note": "national levels; 城镇 = 17.72 - 6.61 = 11.11%; reported in the t0 fit as a "
+            "check (the synthesis fits the 60+ ratio)",
+        },
+        {
+            "indicator": "mean_household_size", "urban": 1.0, "rural": 1.0,
+            "source": "assumption (no tabulation of family-household size by 城镇 / 乡村 "
+            "shipped with hdsim)",
+            "confidence": ESTIMATE,
+            "note": "relative sizes: urban and rural family households are given the county's "
+            "mean size (ratio 1.0); replace with local 城镇 / 乡村 household sizes",
+        },
+    ]
+
+
+def admin_change_rows(code: str, township_codes: set[str]) -> list[Row]:
+    """``admin_changes.csv``: the county's 乡 → 镇 upgrades between the 2020 and 2021 lists.
+
+    The townships of a scaffolded folder are the 2020 units (the census's), so each upgrade
+    applies to the unit of its 2020 code; other reorganisations of 2021 (mergers, splits) are
+    not written: the model keeps the census units.
+
+    Args:
+        code: 6-digit county code.
+        township_codes: Codes of the folder's ``townships.csv``.
+
+    Returns:
+        Rows of ``admin_changes.csv`` (possibly none).
+    """
+    return [
+        {
+            "date": UPGRADES_DATE,
+            "kind": "upgrade",
+            "township_code": u["from_code"],
+            "from_codes": u["from_code"],
+            "to_code": u["to_code"],
+            "to_name_zh": u["to_name_zh"],
+            "source": UPGRADES_SOURCE,
+            "confidence": "derived",
+            "note": f"撤乡设镇: {u['from_name_zh']} ({u['from_code']}) in the 2020 list, "
+            f"{u['to_name_zh']} ({u['to_code']}) in the 2021 list; dated at the 2021 list's "
+            "cut-off (the approval date is not in the tables)",
+        }
+        for u in upgrades_of(code)
+        if u["from_code"] in township_codes
+    ]

@@ -27,12 +27,14 @@ import yaml
 from hdsim.county.census import census_row, townships_of
 from hdsim.county.census_state import (
     CountyBook,
+    admin_change_rows,
     age_sex_rows,
     census_state,
     demography_rows,
     household_size_rows,
     identity_rows,
     observation_rows,
+    settlement_rows,
 )
 from hdsim.county.checklist import checklist_text
 from hdsim.county.economy import county_city_keys, firm_rows, services_rows, target_keys
@@ -123,16 +125,19 @@ def build_tables(
     firms = firm_rows(c, state, units, book, p)
     target_keys(state, book, p)
     roles = assign_roles(units, p, over)
+    towns = township_rows(units, roles, radius, p, over)
     return {
         "identity": identity_rows(c, over),
         "county": list(book.rows.values()),
         "age_sex": age_sex_rows(c),
         "household_sizes": household_size_rows(c, state),
-        "townships": township_rows(units, roles, radius, p, over),
+        "townships": towns,
         "firms": firms,
         "services": services_rows(units, state.total, state.broad["age_60_plus_2020"], p),
         "demography": demography_rows(),
         "observations": observation_rows(c, state),
+        "settlement_pattern": settlement_rows(),
+        "admin_changes": admin_change_rows(code, {t["code"] for t in towns}),
     }
 
 

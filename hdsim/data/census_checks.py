@@ -363,6 +363,52 @@ def _check_observations(rows: Rows) -> None:
             )
 
 
+def _check_settlement_pattern(rows: Rows) -> None:
+    f = "settlement_pattern.csv"
+    have = {r["indicator"] for _, r in rows}
+    for needed in ("share_60_plus", "mean_household_size"):
+        if needed not in have:
+            raise error(
+                f,
+                f"no row for indicator '{needed}'",
+                f"add a row {needed},<urban>,<rural>,<source>,<confidence>,<note>",
+                column="indicator",
+            )
+    for line, r in rows:
+        if r["urban"] <= 0 or r["rural"] <= 0:
+            raise error(
+                f, "levels must be above 0", "give the urban and rural levels", line, "urban"
+            )
+        if r["indicator"].startswith("share_") and max(r["urban"], r["rural"]) > 1:
+            raise error(
+                f, "shares above 1", "write shares as fractions (0.1582)", line, "urban"
+            )
+
+
+def _check_admin_changes(rows: Rows, towns: Rows) -> None:
+    f = "admin_changes.csv"
+    kind = {r["code"]: r["kind"] for _, r in towns}
+    for line, r in rows:
+        code = r["township_code"]
+        if code not in kind:
+            raise error(
+                f,
+                f"township_code {show(code)} is not in townships.csv",
+                "use the code of the unit as written in townships.csv",
+                line,
+                "township_code",
+            )
+        if r["kind"] == "upgrade" and kind[code] != "township":
+            raise error(
+                f,
+                f"upgrade of {code}, which townships.csv already lists as a town",
+                "give its kind at the census (township) in townships.csv; the change makes it "
+                "a town at its date",
+                line,
+                "township_code",
+            )
+
+
 def validate_tables(tables: dict[str, Rows]) -> None:
     """Run the cross-file checks on parsed tables.
 
@@ -383,6 +429,8 @@ def validate_tables(tables: dict[str, Rows]) -> None:
     _check_services(tables["services"], codes, seat_code)
     _check_demography(tables["demography"])
     _check_observations(tables["observations"])
+    _check_settlement_pattern(tables["settlement_pattern"])
+    _check_admin_changes(tables["admin_changes"], tables["townships"])
 
 
 def read_directory(directory: str | Path) -> dict[str, Rows]:

@@ -53,6 +53,9 @@ class CountyData:
         services: ``services.csv``.
         demography: ``demography.csv``.
         observations: ``observations.csv`` with ``date`` as ``datetime64``.
+        settlement_pattern: ``settlement_pattern.csv`` indexed by ``indicator``: the urban and
+            rural levels whose rural/urban ratio the synthesis reproduces.
+        admin_changes: ``admin_changes.csv`` (dated 乡→镇 upgrades and mergers), by date.
         checksum: SHA-256 of the files' bytes, concatenated in sorted file-name order.
     """
 
@@ -66,6 +69,8 @@ class CountyData:
     services: pd.DataFrame
     demography: pd.DataFrame
     observations: pd.DataFrame
+    settlement_pattern: pd.DataFrame
+    admin_changes: pd.DataFrame
     checksum: str
 
     def figure(self, key: str) -> float:
@@ -124,12 +129,12 @@ class CountyData:
         for name in sorted(SPECS, key=lambda n: SPECS[n].file):
             spec = SPECS[name]
             frame = getattr(self, name)
-            if name == "county":
+            if name in ("county", "settlement_pattern"):
                 frame = frame.reset_index()
             lines = frame.attrs.get("lines") or list(range(2, len(frame) + 2))
             fields = [c.name for c in spec.columns if c.dtype in ("int", "float") and c.provenance]
             for line, row in zip(lines, frame.to_dict("records"), strict=True):
-                if name == "observations":
+                if name in ("observations", "admin_changes"):
                     row = {**row, "date": pd.Timestamp(row["date"]).date()}
                 entity = spec.entity(row)
                 for fld in fields:
@@ -187,6 +192,10 @@ def load_county_data(directory: str | Path | None = None) -> CountyData:
     county = county.set_index("key")
     county.attrs["lines"] = lines
     frames["county"] = county
+    frames["settlement_pattern"] = frames["settlement_pattern"].set_index("indicator")
+    frames["admin_changes"] = (
+        frames["admin_changes"].sort_values(["date", "township_code"]).reset_index(drop=True)
+    )
     return CountyData(directory=path, checksum=checksum_of(path), **frames)
 
 

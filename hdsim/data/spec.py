@@ -38,10 +38,21 @@ AGE_GROUPS: tuple[tuple[int, int], ...] = (*((lo, lo + 4) for lo in range(0, 85,
 """The 18 age groups of ``age_sex.csv`` and ``demography.csv``: 0-4 ... 80-84 and 85+."""
 
 
+SETTLEMENT_INDICATORS: tuple[str, ...] = ("share_60_plus", "share_65_plus", "mean_household_size")
+"""Indicators of ``settlement_pattern.csv`` (the synthesis fits the first and the last)."""
+
+ADMIN_KINDS: tuple[str, ...] = ("upgrade", "merger")
+"""Kinds of ``admin_changes.csv`` rows: 乡 → 镇 (撤乡设镇) and mergers of townships."""
+
+
 def _spec(
-    file: str, cols: Sequence[Column], key: Sequence[str], entity: Callable[[dict[str, Any]], str]
+    file: str,
+    cols: Sequence[Column],
+    key: Sequence[str],
+    entity: Callable[[dict[str, Any]], str],
+    may_be_empty: bool = False,
 ) -> TableSpec:
-    return TableSpec(file, (*cols, *SOURCE_COLUMNS), tuple(key), entity)
+    return TableSpec(file, (*cols, *SOURCE_COLUMNS), tuple(key), entity, may_be_empty)
 
 
 def _age_label(r: dict[str, Any]) -> str:
@@ -166,6 +177,31 @@ OBSERVATIONS = _spec(
     lambda r: f"{r['date'].isoformat()} {r['indicator']}",
 )
 
+SETTLEMENT_PATTERN = _spec(
+    "settlement_pattern.csv",
+    [
+        Column("indicator", "str", allowed=SETTLEMENT_INDICATORS, provenance=False),
+        Column("urban", "float", min=0),
+        Column("rural", "float", min=0),
+    ],
+    ["indicator"],
+    lambda r: str(r["indicator"]),
+)
+ADMIN_CHANGES = _spec(
+    "admin_changes.csv",
+    [
+        Column("date", "date", provenance=False),
+        Column("kind", "str", allowed=ADMIN_KINDS, provenance=False),
+        Column("township_code", "str", pattern="a code of townships.csv", provenance=False),
+        Column("from_codes", "str", pattern="9-digit codes joined by ;", provenance=False),
+        Column("to_code", "str", pattern="9-digit statistical code", provenance=False),
+        Column("to_name_zh", "str", provenance=False),
+    ],
+    ["date", "township_code"],
+    lambda r: f"{r['date'].isoformat()} {r['township_code']}",
+    may_be_empty=True,
+)
+
 SPECS: dict[str, TableSpec] = {
     "identity": IDENTITY,
     "county": COUNTY,
@@ -176,6 +212,8 @@ SPECS: dict[str, TableSpec] = {
     "services": SERVICES_SPEC,
     "demography": DEMOGRAPHY,
     "observations": OBSERVATIONS,
+    "settlement_pattern": SETTLEMENT_PATTERN,
+    "admin_changes": ADMIN_CHANGES,
 }
 """Table name (``CountyData`` attribute) -> file spec."""
 
@@ -237,6 +275,15 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "gdp_2019_yi": None,
     "new_urban_jobs_2019": None,
     "rural_labour_transferred_2019": None,
+    "one_person_households_2020": None,
+    "one_generation_households_2020": None,
+    "two_generation_households_2020": None,
+    "three_generation_households_2020": None,
+    "four_plus_generation_households_2020": None,
+    "households_with_65_plus_2020": None,
+    "households_one_65_plus_2020": None,
+    "households_two_65_plus_2020": None,
+    "households_three_plus_65_plus_2020": None,
     "away_same_county_2020": None,
     "away_other_county_2020": None,
     "away_other_province_2020": None,
@@ -245,8 +292,10 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "province_urbanization_2020": FRACTION,
     "province_hukou_urbanization_2020": FRACTION,
 }
-"""Keys read by no model code (context, checks by hand, later bulletins): range-checked when
-present. Any other key is allowed too (e.g. figures of one county's own landmarks)."""
+"""Keys range-checked when present: the census household types, elderly households and
+registration stocks (fitted by the population synthesis when given, default shares otherwise),
+and keys read by no model code (context, checks by hand, later bulletins). Any other key is
+allowed too (e.g. figures of one county's own landmarks)."""
 
 SHARE_TOLERANCE = 1e-6
 """Allowed deviation of the household-size shares' sum from 1."""

@@ -135,12 +135,15 @@ class TableSpec:
         columns: Columns in their documented order (provenance columns included).
         key: Columns whose combined value must be unique over rows.
         entity: Function giving a short label of a parsed row, for provenance tables.
+        may_be_empty: Whether a header without data rows is a valid file (e.g. a county with
+            no administrative change).
     """
 
     file: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     entity: Callable[[dict[str, Any]], str] = field(default=lambda r: "", compare=False)
+    may_be_empty: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -325,7 +328,7 @@ def read_table(directory: Path, spec: TableSpec) -> list[tuple[int, dict[str, An
             )
         seen[key] = line
         rows.append((line, row))
-    if not rows:
+    if not rows and not spec.may_be_empty:
         raise error(f, "file has no data rows", "add at least one row", row=2)
     return rows
 

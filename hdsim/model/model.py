@@ -5,6 +5,8 @@ the mechanisms that change it (each given the state, its parameters and its rand
 and the agents that view it. One step is one month, from the census month to December of
 ``horizon.end_year``; it runs the named steps of :data:`STEPS` in order:
 
+0. ``admin``: administrative changes dated in the month (乡→镇 upgrades, mergers:
+   ``hdsim.mechanisms.admin``);
 1. ``demography`` (ageing, deaths, births, individual departures and returns);
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
@@ -31,6 +33,7 @@ import numpy as np
 
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
+from hdsim.mechanisms.admin import AdministrativeChanges
 from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
@@ -59,6 +62,7 @@ logging.getLogger("MESA").setLevel(logging.WARNING)
 STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
 """Names of the independent random streams, in spawn order."""
 STEPS = (
+    "admin",
     "demography",
     "firms",
     "labour",
@@ -168,12 +172,14 @@ class CountyModel(mesa.Model):
             par.labour.farm_income_per_mu,
         )
         self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
+        self.admin = AdministrativeChanges(st, self.data.admin_changes)
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
         self.firm_agents = [Firm(self, r) for r in range(self.firms.n)]
         self._household_agents: dict[int, Household] = {}
         self.policies = build_policies(self)
         self.step_order: list[str] = list(STEPS)
         self.step_functions: dict[str, Callable[[], None]] = {
+            "admin": self.admin.step,
             "demography": self.demography.step,
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,

@@ -151,6 +151,10 @@ class PersonTable(ColumnTable):
         place: Place of the person's household (kept in step with ``HouseholdTable.place`` by
             :meth:`hdsim.population.moves.Relocation.move`, so that counting residents needs no
             gather).
+        hukou_township: Township index of the person's household registration (户口登记地),
+            -1 = registered outside the county.
+        origin: Where the registration is: 0 this county, 1 another county of the province,
+            2 another province.
     """
 
     age: NDArray[np.int16]
@@ -163,8 +167,15 @@ class PersonTable(ColumnTable):
     employer: NDArray[np.int32]
     collective: NDArray[np.bool_]
     place: NDArray[np.int32]
+    hukou_township: NDArray[np.int32]
+    origin: NDArray[np.int8]
 
-    DEFAULTS: ClassVar[dict[str, object]] = {"alive": True, "employer": -1, "birth_month": 1}
+    DEFAULTS: ClassVar[dict[str, object]] = {
+        "alive": True,
+        "employer": -1,
+        "birth_month": 1,
+        "hukou_township": -1,
+    }
 
 
 class HouseholdTable(ColumnTable):
