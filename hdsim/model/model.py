@@ -10,8 +10,9 @@ and the agents that view it. One step is one month, from the census month to Dec
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
 4. ``hukou``: urban households convert their hukou;
-5. ``services`` and housing respond to the new population; the county-seat township extends
-   the ``builtup`` area (``Township.step``);
+5. ``services`` respond to their users (village schools close each September below an
+   enrolment threshold), ``housing`` to occupancy; the county-seat township extends the
+   ``builtup`` area (``Township.step``);
 6. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
@@ -35,7 +36,8 @@ from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
-from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
+from hdsim.mechanisms.services import PublicServiceQuality
+from hdsim.mechanisms.townships import BuiltUpGrowth, HousingMarket
 from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
 from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.model.recorder import Recorder
@@ -64,6 +66,7 @@ STEPS = (
     "location",
     "hukou",
     "services",
+    "housing",
     "builtup",
     "record",
 )
@@ -88,7 +91,7 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, location, hukou, services_housing, builtup: The mechanisms.
+        labour, demography, location, hukou, services, housing, builtup: The mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -142,7 +145,8 @@ class CountyModel(mesa.Model):
         par = self.params
         st = self.state
         self.relocation = Relocation(st, par.labour.far_job_commutes * par.labour.commute_km)
-        self.services_housing = ServicesAndHousing(st, par.townships)
+        self.services = PublicServiceQuality(st, par.townships)
+        self.housing = HousingMarket(st, par.townships)
         self.builtup = BuiltUpGrowth(st, par.townships)
         self.labour = LabourMarket(
             st, par.labour, self.streams["labour"], par.location.outside_wage_ratio
@@ -175,7 +179,8 @@ class CountyModel(mesa.Model):
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
             "hukou": self.hukou.step,
-            "services": self.services_housing.step,
+            "services": self.services.step,
+            "housing": self.housing.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
             "record": self.recorder.record,
         }
