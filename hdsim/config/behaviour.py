@@ -67,6 +67,19 @@ class DemographyParams:
         3.0, 0.0, 10.0, unit="1", status="assumption",
         description="Return rate of persons away aged 50+ relative to younger ones",
     )  # fmt: skip
+    # -- fertility floor and returners' choice (issue 14) --
+    tfr_floor: float = parameter(
+        1.0, 0.0, 3.0, unit="births/woman", status="literature",
+        source="UN World Population Prospects 2024: China's TFR about 1.0 in 2023, medium "
+        "variant near 1.0-1.1 to 2040 (national; Shanxi's 2020 census TFR was below the "
+        "national 1.3)",
+        description="Total fertility rate below which the fertility trend does not go",
+    )  # fmt: skip
+    returner_choice_min_age: int = parameter(
+        18, 0, 110, unit="years", status="assumption",
+        description="Returners this old or older choose where to live (county city, their "
+        "township's seat, their home village), younger ones rejoin their household",
+    )  # fmt: skip
 
 
 @dataclass

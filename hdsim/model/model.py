@@ -5,7 +5,8 @@ the mechanisms that change it (each given the state, its parameters and its rand
 and the agents that view it. One step is one month, from the census month to December of
 ``horizon.end_year``; it runs the named steps of :data:`STEPS` in order:
 
-1. ``demography`` (ageing, deaths, births, individual departures and returns);
+1. ``demography`` (ageing, deaths, births, individual departures and returns, where
+   returners live); ``collective`` households renew by age each September;
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
@@ -32,6 +33,7 @@ import numpy as np
 
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
+from hdsim.mechanisms.collective import CollectiveRenewal
 from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
@@ -57,10 +59,11 @@ from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
+STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies", "collective")
 """Names of the independent random streams, in spawn order."""
 STEPS = (
     "demography",
+    "collective",
     "firms",
     "labour",
     "location",
@@ -91,7 +94,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, location, hukou, services, housing, builtup: The mechanisms.
+        labour, demography, collective, location, hukou, services, housing, builtup: The
+            mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -158,7 +162,16 @@ class CountyModel(mesa.Model):
             self.streams["demography"],
             self.labour,
             self.relocation,
+            returners=LocationChoice(
+                st,
+                par.location,
+                self.streams["demography"],
+                self.labour,
+                self.relocation,
+                par.labour.farm_income_per_mu,
+            ),
         )
+        self.collective = CollectiveRenewal(st, self.streams["collective"], self.demography)
         self.location = LocationChoice(
             st,
             par.location,
@@ -175,6 +188,7 @@ class CountyModel(mesa.Model):
         self.step_order: list[str] = list(STEPS)
         self.step_functions: dict[str, Callable[[], None]] = {
             "demography": self.demography.step,
+            "collective": self.collective.step,
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
@@ -347,6 +361,7 @@ class CountyModel(mesa.Model):
         every ``Household`` agent applies it to itself, in random order (``shuffle_do``).
         """
         if self.household_path == "agents":
+            self.materialize_households()  # households formed since (returners) get agents
             self._agent_location.step()
         else:
             self.location.step()
