@@ -29,7 +29,8 @@ from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket
 from hdsim.mechanisms.location import LocationChoice
-from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
+from hdsim.mechanisms.services import PublicServiceQuality
+from hdsim.mechanisms.townships import BuiltUpGrowth
 from hdsim.population.moves import Relocation
 from hdsim.state.county import Clock, CountyState, origin_matrix
 from hdsim.state.effects import PolicyEffects, UnknownChannelError
@@ -266,7 +267,7 @@ def test_more_policy_jobs_never_reduce_employment():
 
 def test_service_quality_falls_when_users_outgrow_capacity():
     state = small_state()
-    mech = ServicesAndHousing(state, TownshipParams())
+    mech = PublicServiceQuality(state, TownshipParams())
     mech.step()
     before = state.services.quality["school"][CITY]
     Relocation(state, 36.0).move(np.array([0, 1, 2, 4]), np.full(4, CITY))

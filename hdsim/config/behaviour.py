@@ -67,6 +67,19 @@ class DemographyParams:
         3.0, 0.0, 10.0, unit="1", status="assumption",
         description="Return rate of persons away aged 50+ relative to younger ones",
     )  # fmt: skip
+    # -- fertility floor and returners' choice (issue 14) --
+    tfr_floor: float = parameter(
+        1.0, 0.0, 3.0, unit="births/woman", status="literature",
+        source="UN World Population Prospects 2024: China's TFR about 1.0 in 2023, medium "
+        "variant near 1.0-1.1 to 2040 (national; Shanxi's 2020 census TFR was below the "
+        "national 1.3)",
+        description="Total fertility rate below which the fertility trend does not go",
+    )  # fmt: skip
+    returner_choice_min_age: int = parameter(
+        18, 0, 110, unit="years", status="assumption",
+        description="Returners this old or older choose where to live (county city, their "
+        "township's seat, their home village), younger ones rejoin their household",
+    )  # fmt: skip
 
 
 @dataclass
@@ -316,6 +329,30 @@ class TownshipParams:
     crowding_cap: float = parameter(
         1.5, 1.0, 10.0, unit="1", status="assumption",
         description="Largest capacity-per-user ratio (to t0) that still raises service quality",
+    )  # fmt: skip
+    # -- public services: pupils and school consolidation (mechanisms/services.py) --
+    pupil_age_min: int = parameter(
+        6, 3, 18, unit="years", status="literature",
+        source="Compulsory Education Law: nine years of school from age 6",
+        description="Youngest age counted as a pupil of the local school",
+    )  # fmt: skip
+    pupil_age_max: int = parameter(
+        14, 3, 18, unit="years", status="literature",
+        source="Compulsory Education Law: nine years of school from age 6",
+        description="Oldest age counted as a pupil of the local school",
+    )  # fmt: skip
+    school_closure_pupils: float = parameter(
+        40.0, 0.0, 1000.0, unit="pupils", status="assumption",
+        source="撤点并校 (2001 onward; 国办发〔2012〕48号 limits it): small village schools merged "
+        "into the township's central school; threshold to replace with county school records",
+        description="Enrolment below which a village school closes at the start of a school year",
+    )  # fmt: skip
+    closed_school_access: float = parameter(
+        0.6, 0.0, 1.0, unit="share", status="assumption",
+        source="set so that a closure does not raise a village's school value (0.6 x 0.55 seat "
+        "< 0.40 village)",
+        description="Share of the seat school's quality a village family gets once its own "
+        "school has closed (commute or boarding)",
     )  # fmt: skip
 
 

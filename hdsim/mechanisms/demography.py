@@ -8,7 +8,8 @@ Rules, applied every month to all persons at once:
   ``mortality_multiplier``).
 - **Births.** Each resident woman of 15-49 gives birth with the monthly rate ``f / 12`` from
   ``demography.csv`` (times ``fertility_multiplier`` and the yearly ``fertility_trend``). The
-  child joins the mother's household and takes her hukou.
+  trend stops at the total fertility rate ``tfr_floor`` (it never lifts fertility above its
+  census level). The child joins the mother's household and takes her hukou.
 - **Leaving the county.** A resident aged 16-34 leaves to work outside (``away``) with the
   yearly probability ``departure_rate``, times ``employed_departure_factor`` (a half) for those
   who hold a job in the county. This is the individual migration behind the fall of the
@@ -16,6 +17,15 @@ Rules, applied every month to all persons at once:
 - **Returning.** A person away returns with the yearly probability ``return_rate`` (times
   ``older_return_factor``, 3, from age 50), and a household living outside comes back with
   ``household_return_rate``.
+- **Where returners live.** A returner aged ``returner_choice_min_age`` or more chooses among
+  the county city, the seat of their home township and their home village, by the location
+  choice's own utility (:class:`hdsim.mechanisms.location.LocationChoice`, called for a
+  one-person household coming from outside, so that the moving terms are the same for the
+  three places; leaving again is not among the choices, and the seats and the county city
+  turn returners away when they have no vacant dwelling). A returner who chooses the place
+  where their household lives rejoins it; one who chooses another place forms a household of
+  their own there (with the household's home village and hukou, no farmland). Younger
+  returners rejoin their household.
 - **Job prospects.** Both respond to the employment probability the labour market publishes
   for the home place, relative to the census month ``r``: departures are multiplied by
   ``r ** -job_response`` and returns by ``r ** job_response`` (Harris-Todaro at the county
@@ -35,13 +45,17 @@ from hdsim.config.behaviour import DemographyParams
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.population.moves import Relocation
 from hdsim.state.county import CountyState
+from hdsim.state.places import PlaceKind
 
 if TYPE_CHECKING:
     from hdsim.mechanisms.labour import LabourMarket
+    from hdsim.mechanisms.location import LocationChoice
 
 MAX_AGE = 110
 OLDEST_THINNED = 85
 """Deaths of persons this old or older are drawn person by person (their risk is high)."""
+RETURNER_DRAWS = 50
+"""Draws of a returner's choice before the draws of staying outside give way to the fallback."""
 
 
 def monthly(annual: np.ndarray | float) -> np.ndarray | float:
@@ -58,6 +72,9 @@ class Demography:
         labour: The labour market: jobs end at retirement, death and departure, and its
             employment prospects move departures and returns.
         relocation: Moves the households that come back from outside.
+        returners: The location choice returners choose with (its own instance, drawing from
+            this mechanism's stream), or None: every returner rejoins their household.
+        tfr0: Total fertility rate at the census (births per woman).
         death_q: Monthly death probability by sex (0 male, 1 female) and single year of age.
         birth_f: Monthly birth rate per woman by single year of age.
         birthdays: Person rows born in each calendar month (index 0 = January).
@@ -73,6 +90,7 @@ class Demography:
         rng: np.random.Generator,
         labour: LabourMarket,
         relocation: Relocation,
+        returners: LocationChoice | None = None,
     ) -> None:
         """Build single-year rate tables from ``demography.csv``.
 
@@ -83,12 +101,14 @@ class Demography:
             rng: The mechanism's own random stream.
             labour: The labour market (jobs and employment prospects).
             relocation: Moves households returning from outside.
+            returners: Location choice of returners (see the attribute).
         """
         self.state = state
         self.params = params
         self.rng = rng
         self.labour = labour
         self.relocation = relocation
+        self.returners = returners
         table = rates
         self.death_q = np.zeros((2, MAX_AGE + 1))
         self.birth_f = np.zeros(MAX_AGE + 1)
@@ -108,6 +128,7 @@ class Demography:
         if last < MAX_AGE:
             self.death_q[:, last + 1 :] = self.death_q[:, [last]]
         self.death_q[:, MAX_AGE] = 1.0
+        self.tfr0 = float(self.birth_f.sum() * 12.0)
 
     def step(self) -> None:
         """Apply one month of ageing, deaths, births, departures and returns.
@@ -160,12 +181,71 @@ class Demography:
         m.residence.recount(dead)
         self.labour.release(dead)
 
+    def fertility_factor(self, years: float) -> float:
+        """Fertility relative to the census ``years`` after it: the trend, down to the floor.
+
+        The floor is ``tfr_floor / tfr0`` (never above 1: a floor does not raise fertility).
+        """
+        trend = (1.0 + self.params.fertility_trend) ** years
+        floor = min(1.0, self.params.tfr_floor / max(self.tfr0, 1e-12))
+        return float(max(trend, floor))
+
+    def register(self, rows: np.ndarray) -> None:
+        """Make appended person rows age on their birthdays (and the oldest die one by one)."""
+        p = self.state.persons
+        months = p.birth_month[rows].astype(np.intp) - 1
+        for month in np.unique(months):
+            self.birthdays[month] = np.r_[self.birthdays[month], rows[months == month]]
+        self.oldest = np.r_[self.oldest, rows[p.age[rows] >= OLDEST_THINNED]]
+
+    def transfer(self, rows: np.ndarray, households: np.ndarray) -> np.ndarray:
+        """Move persons ``rows`` into ``households`` (a person never changes its row's household).
+
+        Each person continues as a new row of its new household (same age, sex, hukou, job);
+        the old row is closed (``alive`` false) without a death. Flows count a resident who
+        changes place as a departure and an arrival.
+
+        Args:
+            rows: Person rows (alive).
+            households: New household of each.
+
+        Returns:
+            The new person rows.
+        """
+        m = self.state
+        p = m.persons
+        h = m.households
+        rows = np.asarray(rows, dtype=np.int64)
+        households = np.asarray(households, dtype=np.int64)
+        k = rows.size
+        if k == 0:
+            return np.zeros(0, dtype=np.int64)
+        old_place = p.place[rows].astype(np.int64)
+        was_resident = ~p.away[rows] & (old_place != m.geo.outside)
+        new = p.append(k)
+        out = np.arange(new.start, new.stop, dtype=np.int64)
+        for name in ("age", "birth_month", "female", "hukou_urban", "away", "employer"):
+            p.column(name)[out] = p.column(name)[rows]
+        p.household[out] = households
+        p.place[out] = h.place[households]
+        p.collective[out] = h.collective[households]
+        p.alive[out] = True
+        p.alive[rows] = False
+        p.employer[rows] = -1
+        m.residence.recount(rows)  # the closed rows; the new ones are counted as appended rows
+        self.register(out)
+        now_resident = ~p.away[out] & (p.place[out] != m.geo.outside)
+        moved = p.place[out] != old_place
+        m.flows.add("departures", old_place[was_resident & moved])
+        m.flows.add("arrivals", p.place[out][now_resident & moved].astype(np.int64))
+        self.relocation.drop_far_jobs(out, p.place[out].astype(np.int64))
+        return out
+
     def _births(self) -> None:
         m = self.state
         p = m.persons
         n = m.census.resident.size
-        trend = (1.0 + self.params.fertility_trend) ** m.clock.years
-        rates = self.birth_f * trend
+        rates = self.birth_f * self.fertility_factor(m.clock.years)
         resident = m.census.resident
 
         def f(rows: np.ndarray) -> np.ndarray:
@@ -236,10 +316,16 @@ class Demography:
         best = float(np.max(labour.job_prospects(np.arange(m.geo.n_places)) ** response))
         returning = rare_events(n, older * rate * best, back, self.rng)
         if returning.size:
-            p.away[returning] = False
-            m.residence.recount(returning)
-            m.flows.add("arrivals", census.person_place[returning])
             m.flows.migration["return_individuals"] += returning.size
+            choosing = returning[p.age[returning] >= self.params.returner_choice_min_age]
+            if self.returners is None:
+                choosing = choosing[:0]
+            rejoining = np.setdiff1d(returning, choosing, assume_unique=True)
+            p.away[rejoining] = False
+            m.residence.recount(rejoining)
+            m.flows.add("arrivals", census.person_place[rejoining])
+            if choosing.size:
+                self.settle_returners(choosing)
         # whole households living outside come back to their home place
         h = m.households
         rate_h = float(monthly(self.params.household_return_rate))
@@ -247,3 +333,100 @@ class Demography:
         if coming.size:
             moved = self.relocation.move(coming, h.origin[coming])
             m.flows.migration["return_households"] += float(moved.sum())
+
+    def settle_returners(self, rows: np.ndarray) -> None:
+        """Returners ``rows`` choose where to live; those not rejoining form a household.
+
+        Each returner is evaluated as a one-person household living outside the county, with
+        the alternatives county city and the seat of its home township (the home village is
+        the choice's own 'home village' alternative); a draw of staying outside is drawn
+        again (the conditional logit over the three places). The seats and the county city
+        turn away returners beyond their vacant dwellings; those go to their home village
+        (or rejoin their household when it has none).
+        """
+        m = self.state
+        p = m.persons
+        h = m.households
+        geo = m.geo
+        members = m.members
+        parent = p.household[rows].astype(np.int64)
+        origin = h.origin[parent].astype(np.int64)
+        k = rows.size
+        if p.n + k - members.n_indexed > members.REBUILD_TAIL:
+            members.rebuild()  # no rebuild may happen while the new rows are re-pointed
+        first = h.n
+        new = h.append(k)
+        homes = np.arange(new.start, new.stop, dtype=np.int64)
+        for name in h.COLUMNS:
+            h.column(name)[homes] = h.DEFAULTS.get(name, 0)
+        h.place[homes] = geo.outside
+        h.origin[homes] = origin
+        h.homestead[homes] = h.homestead[parent] & (geo.kind[origin] == PlaceKind.VILLAGE)
+        h.hukou_urban[homes] = p.hukou_urban[rows]
+        members.add_households(k)
+        persons = self.transfer(rows, homes)
+        p.away[persons] = False
+        fallback = np.where(geo.kind[origin] == PlaceKind.VILLAGE, origin, h.place[parent])
+        dest = self.choose_returner_places(homes, fallback, h.place[parent].astype(np.int64))
+        rejoin = dest == h.place[parent]
+        # returners choosing where their household lives go back into it
+        back = persons[rejoin]
+        p.household[back] = parent[rejoin]
+        p.place[back] = h.place[parent[rejoin]]
+        m.flows.add("arrivals", p.place[back].astype(np.int64))
+        # the others keep their new household: compact the rows, then move them in
+        keep = np.flatnonzero(~rejoin)
+        kept = first + np.arange(keep.size)
+        for name in h.COLUMNS:
+            column = h.column(name)
+            column[kept] = column[homes[keep]]
+        p.household[persons[keep]] = kept
+        h.n = first + keep.size
+        members.drop_households(k - keep.size)
+        if keep.size:
+            np.add.at(m.households_by_origin, (origin[keep], geo.outside), 1)
+            self.relocation.move(kept, dest[keep])
+
+    def choose_returner_places(
+        self, homes: np.ndarray, fallback: np.ndarray, household_place: np.ndarray
+    ) -> np.ndarray:
+        """Place each returner household chooses: county city, own seat or home village.
+
+        Args:
+            homes: One-person households of the returners, living outside.
+            fallback: Where each goes when turned away (home village, or its household's place).
+            household_place: Where the household each returner belongs to lives (rejoining it
+                needs no dwelling).
+
+        Returns:
+            The chosen place of each.
+        """
+        chooser = self.returners
+        assert chooser is not None
+        m = self.state
+        geo = m.geo
+        origin = m.households.origin[homes].astype(np.int64)
+        township = geo.township[origin]
+        seat = geo.seat_of[np.maximum(township, 0)]
+        dest = fallback.copy()
+        saved = chooser.alternatives
+        chooser.prepare()
+        try:
+            for t in np.unique(township):
+                group = np.flatnonzero(township == t)
+                places = [geo.county_city] if t < 0 else [geo.county_city, int(seat[group[0]])]
+                chooser.alternatives = np.unique(np.array(places, dtype=np.int64))
+                pending = group
+                for _ in range(RETURNER_DRAWS):
+                    if pending.size == 0:
+                        break
+                    picked = chooser.choose(homes[pending])
+                    chosen = picked != geo.outside
+                    dest[pending[chosen]] = picked[chosen]
+                    pending = pending[~chosen]
+            settled = (dest != fallback) & (dest != household_place)
+            rationed = dest.copy()
+            rationed[settled] = chooser.ration(homes[settled], dest[settled])
+        finally:
+            chooser.alternatives = saved
+        return np.where(rationed == geo.outside, fallback, rationed)

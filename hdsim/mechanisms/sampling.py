@@ -3,11 +3,15 @@
 Most monthly events are rare (a death is about 6 in 10,000 a month), so drawing one uniform
 number per person and comparing is wasteful at 800,000 persons. :func:`rare_events` draws the
 same events by *thinning*: it proposes each of ``n`` rows independently with the bound
-``p_max`` (as a binomial count of uniformly chosen rows), then accepts a proposed row with
-probability ``p(row) / p_max``. Each row is then selected with probability
-``1 - (1 - 1/n) ** K`` times the acceptance, which equals ``p(row)`` up to a relative error of
-order ``p_max`` (well below Monte-Carlo noise for monthly rates under 1%). Rows whose
-probability exceeds ``p_max`` must be handled separately by the caller.
+``p_max``, then accepts a proposed row with probability ``p(row) / p_max``.
+
+The proposal is a binomial count ``K ~ Binomial(n, p_max)`` of distinct rows chosen uniformly
+*without replacement*: a uniformly random subset of a binomial size is exactly a set of
+independent Bernoulli(``p_max``) draws, one per row. So every row experiences the event with
+exactly its probability ``p(row)`` (capped at ``p_max``), independently of the other rows; an
+event of probability 1 fires for every row. (Drawing the ``K`` rows with replacement, as an
+earlier version did, selected a row with probability ``1 - (1 - 1/n) ** K`` times the
+acceptance: about 63% of the rows for an event of probability 1.)
 """
 
 from __future__ import annotations
@@ -38,17 +42,9 @@ def rare_events(
     if n == 0 or p_max <= 0:
         return np.zeros(0, dtype=np.int64)
     p_max = min(p_max, 1.0)
-    k = rng.binomial(n, p_max)
+    k = int(rng.binomial(n, p_max))
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    candidates = distinct(rng.integers(0, n, size=k))
+    candidates = np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
     p = np.minimum(probability(candidates), p_max)
     return candidates[rng.random(candidates.size) * p_max < p]
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (``np.unique`` without its hashing, ~15x faster here)."""
-    out = np.sort(values)
-    if out.size:
-        out = out[np.r_[True, out[1:] != out[:-1]]]
-    return out

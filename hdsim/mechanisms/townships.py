@@ -1,14 +1,11 @@
-"""Townships: public services, housing, built-up growth and reclassification.
+"""Townships: housing, built-up growth and reclassification.
 
 Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` every month:
 
-- :class:`ServicesAndHousing`. **Services** (school, health, elderly care): quality falls when
-  users grow faster than capacity:
-  ``quality = base * min(capacity/capacity0 / (users/users0), crowding_cap) ** congestion +
-  policy boost``, clipped to [0, 1]. **Housing**: seats and the county city have a dwelling
-  stock (the county city's from the data, seats' from their t0 households times
-  ``seat_housing_margin``), growing at ``housing_units_growth`` a year. The price per m²
-  follows occupancy with elasticity ``housing_elasticity`` and ``price_inflation`` a year.
+- :class:`HousingMarket`. Seats and the county city have a dwelling stock (the county city's
+  from the data, seats' from their t0 households times ``seat_housing_margin``), growing at
+  ``housing_units_growth`` a year. The price per m² follows occupancy with elasticity
+  ``housing_elasticity`` and ``price_inflation`` a year.
 - :class:`BuiltUpGrowth` (run by the county-seat ``Township`` agent). The county city's
   built-up area grows by ``builtup_growth_share`` of its census-day area a year on trend (a
   share, so the parameter transfers between counties), plus the land-supply lever,
@@ -16,6 +13,7 @@ Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` eve
   ``km2_per_village`` of growth absorbs the nearest rural village into the urban area
   (220 → 112, 城乡结合区): its residents become urban without moving.
 
+Public services (quality, school consolidation) are :mod:`hdsim.mechanisms.services`.
 Upgrades (乡→镇) are policy events (``hdsim.policies.levers.TownshipUpgrade``).
 """
 
@@ -28,11 +26,11 @@ from hdsim.state.county import CountyState
 from hdsim.state.places import PlaceKind
 from hdsim.state.services import SERVICES, amenity_of
 
-__all__ = ["SERVICES", "BuiltUpGrowth", "ServicesAndHousing"]
+__all__ = ["SERVICES", "BuiltUpGrowth", "HousingMarket"]
 
 
-class ServicesAndHousing:
-    """Monthly response of service quality and house prices to where people live.
+class HousingMarket:
+    """Monthly growth of the dwelling stock and response of house prices to occupancy.
 
     Attributes:
         state: The county state (services, households, the census, the clock).
@@ -45,19 +43,10 @@ class ServicesAndHousing:
         self.params = params
 
     def step(self) -> None:
-        """Update service quality and house prices from current residents."""
+        """Grow the dwelling stock by one month and set house prices from occupancy."""
         st = self.state
         ts = st.services
         p = self.params
-        users = ts.pool_users(st.census.residents_by_place)[ts.pool]
-        users0 = ts.users0[ts.pool]
-        load = np.where(users > 0, users0 / np.maximum(users, 1e-9), 1.0)
-        for s in SERVICES:
-            finite = np.isfinite(ts.capacity0[s]) & (ts.capacity0[s] > 0)
-            cap_ratio = np.ones_like(ts.capacity0[s])
-            cap_ratio[finite] = ts.capacity[s][finite] / ts.capacity0[s][finite]
-            q = ts.quality_base[s] * np.minimum(cap_ratio * load, p.crowding_cap) ** p.congestion
-            ts.quality[s] = np.clip(q + ts.quality_boost[s], 0.0, 1.0)
         occupied = st.family_households_by_place().astype(float)
         finite = np.isfinite(ts.housing_units)
         growth = (1.0 + p.housing_units_growth) ** (1.0 / 12.0)

@@ -7,13 +7,15 @@ and the agents that view it. One step is one month, from the census month to Dec
 
 0. ``admin``: administrative changes dated in the month (乡→镇 upgrades, mergers:
    ``hdsim.mechanisms.admin``);
-1. ``demography`` (ageing, deaths, births, individual departures and returns);
+1. ``demography`` (ageing, deaths, births, individual departures and returns, where
+   returners live); ``collective`` households renew by age each September;
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
 4. ``hukou``: urban households convert their hukou;
-5. ``services`` and housing respond to the new population; the county-seat township extends
-   the ``builtup`` area (``Township.step``);
+5. ``services`` respond to their users (village schools close each September below an
+   enrolment threshold), ``housing`` to occupancy; the county-seat township extends the
+   ``builtup`` area (``Township.step``);
 6. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
@@ -34,11 +36,13 @@ import numpy as np
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.admin import AdministrativeChanges
+from hdsim.mechanisms.collective import CollectiveRenewal
 from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
-from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
+from hdsim.mechanisms.services import PublicServiceQuality
+from hdsim.mechanisms.townships import BuiltUpGrowth, HousingMarket
 from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
 from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.model.recorder import Recorder
@@ -59,16 +63,18 @@ from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
+STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies", "collective")
 """Names of the independent random streams, in spawn order."""
 STEPS = (
     "admin",
     "demography",
+    "collective",
     "firms",
     "labour",
     "location",
     "hukou",
     "services",
+    "housing",
     "builtup",
     "record",
 )
@@ -93,7 +99,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, location, hukou, services_housing, builtup: The mechanisms.
+        labour, demography, collective, location, hukou, services, housing, builtup: The
+            mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -150,7 +157,8 @@ class CountyModel(mesa.Model):
         par = self.params
         st = self.state
         self.relocation = Relocation(st, par.labour.far_job_commutes * par.labour.commute_km)
-        self.services_housing = ServicesAndHousing(st, par.townships)
+        self.services = PublicServiceQuality(st, par.townships)
+        self.housing = HousingMarket(st, par.townships)
         self.builtup = BuiltUpGrowth(st, par.townships)
         self.labour = LabourMarket(
             st, par.labour, self.streams["labour"], par.location.outside_wage_ratio
@@ -162,7 +170,16 @@ class CountyModel(mesa.Model):
             self.streams["demography"],
             self.labour,
             self.relocation,
+            returners=LocationChoice(
+                st,
+                par.location,
+                self.streams["demography"],
+                self.labour,
+                self.relocation,
+                par.labour.farm_income_per_mu,
+            ),
         )
+        self.collective = CollectiveRenewal(st, self.streams["collective"], self.demography)
         self.location = LocationChoice(
             st,
             par.location,
@@ -181,11 +198,13 @@ class CountyModel(mesa.Model):
         self.step_functions: dict[str, Callable[[], None]] = {
             "admin": self.admin.step,
             "demography": self.demography.step,
+            "collective": self.collective.step,
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
             "hukou": self.hukou.step,
-            "services": self.services_housing.step,
+            "services": self.services.step,
+            "housing": self.housing.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
             "record": self.recorder.record,
         }
@@ -353,6 +372,7 @@ class CountyModel(mesa.Model):
         every ``Household`` agent applies it to itself, in random order (``shuffle_do``).
         """
         if self.household_path == "agents":
+            self.materialize_households()  # households formed since (returners) get agents
             self._agent_location.step()
         else:
             self.location.step()

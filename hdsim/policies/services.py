@@ -2,13 +2,17 @@
 
 Services (school, health, elderly care) have a capacity and a quality per place
 (:class:`hdsim.state.services.ServiceState`); quality falls with crowding and rises with
-new capacity and with the quality a lever adds. Households with children weigh school
-quality, households with elderly members health and elderly-care quality; urban services are
-discounted for agricultural-hukou households by the share of the hukou barrier not yet removed.
+new capacity and with the quality a lever adds (:mod:`hdsim.mechanisms.services`). Village
+schools close below an enrolment threshold (撤点并校) and their pupils go to the seat's school,
+so the levers act on the schools that exist: quality added to a closed village school is not
+counted, and seat places relieve the crowding that closures bring. Households with children
+weigh school quality, households with elderly members health and elderly-care quality; urban
+services are discounted for agricultural-hukou households by the share of the hukou barrier not
+yet removed.
 
 - :class:`Schools` (教育, 三通两平台), :class:`Hospitals` (健康县城),
-  :class:`ElderlyChildcare` (养老托育): capacity and quality in the county city, quality at
-  the seats (and in villages for school informatization);
+  :class:`ElderlyChildcare` (养老托育): capacity and quality in the county city, quality (and
+  school places) at the seats, and informatization of the village schools still open;
 - :class:`CultureSport` (文化体育设施): amenity of the county city and the seats;
 - :class:`AffordableHousing` (优化住房供给): dwellings and a lower average housing cost in
   the county city;
@@ -26,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hdsim.config.policies import Lever, capex, month, param, ramp, running, share
-from hdsim.mechanisms.townships import SERVICES
+from hdsim.mechanisms.services import SERVICES
 from hdsim.policies.base import Policy
 from hdsim.policies.registry import LeverSpec, register
 
@@ -53,7 +57,11 @@ class PublicServicesLever(Lever):
     )
     seat_quality: float = share(0.05, 0.0, 1.0, "Increase of town-seat service quality.")
     village_coverage: float = share(
-        0.05, 0.0, 1.0, "Increase of village service quality (pulls against moving)."
+        0.05,
+        0.0,
+        1.0,
+        "Increase of the quality of the village services that exist (a closed village school "
+        "gets none; pulls against moving).",
     )
     housing_units: float = share(
         0.08, 0.0, 2.0, "Relative increase of county-city housing (new district) at intensity 1."
@@ -116,7 +124,11 @@ PUBLIC_SERVICES = register(
 
 @dataclass
 class SchoolsLever(Lever):
-    """Schools: places and quality in the county city, quality at seats and villages."""
+    """Schools: county-city places and quality; seat places and quality; open village schools.
+
+    Seats take the pupils of closed village schools; informatization reaches the village
+    schools still open.
+    """
 
     cost_yi: float = capex(5.0, "estimate: about 9,000 school places x 5万元 + informatization")
     county_city_capacity: float = share(
@@ -126,8 +138,19 @@ class SchoolsLever(Lever):
         0.08, 0.0, 1.0, "School quality added in the county city (index points, assumption)."
     )
     seat_quality: float = share(0.03, 0.0, 1.0, "School quality added at the seats (assumption).")
+    seat_capacity: float = share(
+        0.1,
+        0.0,
+        5.0,
+        "Relative increase of seat school places (boarding places for the pupils of closed "
+        "village schools; estimate).",
+    )
     village_quality: float = share(
-        0.02, 0.0, 1.0, "School quality added in villages by informatization (assumption)."
+        0.02,
+        0.0,
+        1.0,
+        "School quality added by informatization to the village schools still open (a closed "
+        "school gets none; assumption).",
     )
 
 
@@ -143,6 +166,7 @@ class Schools(Policy):
         self.add_capacity(("school",), self.city, lv.county_city_capacity, delta)
         self.add_quality(("school",), self.city, lv.county_city_quality, delta)
         self.add_quality(("school",), self.seats, lv.seat_quality, delta)
+        self.add_capacity(("school",), self.seats, lv.seat_capacity, delta)
         self.add_quality(("school",), self.villages, lv.village_quality, delta)
 
 
@@ -155,13 +179,21 @@ SCHOOLS = register(
         name_en="schools",
         indicator="county_city_school_quality",
         direction="up",
-        mechanism_zh="县城学位和教育质量；乡镇驻地教育质量，以及通过教育信息化提高村庄教育质量。",
-        mechanism_en=(
-            "County-city school places and quality; quality at the seats and, through "
-            "informatization, in villages."
+        mechanism_zh=(
+            "县城学位和教育质量；乡镇驻地学位（撤并村小学生的寄宿学位）和教育质量；通过教育信息化"
+            "提高仍在开办的村小质量（已撤并的村小不再计入）。"
         ),
-        outcome_zh="有孩子的家庭迁入县城。",
-        outcome_en="Families with children move to the county city.",
+        mechanism_en=(
+            "County-city school places and quality; places (boarding places for the pupils of "
+            "closed village schools) and quality at the seats; through informatization, the "
+            "quality of the village schools still open (closed ones get none)."
+        ),
+        outcome_zh="有孩子的家庭迁入县城；村小撤并后，驻地学校拥挤得到缓解。",
+        outcome_en=(
+            "Families with children move to the county city; seat places relieve the crowding "
+            "that village-school closures bring (the lever no longer lowers the rate by "
+            "raising the quality of schools children are leaving)."
+        ),
         evidence_zh="每个学位约5万元（估计）；质量提升为假设。",
         evidence_en="Cost about 5万元 per school place (estimate); quality gains assumed.",
     )

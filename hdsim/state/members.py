@@ -35,6 +35,23 @@ class MemberIndex:
         self.starts = np.searchsorted(hh[self.order], np.arange(self.n_households + 1))
         self.n_indexed = n
 
+    def add_households(self, k: int) -> None:
+        """Index ``k`` households appended to the household table, empty for now.
+
+        Their members are persons appended after them (the tail), as births are.
+        """
+        self.starts = np.r_[self.starts, np.full(k, self.starts[-1])]
+        self.n_households += k
+
+    def drop_households(self, k: int) -> None:
+        """Forget the last ``k`` households (added since the last rebuild, holding no member).
+
+        The caller has removed them from the household table.
+        """
+        if k:
+            self.starts = self.starts[:-k]
+            self.n_households -= k
+
     def members(self, rows: np.ndarray) -> np.ndarray:
         """Person rows (living or not, resident or away) of households ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)

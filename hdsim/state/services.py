@@ -2,13 +2,15 @@
 
 - **Services** (school, health, elderly care): capacity and base quality from ``services.csv``
   for the county city, each seat, and the pooled villages of each township; the current
-  quality and what policy has added to it.
+  quality, what policy has added to it, and which village schools are still open
+  (consolidation, 撤点并校, closes them).
 - **Housing**: the dwelling stock of the seats and the county city (villages and outside are
   unconstrained) and the price per m² of each place.
 - **Built-up area** of the county city, and the counts of reclassified villages and upgraded
   townships.
 
-:func:`build_services` initialises it at the census; ``hdsim.mechanisms.townships`` updates it.
+:func:`build_services` initialises it at the census; ``hdsim.mechanisms.services`` updates the
+services, ``hdsim.mechanisms.townships`` the housing and the built-up area.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class ServiceState:
         quality: Current service quality by service and place, in [0, 1].
         quality_base: Quality at t0.
         quality_boost: Quality added by policy so far.
+        school_open: Whether the school of each place is open (village schools close below an
+            enrolment threshold; their pupils go to the seat's school).
         users0: Residents per service pool at t0 (simulated persons).
         amenity: Amenity index of each place.
         price0: House price per m² of each place at t0 occupancy, yuan.
@@ -79,6 +83,7 @@ class ServiceState:
     quality: dict[str, np.ndarray]
     quality_base: dict[str, np.ndarray]
     quality_boost: dict[str, np.ndarray]
+    school_open: np.ndarray
     users0: np.ndarray
     amenity: np.ndarray
     price0: np.ndarray
@@ -161,6 +166,7 @@ def build_services(
         quality={s: q.copy() for s, q in quality_base.items()},
         quality_base=quality_base,
         quality_boost={s: np.zeros(n) for s in SERVICES},
+        school_open=np.ones(n, dtype=bool),
         users0=np.bincount(pool, weights=residents_by_place, minlength=n_pools),
         amenity=np.array([amenity_of(PlaceKind(k), params) for k in kind]),
         price0=price0,
