@@ -1,14 +1,12 @@
-"""Townships: public services, housing, built-up growth and reclassification.
+"""Townships: public services, built-up growth and reclassification.
 
 Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` every month:
 
 - :class:`ServicesAndHousing`. **Services** (school, health, elderly care): quality falls when
   users grow faster than capacity:
   ``quality = base * min(capacity/capacity0 / (users/users0), crowding_cap) ** congestion +
-  policy boost``, clipped to [0, 1]. **Housing**: seats and the county city have a dwelling
-  stock (the county city's from the data, seats' from their t0 households times
-  ``seat_housing_margin``), growing at ``housing_units_growth`` a year. The price per m²
-  follows occupancy with elasticity ``housing_elasticity`` and ``price_inflation`` a year.
+  policy boost``, clipped to [0, 1]. Housing (stock, prices, purchases) is
+  :mod:`hdsim.mechanisms.housing`.
 - :class:`BuiltUpGrowth` (run by the county-seat ``Township`` agent). The county city's
   built-up area grows by ``builtup_growth_km2`` a year on trend, plus the land-supply lever,
   plus ``builtup_pressure`` of its excess population over its t0 density. Every
@@ -31,7 +29,7 @@ __all__ = ["SERVICES", "BuiltUpGrowth", "ServicesAndHousing"]
 
 
 class ServicesAndHousing:
-    """Monthly response of service quality and house prices to where people live.
+    """Monthly response of service quality to where people live.
 
     Attributes:
         state: The county state (services, households, the census, the clock).
@@ -44,7 +42,7 @@ class ServicesAndHousing:
         self.params = params
 
     def step(self) -> None:
-        """Update service quality and house prices from current residents."""
+        """Update service quality from current residents."""
         st = self.state
         ts = st.services
         p = self.params
@@ -57,14 +55,6 @@ class ServicesAndHousing:
             cap_ratio[finite] = ts.capacity[s][finite] / ts.capacity0[s][finite]
             q = ts.quality_base[s] * np.minimum(cap_ratio * load, p.crowding_cap) ** p.congestion
             ts.quality[s] = np.clip(q + ts.quality_boost[s], 0.0, 1.0)
-        occupied = st.family_households_by_place().astype(float)
-        finite = np.isfinite(ts.housing_units)
-        growth = (1.0 + p.housing_units_growth) ** (1.0 / 12.0)
-        ts.housing_units[finite] *= growth
-        occ = np.where(finite, occupied / np.where(finite, ts.housing_units, 1.0), 1.0)
-        ratio = np.where(ts.occupancy0 > 0, occ / np.maximum(ts.occupancy0, 1e-9), 1.0)
-        inflation = (1.0 + p.price_inflation) ** st.clock.years
-        ts.price = ts.price0 * np.clip(ratio, 0.5, 2.0) ** p.housing_elasticity * inflation
 
 
 class BuiltUpGrowth:

@@ -9,10 +9,12 @@ and the agents that view it. One step is one month, from the census month to Dec
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
-4. ``hukou``: urban households convert their hukou;
-5. ``services`` and housing respond to the new population; the county-seat township extends
-   the ``builtup`` area (``Township.step``);
-6. ``record``: the recorder writes the month's indicators.
+4. ``migration``: households from other counties arrive (``hdsim.mechanisms.migration``);
+5. ``housing``: the dwelling stock grows, prices follow occupancy, renters buy;
+6. ``hukou``: urban households decide to register (落户);
+7. ``services`` respond to the new population; the county-seat township extends the
+   ``builtup`` area (``Township.step``);
+8. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -32,9 +34,11 @@ import numpy as np
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.demography import Demography
+from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
+from hdsim.mechanisms.migration import InMigration
 from hdsim.mechanisms.townships import BuiltUpGrowth, ServicesAndHousing
 from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
 from hdsim.model.config import HdsimConfig, require_effective
@@ -47,6 +51,7 @@ from hdsim.state.county import Clock, CountyState, origin_matrix
 from hdsim.state.effects import PolicyEffects
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
+from hdsim.state.housing import build_housing, tenure_at_census
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography, PlaceKind, build_geography
 from hdsim.state.services import build_services
@@ -55,13 +60,25 @@ from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
-"""Names of the independent random streams, in spawn order."""
+STREAMS = (
+    "synthesis",
+    "demography",
+    "labour",
+    "location",
+    "hukou",
+    "policies",
+    "housing",
+    "migration",
+)
+"""Names of the independent random streams, in spawn order (new streams go last, so that
+adding one leaves the others' draws unchanged)."""
 STEPS = (
     "demography",
     "firms",
     "labour",
     "location",
+    "migration",
+    "housing",
     "hukou",
     "services",
     "builtup",
@@ -74,6 +91,8 @@ CENSUS_FIGURES = (
     "county_city_builtup_km2_2020",
 )
 """County figures the service and housing state starts from."""
+HOUSING_FIGURES = ("county_city_housing_price_2020", "county_city_housing_units_2020")
+"""County figures the housing state starts from."""
 
 
 class CountyModel(mesa.Model):
@@ -88,7 +107,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, location, hukou, services_housing, builtup: The mechanisms.
+        labour, demography, location, housing, migration, hukou, services_housing, builtup:
+            The mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -155,6 +175,9 @@ class CountyModel(mesa.Model):
             self.labour,
             self.relocation,
         )
+        self.housing = HousingMarket(
+            st, par.housing, par.townships, par.location, self.labour, self.streams["housing"]
+        )
         self.location = LocationChoice(
             st,
             par.location,
@@ -162,6 +185,10 @@ class CountyModel(mesa.Model):
             self.labour,
             self.relocation,
             par.labour.farm_income_per_mu,
+            self.housing,
+        )
+        self.migration = InMigration(
+            st, par.migration, self.housing, self.demography, self.streams["migration"]
         )
         self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
@@ -174,6 +201,8 @@ class CountyModel(mesa.Model):
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
+            "migration": self.migration.step,
+            "housing": self.housing.step,
             "hukou": self.hukou.step,
             "services": self.services_housing.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
@@ -197,14 +226,22 @@ class CountyModel(mesa.Model):
         occupied = np.bincount(
             h.place[: h.n][~h.collective[: h.n]], minlength=geo.n_places
         ).astype(float)
+        h.tenure[: h.n] = tenure_at_census(h, geo)
         services = build_services(
             geo,
             data.services,
-            occupied,
             census.residents_by_place,
             {key: data.figure(key) for key in CENSUS_FIGURES},
             scale,
             self.params.townships,
+        )
+        housing = build_housing(
+            geo,
+            occupied,
+            {key: data.figure(key) for key in HOUSING_FIGURES},
+            scale,
+            self.params.townships,
+            self.params.housing,
         )
         return CountyState(
             geo=geo,
@@ -213,6 +250,7 @@ class CountyModel(mesa.Model):
             members=MemberIndex(persons, households.n),
             firms=build_firms(geo, data.firms, scale),
             services=services,
+            housing=housing,
             effects=PolicyEffects(),
             flows=Flows(geo.n_places),
             clock=Clock(self.config.horizon.start),

@@ -77,7 +77,7 @@ class Recorder:
             "deaths": m.flows.deaths.sum() * w,
             "reclassified_villages": float(m.state.services.reclassified),
             "upgraded_townships": float(m.state.services.upgraded),
-            "county_city_housing_price": float(m.state.services.price[geo.county_city]),
+            "county_city_housing_price": float(m.state.housing.price[geo.county_city]),
             "county_city_builtup_km2": float(m.state.services.builtup_km2),
             "county_city_school_quality": float(
                 m.state.services.quality["school"][geo.county_city]

@@ -151,6 +151,9 @@ class PersonTable(ColumnTable):
         place: Place of the person's household (kept in step with ``HouseholdTable.place`` by
             :meth:`hdsim.population.moves.Relocation.move`, so that counting residents needs no
             gather).
+        origin: Where the person is registered: 0 this county, 1 another county of the
+            province, 2 another province.
+        hukou_township: Township index of the person's hukou, -1 = registered outside the county.
     """
 
     age: NDArray[np.int16]
@@ -163,6 +166,8 @@ class PersonTable(ColumnTable):
     employer: NDArray[np.int32]
     collective: NDArray[np.bool_]
     place: NDArray[np.int32]
+    origin: NDArray[np.int8]
+    hukou_township: NDArray[np.int32]
 
     DEFAULTS: ClassVar[dict[str, object]] = {"alive": True, "employer": -1, "birth_month": 1}
 
@@ -180,6 +185,8 @@ class HouseholdTable(ColumnTable):
         months_at_place: Months since the household last moved.
         owner: Owns its dwelling at its current place.
         hukou_urban: The household's registration (户口簿) is urban (non-agricultural).
+        tenure: How it holds its dwelling (``hdsim.state.housing.Tenure``: 0 rented,
+            1 self-built, 2 bought); ``owner`` is true exactly when it is not rented.
     """
 
     place: NDArray[np.int32]
@@ -190,5 +197,6 @@ class HouseholdTable(ColumnTable):
     months_at_place: NDArray[np.int16]
     owner: NDArray[np.bool_]
     hukou_urban: NDArray[np.bool_]
+    tenure: NDArray[np.int8]
 
     DEFAULTS: ClassVar[dict[str, object]] = {}
