@@ -28,7 +28,7 @@ from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.migration import InMigration
 from hdsim.population.moves import Relocation
 from hdsim.state.county import CountyState, origin_matrix
-from hdsim.state.housing import Tenure, tenure_at_census
+from hdsim.state.housing import Tenure, build_housing, tenure_at_census
 
 
 def market_of(state: CountyState, seed: int = 0, **changes: float) -> HousingMarket:
@@ -134,6 +134,16 @@ def test_arrivals_never_exceed_the_vacant_dwellings():
     assert (out == OUT).sum() == 2
     assert left[CITY] == 0
     assert market.turned_away == 5
+
+
+def test_the_county_city_starts_with_the_stated_vacancy():
+    state = small_state()
+    occupied = state.family_households_by_place().astype(float)
+    params = HousingParams(city_vacancy_2020=0.2)
+    figures = {"county_city_housing_price_2020": 5000.0}
+    housing = build_housing(state.geo, occupied, figures, 1.0, TownshipParams(), params)
+    assert np.isclose(housing.vacancy_rate(occupied)[CITY], 0.2)
+    assert np.isinf(housing.units[V1]) and np.isinf(housing.units[OUT])
 
 
 # ----------------------------------------------------------------------------- in-migration

@@ -47,8 +47,9 @@ class HousingMarket:
         location: Location parameters (dwelling size, base income).
         labour: The labour market, whose wages and employment set incomes.
         rng: The mechanism's own random stream (search and purchase draws).
-        turned_away: Households turned away from a dwelling so far (arrivals and buyers).
-        purchases_made: Dwellings bought so far.
+        turned_away: Households turned away from a dwelling so far (arrivals and buyers;
+            the month's count is ``flows.migration["housing_turned_away"]``).
+        purchases_made: Dwellings bought so far (the month's: ``"housing_purchases"``).
     """
 
     def __init__(
@@ -138,6 +139,7 @@ class HousingMarket:
         out = dest.copy()
         out[order[rejected]] = cur[order[rejected]]
         self.turned_away += float(rejected.sum())
+        self.state.flows.migration["housing_turned_away"] += float(rejected.sum())
         vacant_new = vacant.copy()
         np.subtract.at(vacant_new, out[limited & (out != cur)], 1)
         return out, np.maximum(vacant_new, 0)
@@ -217,6 +219,9 @@ class HousingMarket:
         h.owner[buyers] = True
         self.purchases_made += float(buyers.size)
         self.turned_away += float(deciding.size - buyers.size)
+        mig = self.state.flows.migration
+        mig["housing_purchases"] += float(buyers.size)
+        mig["housing_turned_away"] += float(deciding.size - buyers.size)
 
     def step(self) -> None:
         """One month of the market: stock growth and prices, then purchases."""

@@ -168,5 +168,5 @@ class InMigration:
         st.members.rebuild()
         np.add.at(st.households_by_origin, (dest, dest), 1)
         st.flows.add("arrivals", dest, size)
-        st.flows.migration["in_migrants"] = st.flows.migration.get("in_migrants", 0.0) + n
+        st.flows.migration["in_migrants"] += float(n)
         self.arrived += float(n)

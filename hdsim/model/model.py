@@ -91,7 +91,7 @@ CENSUS_FIGURES = (
     "county_city_builtup_km2_2020",
 )
 """County figures the service and housing state starts from."""
-HOUSING_FIGURES = ("county_city_housing_price_2020", "county_city_housing_units_2020")
+HOUSING_FIGURES = ("county_city_housing_price_2020",)
 """County figures the housing state starts from."""
 
 

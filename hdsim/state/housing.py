@@ -96,7 +96,8 @@ def build_housing(
         geo: Places of the county.
         occupied: Family households living at each place.
         figures: County figures: ``county_city_housing_price_2020`` (yuan/m²).
-        scale: Simulated households per real household.
+        scale: Simulated households per real household (the stock is in simulated dwellings
+            because ``occupied`` is in simulated households).
         townships: Township parameters (price factors, the seats' housing margin).
         housing: Housing parameters (the county city's vacancy at the census).
 
@@ -108,10 +109,7 @@ def build_housing(
         figures["county_city_housing_price_2020"]
     )
     units = occupied * townships.seat_housing_margin
-    units[geo.county_city] = max(
-        float(figures["county_city_housing_units_2020"]) * scale,
-        occupied[geo.county_city] * townships.city_housing_margin,
-    )
+    units[geo.county_city] = occupied[geo.county_city] / (1.0 - housing.city_vacancy_2020)
     units[kind == PlaceKind.VILLAGE] = np.inf
     units[geo.outside] = np.inf
     return HousingState(
