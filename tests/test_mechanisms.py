@@ -36,6 +36,7 @@ from hdsim.state.county import Clock, CountyState, origin_matrix
 from hdsim.state.effects import PolicyEffects, UnknownChannelError
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
+from hdsim.state.housing import build_housing
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography, PlaceKind
 from hdsim.state.services import SERVICES, build_services
@@ -123,8 +124,9 @@ def small_state(n_households: int = 8, size: int = 3) -> CountyState:
         households=h,
         members=MemberIndex(p, h.n),
         firms=firms,
-        services=build_services(
-            geo, services, occupied, residents, FIGURES, 1.0, TownshipParams()
+        services=build_services(geo, services, residents, FIGURES, 1.0, TownshipParams()),
+        housing=build_housing(
+            geo, occupied, FIGURES, 1.0, TownshipParams(), BehaviourConfig().housing
         ),
         effects=PolicyEffects(),
         flows=Flows(geo.n_places),
@@ -205,7 +207,7 @@ def test_location_choice_without_moving_cost_moves_someone_and_conserves_persons
 def test_a_full_county_city_turns_arrivals_away():
     state = small_state()
     city = state.households.view("place") == CITY
-    state.services.housing_units[CITY] = city.sum()  # no vacant dwelling
+    state.housing.units[CITY] = city.sum()  # no vacant dwelling
     location_of(state, consider_rate=1.0, moving_cost=0.0, asc_county_city=10.0).step()
     assert (state.households.view("place") == CITY).sum() <= city.sum()
 

@@ -112,8 +112,12 @@ class LocationParams:
         description="Disutility per unit housing-cost share of income",
     )  # fmt: skip
     beta_hukou: float = parameter(
-        0.8, 0.0, 10.0, unit="utility", status="assumption", uncertainty=(0.4, 1.2),
-        description="Disutility of being barred from urban services by an agricultural hukou",
+        0.1, 0.0, 10.0, unit="utility", status="assumption", uncertainty=(0.0, 0.3),
+        source="re-estimated for a county open since the 2014 unification (国发〔2014〕25号: "
+        "no settlement quota in county towns); what remains is the 落户 paperwork and social "
+        "insurance still tied to registration; Chen & Fan (2016, China Review 16(3)) find "
+        "most migrants in small cities do not want an urban hukou; no estimate for a county",
+        description="Disutility of living in town on an agricultural or non-local hukou",
     )  # fmt: skip
     beta_land: float = parameter(
         0.35, 0.0, 10.0, unit="utility/log(1+mu)", status="assumption",
@@ -186,7 +190,10 @@ class LocationParams:
         description="Extra share of farm income earned far away when land rights are kept",
     )  # fmt: skip
     hukou_service_barrier: float = parameter(
-        0.5, 0.0, 1.0, unit="share", status="assumption",
+        0.1, 0.0, 1.0, unit="share", status="assumption",
+        source="居住证暂行条例 (2016) art. 12 and 义务教育法 (2006) art. 12: compulsory schooling "
+        "and basic health by residence permit; the share left covers high-school entry and "
+        "school choice by registration; no estimate for a county",
         description="Share of urban service utility an agricultural hukou forgoes in town",
     )  # fmt: skip
 
@@ -235,7 +242,8 @@ class HukouParams:
     """Conversion of agricultural hukou into urban (non-agricultural) hukou."""
 
     conversion_rate: float = parameter(
-        0.02, 0.0, 1.0, unit="1/yr", status="assumption", source="hand-set",
+        0.04, 0.0, 1.0, unit="1/yr", status="assumption",
+        source="hand-set: twice the old 2%, as the land terms halve the mean rate",
         description="Yearly probability an eligible urban household converts its hukou",
     )  # fmt: skip
     residence_months: int = parameter(
@@ -245,6 +253,28 @@ class HukouParams:
     owner_factor: float = parameter(
         2.0, 0.0, 10.0, unit="1", status="assumption",
         description="Conversion rate of homeowners relative to tenants",
+    )  # fmt: skip
+    children_factor: float = parameter(
+        1.5, 0.0, 10.0, unit="1", status="assumption",
+        source="a local hukou secures a public-school place (入学 by registration) in town",
+        description="Conversion rate of households with children aged 3-15 relative to others",
+    )  # fmt: skip
+    land_loss_aversion: float = parameter(
+        0.3, 0.0, 10.0, unit="log-odds/log(1+mu)", status="assumption",
+        source="Chen & Fan (2016), China Review 16(3): fear of losing land is the main reason "
+        "rural migrants do not take an urban hukou",
+        description="Lower log-rate of 落户 per log(1+mu) of contracted farmland held at home",
+    )  # fmt: skip
+    homestead_loss_aversion: float = parameter(
+        0.5, 0.0, 10.0, unit="log-odds", status="assumption",
+        source="Chen & Fan (2016), China Review 16(3)",
+        description="Lower log-rate of 落户 for a household holding a homestead (宅基地)",
+    )  # fmt: skip
+    land_rights_secure: float = parameter(
+        0.3, 0.0, 1.0, unit="share", status="assumption",
+        source="农村土地承包法 (2018) art. 27 and 国发〔2016〕44号: settling in town may not be "
+        "conditioned on giving up land; how far households trust it is not measured",
+        description="Share of the fear of losing land on 落户 that the law already removes",
     )  # fmt: skip
 
 
@@ -310,16 +340,14 @@ class TownshipParams:
         description="Service quality a migrant family finds outside the county",
     )  # fmt: skip
     price_inflation: float = parameter(
-        0.03, -0.5, 0.5, unit="1/yr", status="assumption",
+        0.0, -0.5, 0.5, unit="1/yr", status="assumption",
+        source="NBS 70-city index: third-tier new-home prices flat in 2020-21 and falling "
+        "from 2022; occupancy still moves the price",
         description="Yearly nominal house-price inflation at constant occupancy",
     )  # fmt: skip
     seat_housing_margin: float = parameter(
         1.05, 1.0, 3.0, unit="dwellings/household", status="assumption",
         description="Dwellings per household living at a seat at the census",
-    )  # fmt: skip
-    city_housing_margin: float = parameter(
-        1.02, 1.0, 3.0, unit="dwellings/household", status="assumption",
-        description="Fewest dwellings per household of the county city at the census",
     )  # fmt: skip
     builtup_pressure: float = parameter(
         0.05, 0.0, 1.0, unit="1/month", status="assumption",
@@ -357,6 +385,95 @@ class TownshipParams:
 
 
 @dataclass
+class HousingParams:
+    """The county-town housing market: vacancy, search, and households' purchases."""
+
+    city_vacancy_2020: float = parameter(
+        0.16, 0.0, 0.9, unit="share", status="literature",
+        source="CLSA (2014): 16% of dwellings vacant in China's second- and third-tier cities "
+        "in 2013 (estimates range 12%, Beike 2021, to 21%, CHFS 2017); the census gives none",
+        description="Vacant share of the county city's dwellings at the census",
+    )  # fmt: skip
+    frictional_vacancy: float = parameter(
+        0.05, 0.0, 1.0, unit="share", status="assumption",
+        source="natural vacancy of housing markets 5-10%; much Chinese vacancy is held off "
+        "the market",
+        description="Vacancy rate at which a household searching a town finds a dwelling "
+        "with probability 1 - 1/e (0: every vacant dwelling is found)",
+    )  # fmt: skip
+    purchase_rate: float = parameter(
+        0.25, 0.0, 1.0, unit="1/yr", status="assumption",
+        source="set so that buyers outnumber renters among town households as in the 2020 "
+        "census long form (购买 3,461, 租赁 559 households)",
+        description="Yearly probability a renting household in town buys its dwelling at "
+        "the reference price-to-income ratio",
+    )  # fmt: skip
+    arrival_purchase_share: float = parameter(
+        0.3, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of households moving to town that buy on arrival at the reference "
+        "price-to-income ratio",
+    )  # fmt: skip
+    reference_price_income: float = parameter(
+        8.0, 0.1, 100.0, unit="years of income", status="estimate",
+        source="5,200 yuan/m2 x 90 m2 over a two-earner household income of about 60,000 "
+        "yuan a year in the county city in 2020",
+        description="Price-to-income ratio at which purchases happen at their base rates",
+    )  # fmt: skip
+    purchase_price_elasticity: float = parameter(
+        2.0, 0.0, 20.0, unit="1", status="assumption",
+        description="Elasticity of the purchase probability to the price-to-income ratio "
+        "(probability x (reference / ratio)^elasticity)",
+    )  # fmt: skip
+
+
+@dataclass
+class MigrationParams:
+    """Households moving into the county from other counties and provinces."""
+
+    in_migration_rate: float = parameter(
+        0.0036, 0.0, 0.05, unit="1/yr", status="estimate",
+        source="census stock of residents registered in another county (13,567 Shanxi + "
+        "4,638 other provinces) over an assumed mean stay of 8 years, per 637,812 residents",
+        description="Yearly in-migrants from other counties per resident",
+    )  # fmt: skip
+    other_province_share: float = parameter(
+        0.255, 0.0, 1.0, unit="share", status="estimate",
+        source="2020 census: 4,638 of the 18,205 residents registered outside the county come "
+        "from another province",
+        description="Share of in-migrant households from another province",
+    )  # fmt: skip
+    family_share: float = parameter(
+        0.4, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of in-migrant households that are a couple with a child (the rest "
+        "are single adults)",
+    )  # fmt: skip
+    age_mean: float = parameter(
+        31.0, 16.0, 60.0, unit="years", status="assumption",
+        source="inter-county migrants concentrate at ages 20-39 (2020 census, national "
+        "migrant age profile)",
+        description="Mean age of the adults of an in-migrant household",
+    )  # fmt: skip
+    age_sd: float = parameter(
+        7.0, 0.0, 30.0, unit="years", status="assumption",
+        description="Standard deviation of the age of in-migrant adults (ages kept in 18-60)",
+    )  # fmt: skip
+    min_parent_age: float = parameter(
+        22.0, 14.0, 40.0, unit="years", status="assumption",
+        description="Youngest age of an in-migrant parent at the child's birth (children are "
+        "0 to adult age minus this, at most 15)",
+    )  # fmt: skip
+    female_share: float = parameter(
+        0.5, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of women among single in-migrant adults and their children",
+    )  # fmt: skip
+    county_city_share: float = parameter(
+        0.8, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of in-migrant households heading to the county city (the rest to "
+        "the seats, by their population)",
+    )  # fmt: skip
+
+
+@dataclass
 class BehaviourConfig:
     """All behavioural parameters, grouped by mechanism."""
 
@@ -365,6 +482,8 @@ class BehaviourConfig:
     labour: LabourParams = field(default_factory=LabourParams)
     hukou: HukouParams = field(default_factory=HukouParams)
     townships: TownshipParams = field(default_factory=TownshipParams)
+    housing: HousingParams = field(default_factory=HousingParams)
+    migration: MigrationParams = field(default_factory=MigrationParams)
 
 
 UNCERTAINTIES: tuple[str, ...] = (

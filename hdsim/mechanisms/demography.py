@@ -224,7 +224,7 @@ class Demography:
         was_resident = ~p.away[rows] & (old_place != m.geo.outside)
         new = p.append(k)
         out = np.arange(new.start, new.stop, dtype=np.int64)
-        for name in ("age", "birth_month", "female", "hukou_urban", "away", "employer"):
+        for name in p.COLUMNS:  # the same person: every attribute, then the new household
             p.column(name)[out] = p.column(name)[rows]
         p.household[out] = households
         p.place[out] = h.place[households]
@@ -264,6 +264,8 @@ class Demography:
         p.female[rows] = self.rng.random(k) < self.params.female_birth_share
         p.household[rows] = p.household[mothers]
         p.hukou_urban[rows] = p.hukou_urban[mothers]
+        p.hukou_township[rows] = p.hukou_township[mothers]  # registered where the mother is
+        p.origin[rows] = p.origin[mothers]
         p.collective[rows] = p.collective[mothers]
         p.place[rows] = p.place[mothers]
         p.away[rows] = False

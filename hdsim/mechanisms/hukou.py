@@ -1,15 +1,25 @@
-"""Hukou conversion: urban residents with an agricultural hukou take an urban (local) hukou.
+"""落户 (registration in town): urban residents with an agricultural hukou decide to convert.
 
 Resident urbanization counts where people live; hukou urbanization counts what their
 registration says. The gap between them is the population that lives in town without the
 rights of townspeople, which the plan wants to narrow (市民化).
 
-Rule: a household living in an urban place whose registration (户口簿) is agricultural is
-*eligible* once it has lived there ``residence_months`` months (the settlement threshold;
-hukou reform cuts it). An eligible household converts, all resident members at once, with the
-monthly probability equivalent to ``conversion_rate`` a year, multiplied by the reform's
-boost. Homeowners convert ``owner_factor`` (2) times as readily (a dwelling is the usual
-condition in county towns). Members working outside keep their hukou.
+Since the 2014 unification of urban and rural registration, a county town admits anyone with
+a legal residence, so registering is the household's own decision, weighed against the land
+rights it fears to lose at home. Rule: a household living in an urban place whose
+registration (户口簿) is agricultural is *eligible* once it has lived there ``residence_months``
+months (the settlement threshold; hukou reform cuts it). An eligible household converts, all
+resident members at once, with the monthly probability equivalent to the yearly rate::
+
+    conversion_rate x reform boost x owner_factor^[owns] x children_factor^[children 3-15]
+      x exp(-(1 - kept) x (land_loss_aversion x log(1 + farmland)
+                           + homestead_loss_aversion x [homestead]))
+
+where ``kept = land_rights_secure + (1 - land_rights_secure) x land_rights_kept`` is the share
+of the fear of losing land that the law (``land_rights_secure``) and the reform's guarantee
+(``PolicyEffects.land_rights_kept``) remove. Homeowners convert more readily (a dwelling is
+the usual condition in county towns); households with school-age children gain a school place
+by registration. Members working outside keep their hukou.
 """
 
 from __future__ import annotations
@@ -23,11 +33,12 @@ from hdsim.state.county import CountyState
 
 
 class HukouConversion:
-    """Conversion of agricultural hukou for households settled in urban places.
+    """落户 of agricultural-hukou households settled in urban places, weighed against land.
 
     Attributes:
         state: The county state (households, persons, places, policy effects, flows).
-        params: Conversion rate, settlement threshold and the homeowners' factor.
+        params: Conversion rate, settlement threshold, the owners' and parents' factors and
+            the weight of the land rights at stake.
     """
 
     def __init__(self, state: CountyState, params: HukouParams, rng: np.random.Generator):
@@ -35,7 +46,7 @@ class HukouConversion:
 
         Args:
             state: The county state.
-            params: Conversion rate and settlement threshold.
+            params: Conversion rate, settlement threshold and land terms.
             rng: The mechanism's own random stream.
         """
         self.state = state
@@ -58,13 +69,41 @@ class HukouConversion:
             & (h.months_at_place[:nh] >= self.threshold_months())
         )
 
+    def land_kept(self) -> float:
+        """Share of the fear of losing land on 落户 removed by the law and by reform."""
+        secure = self.params.land_rights_secure
+        return secure + (1.0 - secure) * self.state.effects.land_rights_kept
+
+    def land_factor(self, rows: np.ndarray) -> np.ndarray:
+        """Multiple of the conversion rate left by the land rights households ``rows`` hold."""
+        par = self.params
+        h = self.state.households
+        stake = par.land_loss_aversion * np.log1p(h.farmland_mu[rows].astype(np.float64))
+        stake = stake + par.homestead_loss_aversion * h.homestead[rows]
+        return np.exp(-(1.0 - self.land_kept()) * stake)
+
+    def with_children(self, rows: np.ndarray) -> np.ndarray:
+        """Whether households ``rows`` have a resident member aged 3 to 15."""
+        m = self.state
+        p = m.persons
+        members = m.members.members(rows)
+        members = members[p.alive[members] & ~p.away[members]]
+        age = p.age[members]
+        school = members[(age >= 3) & (age <= 15)]
+        local = np.zeros(m.households.n, dtype=bool)
+        local[p.household[school]] = True
+        return local[rows]
+
     def step(self) -> None:
         """Convert the hukou of the eligible households that decide to this month."""
         m = self.state
         h = m.households
-        rate = float(monthly(self.params.conversion_rate * m.effects.conversion_multiplier))
+        par = self.params
+        rate = float(monthly(par.conversion_rate * m.effects.conversion_multiplier))
         threshold = self.threshold_months()
-        owner = self.params.owner_factor
+        owner = par.owner_factor
+        children = par.children_factor
+        bound = min(owner * max(children, 1.0) * rate, 1.0)
         urban = m.geo.urban
 
         def convert(rows: np.ndarray) -> np.ndarray:
@@ -74,9 +113,14 @@ class HukouConversion:
                 & ~h.hukou_urban[rows]
                 & (h.months_at_place[rows] >= threshold)
             )
-            return eligible * np.where(h.owner[rows], owner * rate, rate)
+            p = eligible * np.where(h.owner[rows], owner * rate, rate)
+            if children != 1.0:
+                p = p * np.where(self.with_children(rows), children, 1.0)
+            if par.land_loss_aversion or par.homestead_loss_aversion:
+                p = p * self.land_factor(rows)
+            return p
 
-        converting = rare_events(h.n, min(owner * rate, 1.0), convert, self.rng)
+        converting = rare_events(h.n, bound, convert, self.rng)
         if converting.size == 0:
             return
         m.households.hukou_urban[converting] = True

@@ -20,9 +20,18 @@ Expected income is ``base_income`` plus the household's workers times the wage a
 probability that the labour market publishes for ``d``, plus farm income when ``d`` lies within
 ``farm_reach_km`` of the land (else only the share ``distant_farm_share`` a transferred plot
 earns, more when land rights are kept). Housing costs ``price x dwelling_m2 x user_cost`` a
-year. An agricultural hukou forgoes the share ``hukou_service_barrier`` of the service terms
-in urban places, less what services-by-residence removes. The county city and the seats have a
-finite housing stock: arrivals beyond the vacant dwellings are turned away and stay.
+year; a household that owns where it lives pays none to stay.
+
+The hukou barrier (``beta_hukou``, ``hukou_service_barrier``) is what an agricultural or
+non-local hukou still costs in a county town after the 2014 unification of urban and rural
+registration: schooling and basic health by residence permit (居住证暂行条例, 2016) leave a
+small share of the service terms forgone, and a small registration term remains (the county
+has no settlement quota; 落户 itself is the separate decision of :mod:`hdsim.mechanisms.hukou`).
+Both are assumptions stated in the parameter table, smaller than the income term.
+
+The county city and the seats have a finite housing stock: arrivals are rationed by the
+housing market (:meth:`hdsim.mechanisms.housing.HousingMarket.ration`: beyond the vacant
+dwellings, or failing to find one when vacancy is low, they are turned away and stay).
 
 :meth:`LocationChoice.choose` is the household rule; the vectorized step applies it to all
 considering households at once, and ``Household.consider_move`` applies it to one household,
@@ -33,8 +42,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdsim.config.behaviour import LocationParams
+from hdsim.config.behaviour import HousingParams, LocationParams, TownshipParams
 from hdsim.mechanisms.demography import monthly
+from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import LabourMarket
 from hdsim.mechanisms.sampling import rare_events
 from hdsim.population.moves import Relocation
@@ -51,6 +61,7 @@ class LocationChoice:
         labour: The labour market, whose place wages and employment it reads.
         relocation: What moves the households that choose to move.
         farm_income_per_mu: Net farm income at the census, yuan per mu and year.
+        market: The housing market that rations arrivals in seats and the county city.
         alternatives: Fixed destination places: the county city, then every other seat.
     """
 
@@ -62,6 +73,7 @@ class LocationChoice:
         labour: LabourMarket,
         relocation: Relocation,
         farm_income_per_mu: float,
+        market: HousingMarket | None = None,
     ) -> None:
         """Set up the fixed alternatives of the county.
 
@@ -72,6 +84,8 @@ class LocationChoice:
             labour: The labour market (place wages and employment probabilities).
             relocation: Moves households and keeps the dependent tables in step.
             farm_income_per_mu: ``behaviour.labour.farm_income_per_mu``.
+            market: The housing market; by default one with default housing parameters
+                and a stream spawned from ``rng``.
         """
         self.state = state
         self.params = params
@@ -79,6 +93,9 @@ class LocationChoice:
         self.labour = labour
         self.relocation = relocation
         self.farm_income_per_mu = farm_income_per_mu
+        self.market = market or HousingMarket(
+            state, HousingParams(), TownshipParams(), params, labour, rng.spawn(1)[0]
+        )
         geo = state.geo
         self.alternatives = np.r_[geo.county_city, geo.seats].astype(np.int64)
         self._signals: dict[str, np.ndarray] = {}
@@ -102,11 +119,11 @@ class LocationChoice:
             "school": state.quality["school"],
             "health": 0.5 * (state.quality["health"] + state.quality["elderly_care"]),
             "amenity": state.amenity,
-            "price": state.price,
+            "price": m.housing.price,
             "urban": geo.urban.astype(np.float64),
             "peers": by_origin,
             "peer_total": np.maximum(by_origin.sum(axis=1), 1),
-            "vacant": self._vacant(state.housing_units, occupied),
+            "vacant": self.market.vacant_for_arrivals(occupied),
             "farm_income": np.array(
                 self.farm_income_per_mu * (1.0 + par.farm_income_growth) ** m.clock.years
             ),
@@ -126,25 +143,10 @@ class LocationChoice:
             "health": 0.5 * (state.quality["health"] + state.quality["elderly_care"]),
             "amenity": par.beta_amenity * state.amenity,
             "housing": np.where(
-                kind == PlaceKind.VILLAGE, 0.0, state.price * par.dwelling_m2 * par.user_cost
+                kind == PlaceKind.VILLAGE, 0.0, m.housing.price * par.dwelling_m2 * par.user_cost
             ),
             "asc": asc,
         }
-
-    def _vacant(self, units: np.ndarray, occupied: np.ndarray) -> np.ndarray:
-        """Dwellings free for arrivals.
-
-        The county city's are capped by its networks' headroom (waste, sewage, utilities:
-        ``PolicyEffects.county_city_headroom``).
-        """
-        m = self.state
-        vacant = np.maximum(units - occupied, 0)
-        city = m.geo.county_city
-        headroom = m.effects.county_city_headroom(
-            float(m.census.residents_by_place[city]), float(occupied[city]), m.weight
-        )
-        vacant[city] = min(vacant[city], np.floor(headroom))
-        return vacant
 
     def consider_probability(self) -> float:
         """Monthly probability that a household considers moving."""
@@ -262,29 +264,15 @@ class LocationChoice:
             return alt[np.arange(k), np.argmin(race / weight, axis=1)]
 
     def ration(self, rows: np.ndarray, dest: np.ndarray) -> np.ndarray:
-        """Turn away arrivals beyond the vacant dwellings of seats and the county city.
+        """Turn away arrivals at seats and the county city that find no dwelling.
 
         Returns:
             Destinations with rejected movers sent back to their current place.
         """
-        m = self.state
-        cur = m.households.place[rows].astype(np.int64)
-        moving = dest != cur
-        limited = moving & np.isin(m.geo.kind[dest], (PlaceKind.SEAT, PlaceKind.COUNTY_CITY))
-        if not limited.any():
-            return dest
-        idx = np.flatnonzero(limited)
-        order = idx[np.lexsort((self.rng.random(idx.size), dest[idx]))]
-        d_sorted = dest[order]
-        first = np.searchsorted(d_sorted, d_sorted, side="left")
-        rank = np.arange(order.size) - first
-        vacant = self._signals["vacant"]
-        rejected = order[rank >= vacant[d_sorted]]
-        out = dest.copy()
-        out[rejected] = cur[rejected]
-        vacant_new = vacant.copy()
-        np.subtract.at(vacant_new, out[limited & (out != cur)], 1)
-        self._signals["vacant"] = np.maximum(vacant_new, 0)
+        cur = self.state.households.place[rows].astype(np.int64)
+        out, self._signals["vacant"] = self.market.ration(
+            cur, dest, self._signals["vacant"], self.rng
+        )
         return out
 
     def apply(self, rows: np.ndarray, dest: np.ndarray) -> None:

@@ -1,11 +1,5 @@
-"""Townships: housing, built-up growth and reclassification.
+"""Townships: built-up growth and reclassification.
 
-Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` every month:
-
-- :class:`HousingMarket`. Seats and the county city have a dwelling stock (the county city's
-  from the data, seats' from their t0 households times ``seat_housing_margin``), growing at
-  ``housing_units_growth`` a year. The price per m² follows occupancy with elasticity
-  ``housing_elasticity`` and ``price_inflation`` a year.
 - :class:`BuiltUpGrowth` (run by the county-seat ``Township`` agent). The county city's
   built-up area grows by ``builtup_growth_share`` of its census-day area a year on trend (a
   share, so the parameter transfers between counties), plus the land-supply lever,
@@ -13,8 +7,10 @@ Two mechanisms change the places' :class:`hdsim.state.services.ServiceState` eve
   ``km2_per_village`` of growth absorbs the nearest rural village into the urban area
   (220 → 112, 城乡结合区): its residents become urban without moving.
 
-Public services (quality, school consolidation) are :mod:`hdsim.mechanisms.services`.
-Upgrades (乡→镇) are policy events (``hdsim.policies.levers.TownshipUpgrade``).
+Public services (quality, school consolidation) are :mod:`hdsim.mechanisms.services`; housing
+(stock, prices, purchases, rationing) is :mod:`hdsim.mechanisms.housing`. Upgrades (乡→镇) are
+policy events (``hdsim.policies.levers.TownshipUpgrade``) or dated administrative changes
+(:mod:`hdsim.mechanisms.admin`).
 """
 
 from __future__ import annotations
@@ -26,35 +22,7 @@ from hdsim.state.county import CountyState
 from hdsim.state.places import PlaceKind
 from hdsim.state.services import SERVICES, amenity_of
 
-__all__ = ["SERVICES", "BuiltUpGrowth", "HousingMarket"]
-
-
-class HousingMarket:
-    """Monthly growth of the dwelling stock and response of house prices to occupancy.
-
-    Attributes:
-        state: The county state (services, households, the census, the clock).
-        params: Township parameters.
-    """
-
-    def __init__(self, state: CountyState, params: TownshipParams) -> None:
-        """Bind the mechanism to the state it reads and writes."""
-        self.state = state
-        self.params = params
-
-    def step(self) -> None:
-        """Grow the dwelling stock by one month and set house prices from occupancy."""
-        st = self.state
-        ts = st.services
-        p = self.params
-        occupied = st.family_households_by_place().astype(float)
-        finite = np.isfinite(ts.housing_units)
-        growth = (1.0 + p.housing_units_growth) ** (1.0 / 12.0)
-        ts.housing_units[finite] *= growth
-        occ = np.where(finite, occupied / np.where(finite, ts.housing_units, 1.0), 1.0)
-        ratio = np.where(ts.occupancy0 > 0, occ / np.maximum(ts.occupancy0, 1e-9), 1.0)
-        inflation = (1.0 + p.price_inflation) ** st.clock.years
-        ts.price = ts.price0 * np.clip(ratio, 0.5, 2.0) ** p.housing_elasticity * inflation
+__all__ = ["SERVICES", "BuiltUpGrowth"]
 
 
 class BuiltUpGrowth:

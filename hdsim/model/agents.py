@@ -166,9 +166,15 @@ class AgentByAgentLocation:
         self.location = location
 
     def step(self) -> None:
-        """Collect the signals, then let each household agent consider a move."""
+        """Collect the signals, then let each household agent consider a move.
+
+        Households added since the last month (in-migrants) get their agents first.
+        """
+        m = self.model
+        for row in range(len(m.agents_by_type[Household]), m.households.n):
+            m.household(row)
         self.location.prepare()
-        self.model.agents_by_type[Household].shuffle_do("consider_move")
+        m.agents_by_type[Household].shuffle_do("consider_move")
 
 
 class Firm(mesa.Agent):

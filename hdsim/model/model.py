@@ -12,11 +12,13 @@ and the agents that view it. One step is one month, from the census month to Dec
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
-4. ``hukou``: urban households convert their hukou;
-5. ``services`` respond to their users (village schools close each September below an
-   enrolment threshold), ``housing`` to occupancy; the county-seat township extends the
-   ``builtup`` area (``Township.step``);
-6. ``record``: the recorder writes the month's indicators.
+4. ``migration``: households from other counties arrive (``hdsim.mechanisms.migration``);
+5. ``housing``: the dwelling stock grows, prices follow occupancy, renters buy;
+6. ``hukou``: urban households decide to register (落户);
+7. ``services`` respond to their users (village schools close each September below an
+   enrolment threshold); the county-seat township extends the ``builtup`` area
+   (``Township.step``);
+8. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -38,11 +40,13 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.admin import AdministrativeChanges
 from hdsim.mechanisms.collective import CollectiveRenewal
 from hdsim.mechanisms.demography import Demography
+from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
+from hdsim.mechanisms.migration import InMigration
 from hdsim.mechanisms.services import PublicServiceQuality
-from hdsim.mechanisms.townships import BuiltUpGrowth, HousingMarket
+from hdsim.mechanisms.townships import BuiltUpGrowth
 from hdsim.model.agents import AgentByAgentLocation, Firm, Household, Township
 from hdsim.model.config import HdsimConfig, require_effective
 from hdsim.model.recorder import Recorder
@@ -55,6 +59,7 @@ from hdsim.state.county import Clock, CountyState, origin_matrix
 from hdsim.state.effects import PolicyEffects
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
+from hdsim.state.housing import build_housing, tenure_at_census
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography, PlaceKind, build_geography
 from hdsim.state.services import build_services
@@ -63,8 +68,19 @@ from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies", "collective")
-"""Names of the independent random streams, in spawn order."""
+STREAMS = (
+    "synthesis",
+    "demography",
+    "labour",
+    "location",
+    "hukou",
+    "policies",
+    "collective",
+    "housing",
+    "migration",
+)
+"""Names of the independent random streams, in spawn order (new streams go last, so that
+adding one leaves the others' draws unchanged)."""
 STEPS = (
     "admin",
     "demography",
@@ -72,9 +88,10 @@ STEPS = (
     "firms",
     "labour",
     "location",
+    "migration",
+    "housing",
     "hukou",
     "services",
-    "housing",
     "builtup",
     "record",
 )
@@ -85,6 +102,8 @@ CENSUS_FIGURES = (
     "county_city_builtup_km2_2020",
 )
 """County figures the service and housing state starts from."""
+HOUSING_FIGURES = ("county_city_housing_price_2020",)
+"""County figures the housing state starts from."""
 
 
 class CountyModel(mesa.Model):
@@ -99,8 +118,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, collective, location, hukou, services, housing, builtup: The
-            mechanisms.
+        labour, demography, collective, location, housing, migration, hukou, services,
+            builtup: The mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -158,10 +177,12 @@ class CountyModel(mesa.Model):
         st = self.state
         self.relocation = Relocation(st, par.labour.far_job_commutes * par.labour.commute_km)
         self.services = PublicServiceQuality(st, par.townships)
-        self.housing = HousingMarket(st, par.townships)
         self.builtup = BuiltUpGrowth(st, par.townships)
         self.labour = LabourMarket(
             st, par.labour, self.streams["labour"], par.location.outside_wage_ratio
+        )
+        self.housing = HousingMarket(
+            st, par.housing, par.townships, par.location, self.labour, self.streams["housing"]
         )
         self.demography = Demography(
             st,
@@ -177,6 +198,7 @@ class CountyModel(mesa.Model):
                 self.labour,
                 self.relocation,
                 par.labour.farm_income_per_mu,
+                self.housing,
             ),
         )
         self.collective = CollectiveRenewal(st, self.streams["collective"], self.demography)
@@ -187,6 +209,10 @@ class CountyModel(mesa.Model):
             self.labour,
             self.relocation,
             par.labour.farm_income_per_mu,
+            self.housing,
+        )
+        self.migration = InMigration(
+            st, par.migration, self.housing, self.demography, self.streams["migration"]
         )
         self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
         self.admin = AdministrativeChanges(st, self.data.admin_changes)
@@ -202,9 +228,10 @@ class CountyModel(mesa.Model):
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
+            "migration": self.migration.step,
+            "housing": self.housing.step,
             "hukou": self.hukou.step,
             "services": self.services.step,
-            "housing": self.housing.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
             "record": self.recorder.record,
         }
@@ -227,14 +254,22 @@ class CountyModel(mesa.Model):
         occupied = np.bincount(
             h.place[: h.n][~h.collective[: h.n]], minlength=geo.n_places
         ).astype(float)
+        h.tenure[: h.n] = tenure_at_census(h, geo)
         services = build_services(
             geo,
             data.services,
-            occupied,
             census.residents_by_place,
             {key: data.figure(key) for key in CENSUS_FIGURES},
             scale,
             self.params.townships,
+        )
+        housing = build_housing(
+            geo,
+            occupied,
+            {key: data.figure(key) for key in HOUSING_FIGURES},
+            scale,
+            self.params.townships,
+            self.params.housing,
         )
         return CountyState(
             geo=geo,
@@ -243,6 +278,7 @@ class CountyModel(mesa.Model):
             members=MemberIndex(persons, households.n),
             firms=build_firms(geo, data.firms, scale),
             services=services,
+            housing=housing,
             effects=PolicyEffects(),
             flows=Flows(geo.n_places),
             clock=Clock(self.config.horizon.start),

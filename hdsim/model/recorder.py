@@ -3,8 +3,9 @@
 Two tables come out of a run, both tidy (one value per row):
 
 - county series: ``date, indicator, value``: resident and hukou urbanization rates, population
-  by settlement type, the county city, births, deaths, migration flows, jobs by sector, housing
-  price, reclassified villages and upgraded townships;
+  by settlement type, the county city, births, deaths, migration flows (in-migrants, housing
+  purchases and households turned away by the housing market included), jobs by sector,
+  housing price and vacancy of the county city, reclassified villages and upgraded townships;
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
@@ -77,7 +78,10 @@ class Recorder:
             "deaths": m.flows.deaths.sum() * w,
             "reclassified_villages": float(m.state.services.reclassified),
             "upgraded_townships": float(m.state.services.upgraded),
-            "county_city_housing_price": float(m.state.services.price[geo.county_city]),
+            "county_city_housing_price": float(m.state.housing.price[geo.county_city]),
+            "county_city_vacancy": float(
+                m.state.housing.vacancy_rate(m.state.family_households_by_place())[geo.county_city]
+            ),
             "county_city_builtup_km2": float(m.state.services.builtup_km2),
             "county_city_school_quality": float(
                 m.state.services.quality["school"][geo.county_city]

@@ -218,8 +218,8 @@ class Policy:
 
     def add_housing(self, places: np.ndarray | int, relative: float, delta: float) -> None:
         """Add dwellings at ``places`` relative to their t0 stock."""
-        ts = self.model.state.services
-        ts.housing_units[places] += ts.housing_units0[places] * self.amount(relative, delta)
+        hs = self.model.state.housing
+        hs.units[places] += hs.units0[places] * self.amount(relative, delta)
 
     def firm_rows(self, sector: str, places: np.ndarray | int) -> np.ndarray:
         """Rows of the firms of ``sector`` at ``places``; a new firm row if there is none."""

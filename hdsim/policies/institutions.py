@@ -2,7 +2,10 @@
 
 - :class:`HukouReform` (深化户籍制度改革, 市民化): a lower residence requirement and faster
   conversion of agricultural hukou; urban services by residence instead of hukou; land rights
-  kept after moving;
+  kept after moving and after 落户 (it lowers the land terms of ``mechanisms/hukou.py`` as well
+  as the land attachment of the location choice). In a county open since 2014 the barrier it
+  removes is small (``beta_hukou``, ``hukou_service_barrier``), so its gain comes mostly
+  through registration (the hukou rate), not through moves;
 - :class:`TalentIncentives` (人才和科技成果下乡激励): more of the young working outside come
   back (return rate up) and fewer leave (departure rate down);
 - :class:`InvestmentFinancing` (多元可持续的投融资机制): no effect of its own; it adds
@@ -83,12 +86,19 @@ HUKOU_REFORM = register(
             "Shorter residence requirement and faster conversion of agricultural hukou; urban "
             "services by residence; land rights kept after moving."
         ),
-        outcome_zh="模型中对两个城镇化率影响最大的单项杠杆。",
-        outcome_en="The largest single effect on both rates in the model.",
-        evidence_zh="幅度为假设；运行成本参照市民化公共成本（全国研究约每人10万元）。",
+        outcome_zh="主要提高户籍城镇化率；县城落户2014年后已放开，对常住城镇化率影响小。",
+        outcome_en=(
+            "Raises mainly the hukou rate; settlement in a county town has been open since 2014, "
+            "so the effect on the resident rate is small."
+        ),
+        evidence_zh=(
+            "户籍壁垒与落户的土地顾虑为假设（居住证暂行条例2016；Chen & Fan 2016）；"
+            "运行成本参照市民化公共成本（全国研究约每人10万元）。"
+        ),
         evidence_en=(
-            "Magnitudes assumed; running cost from the public cost of citizenisation (national "
-            "studies about 10万元 per person over a lifetime)."
+            "The residual barrier and the land fears behind 落户 are assumptions (居住证暂行条例 "
+            "2016; Chen & Fan 2016); running cost from the public cost of citizenisation "
+            "(national studies about 10万元 per person over a lifetime)."
         ),
     )
 )

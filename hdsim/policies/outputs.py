@@ -52,8 +52,9 @@ def policy_indicators(model: CountyModel) -> dict[str, float]:
     out["seat_school_quality"] = float(ts.quality["school"][seats].mean())
     out["seat_health_quality"] = float(ts.quality["health"][seats].mean())
     out["village_health_quality"] = float(ts.quality["health"][villages].mean())
-    out["county_city_housing_units"] = float(ts.housing_units[city] / m.scale)
-    out["seat_housing_units"] = float(ts.housing_units[seats].sum() / m.scale)
+    hs = m.state.housing
+    out["county_city_housing_units"] = float(hs.units[city] / m.scale)
+    out["seat_housing_units"] = float(hs.units[seats].sum() / m.scale)
     out["county_city_service_capacity"] = float(
         sum(ts.capacity[s][city] for s in SERVICES) / m.scale
     )

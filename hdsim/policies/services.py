@@ -375,13 +375,13 @@ class AffordableHousing(Policy):
 
     def setup(self) -> None:
         """Remember the county city's base house price before the discount."""
-        self._price0 = float(self.model.state.services.price0[self.city])
+        self._price0 = float(self.model.state.housing.price0[self.city])
 
     def phase_in(self, delta: float) -> None:
         """Add one month's share of dwellings and of the discount."""
         self.add_housing(self.city, self.lever.housing_units, delta)
         discount = min(self.lever.price_discount * self.effect * self.progress, 0.9)
-        self.model.state.services.price0[self.city] = self._price0 * (1.0 - discount)
+        self.model.state.housing.price0[self.city] = self._price0 * (1.0 - discount)
 
 
 AFFORDABLE_HOUSING = register(

@@ -2,7 +2,8 @@
 
 A move updates the household's and its members' place, the flows (residents leaving the old
 place arrive at the new one; 'outside' counts as neither), the matrix of households by home
-village, tenure (a household owns its dwelling only back home on its homestead), and jobs
+village, tenure (a household owns its dwelling only back home on its homestead, which it
+built; elsewhere it rents until it buys, ``hdsim.mechanisms.housing``), and jobs
 (a mover far from the employer, or leaving the county, loses the job).
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from hdsim.state.county import CountyState
 from hdsim.state.firms import release
+from hdsim.state.housing import Tenure
 
 
 class Relocation:
@@ -72,6 +74,7 @@ class Relocation:
         h.place[rows] = dest
         h.months_at_place[rows] = 0
         h.owner[rows] = (dest == h.origin[rows]) & h.homestead[rows]
+        h.tenure[rows] = np.where(h.owner[rows], Tenure.SELF_BUILT, Tenure.RENTED)
         if members.size:
             self.drop_far_jobs(members, dest[idx])
             leaving = ~to_in[idx]

@@ -15,6 +15,7 @@ from hdsim.state.census import Census, Residence
 from hdsim.state.effects import PolicyEffects
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
+from hdsim.state.housing import HousingState
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography
 from hdsim.state.services import ServiceState
@@ -63,7 +64,8 @@ class CountyState:
         households: Household table.
         members: Index of the persons of each household.
         firms: Firm table.
-        services: Services, housing and built-up area by place.
+        services: Services and built-up area by place.
+        housing: Dwellings, their prices and vacancy by place.
         effects: Current effect of the scenario's levers.
         flows: Person flows of the current month.
         clock: The month being simulated.
@@ -84,6 +86,7 @@ class CountyState:
     members: MemberIndex
     firms: FirmTable
     services: ServiceState
+    housing: HousingState
     effects: PolicyEffects
     flows: Flows
     clock: Clock

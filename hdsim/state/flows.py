@@ -49,6 +49,9 @@ class Flows:
             "moves_to_seats": 0.0,
             "moves_to_villages": 0.0,
             "hukou_conversions": 0.0,
+            "in_migrants": 0.0,
+            "housing_purchases": 0.0,
+            "housing_turned_away": 0.0,
         }
 
     def add(self, name: str, places: np.ndarray, counts: np.ndarray | None = None) -> None:

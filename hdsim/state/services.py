@@ -1,16 +1,16 @@
-"""Services, housing and built-up area of every place: the state the township mechanisms keep.
+"""Services and built-up area of every place: the state the township mechanisms keep.
 
 - **Services** (school, health, elderly care): capacity and base quality from ``services.csv``
   for the county city, each seat, and the pooled villages of each township; the current
   quality, what policy has added to it, and which village schools are still open
   (consolidation, 撤点并校, closes them).
-- **Housing**: the dwelling stock of the seats and the county city (villages and outside are
-  unconstrained) and the price per m² of each place.
+- Housing (dwellings, prices, tenure) is :mod:`hdsim.state.housing`.
 - **Built-up area** of the county city, and the counts of reclassified villages and upgraded
   townships.
 
 :func:`build_services` initialises it at the census; ``hdsim.mechanisms.services`` updates the
-services, ``hdsim.mechanisms.townships`` the housing and the built-up area.
+services, ``hdsim.mechanisms.housing`` the housing, ``hdsim.mechanisms.townships`` the
+built-up area.
 """
 
 from __future__ import annotations
@@ -37,19 +37,9 @@ def amenity_of(kind: PlaceKind, params: TownshipParams) -> float:
     }[kind]
 
 
-def price_factor_of(kind: PlaceKind, params: TownshipParams) -> float:
-    """House price of a kind of place relative to the county city."""
-    return {
-        PlaceKind.VILLAGE: params.price_factor_village,
-        PlaceKind.SEAT: params.price_factor_seat,
-        PlaceKind.COUNTY_CITY: 1.0,
-        PlaceKind.OUTSIDE: params.price_factor_outside,
-    }[kind]
-
-
 @dataclass
 class ServiceState:
-    """Services, housing and built-up area of every place.
+    """Services and built-up area of every place.
 
     Attributes:
         pool: Service pool of each place (seats and the county city alone; villages pooled by
@@ -64,11 +54,6 @@ class ServiceState:
             enrolment threshold; their pupils go to the seat's school).
         users0: Residents per service pool at t0 (simulated persons).
         amenity: Amenity index of each place.
-        price0: House price per m² of each place at t0 occupancy, yuan.
-        price: House price per m² of each place now, yuan.
-        housing_units: Dwellings of each place (villages and outside unconstrained: inf).
-        housing_units0: Dwellings at t0.
-        occupancy0: Occupied share of the dwellings at t0.
         builtup_km2: Built-up area of the county city.
         density0: Residents per km² of the county city's built-up area at t0.
         pending_km2: Built-up growth not yet turned into absorbed villages.
@@ -86,11 +71,6 @@ class ServiceState:
     school_open: np.ndarray
     users0: np.ndarray
     amenity: np.ndarray
-    price0: np.ndarray
-    price: np.ndarray
-    housing_units: np.ndarray
-    housing_units0: np.ndarray
-    occupancy0: np.ndarray
     builtup_km2: float
     density0: float
     pending_km2: float = 0.0
@@ -105,23 +85,20 @@ class ServiceState:
 def build_services(
     geo: Geography,
     services: pd.DataFrame,
-    occupied: np.ndarray,
     residents_by_place: np.ndarray,
     figures: dict[str, float],
     scale: float,
     params: TownshipParams,
 ) -> ServiceState:
-    """Initialise services and housing at the census.
+    """Initialise services and the built-up area at the census.
 
     Args:
         geo: Places of the county (t0 population included).
         services: ``services.csv`` (township_code, place, service, capacity, quality).
-        occupied: Family households living at each place.
         residents_by_place: Residents of each place at the census, simulated persons.
-        figures: County figures ``county_city_housing_price_2020`` (yuan/m²),
-            ``county_city_housing_units_2020`` and ``county_city_builtup_km2_2020``.
+        figures: County figures: ``county_city_builtup_km2_2020``.
         scale: Simulated households per real household.
-        params: Township parameters (amenity, prices, housing margins).
+        params: Township parameters (amenity, quality outside).
 
     Returns:
         The state at t0.
@@ -146,16 +123,6 @@ def build_services(
     for s in SERVICES:
         quality_base[s][geo.outside] = params.outside_quality
         capacity[s][geo.outside] = np.inf
-    price0 = np.array([price_factor_of(PlaceKind(k), params) for k in kind]) * float(
-        figures["county_city_housing_price_2020"]
-    )
-    units = occupied * params.seat_housing_margin
-    units[geo.county_city] = max(
-        float(figures["county_city_housing_units_2020"]) * scale,
-        occupied[geo.county_city] * params.city_housing_margin,
-    )
-    units[villages] = np.inf
-    units[geo.outside] = np.inf
     builtup = float(figures["county_city_builtup_km2_2020"])
     n_pools = n + geo.n_townships
     return ServiceState(
@@ -169,11 +136,6 @@ def build_services(
         school_open=np.ones(n, dtype=bool),
         users0=np.bincount(pool, weights=residents_by_place, minlength=n_pools),
         amenity=np.array([amenity_of(PlaceKind(k), params) for k in kind]),
-        price0=price0,
-        price=price0.copy(),
-        housing_units=units,
-        housing_units0=units.copy(),
-        occupancy0=np.where(np.isfinite(units), occupied / units, 1.0),
         builtup_km2=builtup,
         density0=float(geo.t0_population[geo.county_city] / max(builtup, 1e-9)),
     )

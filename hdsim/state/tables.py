@@ -191,6 +191,8 @@ class HouseholdTable(ColumnTable):
         months_at_place: Months since the household last moved.
         owner: Owns its dwelling at its current place.
         hukou_urban: The household's registration (户口簿) is urban (non-agricultural).
+        tenure: How it holds its dwelling (``hdsim.state.housing.Tenure``: 0 rented,
+            1 self-built, 2 bought); ``owner`` is true exactly when it is not rented.
     """
 
     place: NDArray[np.int32]
@@ -201,5 +203,6 @@ class HouseholdTable(ColumnTable):
     months_at_place: NDArray[np.int16]
     owner: NDArray[np.bool_]
     hukou_urban: NDArray[np.bool_]
+    tenure: NDArray[np.int8]
 
     DEFAULTS: ClassVar[dict[str, object]] = {}
