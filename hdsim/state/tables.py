@@ -151,6 +151,8 @@ class PersonTable(ColumnTable):
         place: Place of the person's household (kept in step with ``HouseholdTable.place`` by
             :meth:`hdsim.population.moves.Relocation.move`, so that counting residents needs no
             gather).
+        married: Has married (first marriage; set at t0 from the marriage hazards and by
+            :mod:`hdsim.mechanisms.family` at each marriage).
     """
 
     age: NDArray[np.int16]
@@ -163,6 +165,7 @@ class PersonTable(ColumnTable):
     employer: NDArray[np.int32]
     collective: NDArray[np.bool_]
     place: NDArray[np.int32]
+    married: NDArray[np.bool_]
 
     DEFAULTS: ClassVar[dict[str, object]] = {"alive": True, "employer": -1, "birth_month": 1}
 
@@ -180,6 +183,10 @@ class HouseholdTable(ColumnTable):
         months_at_place: Months since the household last moved.
         owner: Owns its dwelling at its current place.
         hukou_urban: The household's registration (户口簿) is urban (non-agricultural).
+        origin_household: Household this one split off from (at a marriage, for school or
+            for work: :mod:`hdsim.population.households`), -1 for households of the census.
+        formed_by: How the household formed (:class:`hdsim.population.households.Formation`:
+            0 census, 1 marriage, 2 school, 3 work).
     """
 
     place: NDArray[np.int32]
@@ -190,5 +197,7 @@ class HouseholdTable(ColumnTable):
     months_at_place: NDArray[np.int16]
     owner: NDArray[np.bool_]
     hukou_urban: NDArray[np.bool_]
+    origin_household: NDArray[np.int32]
+    formed_by: NDArray[np.int8]
 
-    DEFAULTS: ClassVar[dict[str, object]] = {}
+    DEFAULTS: ClassVar[dict[str, object]] = {"origin_household": -1}
