@@ -273,12 +273,14 @@ class Family:
 
     def _pick(self, idx: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
         """For each of ``k`` groups, the position of one member drawn by weight (-1: none)."""
+        out = np.full(k, -1, dtype=np.int64)
+        if idx.size == 0:
+            return out
         race = self.rng.standard_exponential(idx.size)
         key = np.full(idx.size, np.inf)
         np.divide(race, weight, out=key, where=weight > 0)
         order = np.lexsort((key, idx))
         first = np.r_[True, idx[order][1:] != idx[order][:-1]]
-        out = np.full(k, -1, dtype=np.int64)
         best = order[first]
         chosen = np.isfinite(key[best])
         out[idx[best[chosen]]] = best[chosen]
@@ -331,7 +333,8 @@ class Family:
         youngest = np.full(rows.size, MAX_AGE + 1, dtype=np.int64)
         np.minimum.at(youngest, idx, age)
         done = youngest > self.params.school_max_age
-        if not done.any():
+        if not done.any() or members.size == 0:
+            h.formed_by[rows[done]] = int(Formation.WORK)
             return
         order = np.lexsort((-age, idx))
         first = order[np.r_[True, idx[order][1:] != idx[order][:-1]]]
