@@ -9,10 +9,12 @@ and the agents that view it. One step is one month, from the census month to Dec
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
-4. ``hukou``: urban households convert their hukou;
-5. ``services`` and housing respond to the new population; the county-seat township extends
+4. ``family``: first marriages found households that choose where to live; children and
+   carers (陪读) and workers alone (两栖) split off to town;
+5. ``hukou``: urban households convert their hukou;
+6. ``services`` and housing respond to the new population; the county-seat township extends
    the ``builtup`` area (``Township.step``);
-6. ``record``: the recorder writes the month's indicators.
+7. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -32,6 +34,7 @@ import numpy as np
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.demography import Demography
+from hdsim.mechanisms.family import Family
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
 from hdsim.mechanisms.location import LocationChoice
@@ -55,13 +58,14 @@ from hdsim.utils.calendar import first_day, last_day, month_after, month_index
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies")
+STREAMS = ("synthesis", "demography", "labour", "location", "hukou", "policies", "family")
 """Names of the independent random streams, in spawn order."""
 STEPS = (
     "demography",
     "firms",
     "labour",
     "location",
+    "family",
     "hukou",
     "services",
     "builtup",
@@ -88,7 +92,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, location, hukou, services_housing, builtup: The mechanisms.
+        labour, demography, location, family, hukou, services_housing, builtup: The
+            mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -164,6 +169,9 @@ class CountyModel(mesa.Model):
             par.labour.farm_income_per_mu,
         )
         self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
+        self.family = Family(
+            st, par.family, self.streams["family"], self.location, self.relocation
+        )
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
         self.firm_agents = [Firm(self, r) for r in range(self.firms.n)]
         self._household_agents: dict[int, Household] = {}
@@ -174,6 +182,7 @@ class CountyModel(mesa.Model):
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
+            "family": self.family_stage,
             "hukou": self.hukou.step,
             "services": self.services_housing.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
@@ -345,6 +354,13 @@ class CountyModel(mesa.Model):
             self._agent_location.step()
         else:
             self.location.step()
+
+    def family_stage(self) -> None:
+        """The family step; on the reference path the households it forms get their agents."""
+        self.family.step()
+        if self.household_path == "agents":
+            for row in range(len(self._household_agents), self.households.n):
+                self.household(row)
 
     def run(self) -> CountyModel:
         """Run to the end of the horizon and return the model."""

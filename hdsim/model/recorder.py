@@ -4,7 +4,7 @@ Two tables come out of a run, both tidy (one value per row):
 
 - county series: ``date, indicator, value``: resident and hukou urbanization rates, population
   by settlement type, the county city, births, deaths, migration flows, jobs by sector, housing
-  price, reclassified villages and upgraded townships;
+  price, reclassified villages and upgraded townships, marriages and split households;
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
@@ -89,6 +89,7 @@ class Recorder:
         for key, val in m.flows.migration.items():
             values[key] = val * w
         values.update(m.labour.indicators())
+        values.update({key: val * w for key, val in m.family.indicators().items()})
         values.update(policy_indicators(m))
         for key, val in values.items():
             self._county_rows.append((date, key, float(val)))
