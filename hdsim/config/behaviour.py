@@ -473,6 +473,105 @@ class MigrationParams:
     )  # fmt: skip
 
 
+NATIONAL_NEVER_MARRIED = (
+    "never-married shares by single year of age, both sexes (25: 70.8%, 30: 27.7%, 35: 10.2%, "
+    "40: 5.2%, 41: 4.9%), NBS 2022 population sample survey, 中国人口和就业统计年鉴2023"
+)
+COUNTY_NEVER_MARRIED = (
+    "scales the national hazards so that the county's 2020 age structure reproduces its "
+    "never-married share of persons 15+ (census_county_2020.csv, long form: 未婚 / 十五岁以上人口)"
+)
+
+
+@dataclass
+class FamilyParams:
+    """Household formation at marriage and households that split for school or work."""
+
+    marriage_min_age_male: int = parameter(
+        22, 16, 40, unit="years", status="literature",
+        source="Civil Code of the PRC art. 1047 (men 22, women 20)",
+        description="Youngest age at which men marry",
+    )  # fmt: skip
+    marriage_min_age_female: int = parameter(
+        20, 16, 40, unit="years", status="literature",
+        source="Civil Code of the PRC art. 1047 (men 22, women 20)",
+        description="Youngest age at which women marry",
+    )  # fmt: skip
+    first_marriage_hazard_under_25: float = parameter(
+        0.0827, 0.0, 1.0, unit="1/yr", status="literature", source=NATIONAL_NEVER_MARRIED,
+        description="Yearly first-marriage hazard from the youngest age to 24 (national shape)",
+    )  # fmt: skip
+    first_marriage_hazard_25_29: float = parameter(
+        0.1711, 0.0, 1.0, unit="1/yr", status="literature", source=NATIONAL_NEVER_MARRIED,
+        description="Yearly first-marriage hazard at 25-29 (national shape)",
+    )  # fmt: skip
+    first_marriage_hazard_30_34: float = parameter(
+        0.1811, 0.0, 1.0, unit="1/yr", status="literature", source=NATIONAL_NEVER_MARRIED,
+        description="Yearly first-marriage hazard at 30-34 (national shape)",
+    )  # fmt: skip
+    first_marriage_hazard_35_39: float = parameter(
+        0.1261, 0.0, 1.0, unit="1/yr", status="literature", source=NATIONAL_NEVER_MARRIED,
+        description="Yearly first-marriage hazard at 35-39 (national shape)",
+    )  # fmt: skip
+    first_marriage_hazard_40_49: float = parameter(
+        0.0577, 0.0, 1.0, unit="1/yr", status="literature", source=NATIONAL_NEVER_MARRIED,
+        description="Yearly first-marriage hazard at 40-49 (national shape; none from 50)",
+    )  # fmt: skip
+    marriage_scale_male: float = parameter(
+        1.303, 0.0, 5.0, unit="1", status="estimate",
+        source=COUNTY_NEVER_MARRIED + ": men 19.3%; mean age at first marriage 27.2",
+        description="Men's first-marriage hazards relative to the national shape",
+    )  # fmt: skip
+    marriage_scale_female: float = parameter(
+        1.547, 0.0, 5.0, unit="1", status="estimate",
+        source=COUNTY_NEVER_MARRIED + ": women 13.7%; mean age at first marriage 25.2",
+        description="Women's first-marriage hazards relative to the national shape",
+    )  # fmt: skip
+    school_split_rate: float = parameter(
+        0.015, 0.0, 1.0, unit="1/yr", status="assumption",
+        description="Yearly probability a village household with a child of school age sends "
+        "the child and a carer to town for school (陪读)",
+    )  # fmt: skip
+    school_min_age: int = parameter(
+        6, 3, 18, unit="years", status="literature",
+        source="Compulsory Education Law: nine years of school from age 6",
+        description="Youngest child a carer moves to town with",
+    )  # fmt: skip
+    school_max_age: int = parameter(
+        15, 6, 20, unit="years", status="literature",
+        source="end of junior secondary school (senior schools board in the county city)",
+        description="Oldest age of a 陪读 child; past it the carer goes home",
+    )  # fmt: skip
+    school_parent_carer_share: float = parameter(
+        0.6, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of 陪读 carers who are a mother (a woman 20-49), the rest a "
+        "grandparent (50-75)",
+    )  # fmt: skip
+    school_county_city_share: float = parameter(
+        0.7, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of 陪读 households going to the county city; the rest go to their "
+        "township's seat",
+    )  # fmt: skip
+    work_split_rate: float = parameter(
+        0.005, 0.0, 1.0, unit="1/yr", status="assumption",
+        description="Yearly probability a village resident of working age moves to town alone "
+        "to work, the household staying (两栖)",
+    )  # fmt: skip
+    work_min_age: int = parameter(
+        20, 16, 60, unit="years", status="assumption",
+        description="Youngest age of a worker moving to town alone",
+    )  # fmt: skip
+    work_max_age: int = parameter(
+        49, 16, 70, unit="years", status="assumption",
+        description="Oldest age of a worker moving to town alone",
+    )  # fmt: skip
+    work_county_city_share: float = parameter(
+        0.8, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of workers moving alone who go to the county city; the rest go to "
+        "their township's seat",
+    )  # fmt: skip
+
+
 @dataclass
 class BehaviourConfig:
     """All behavioural parameters, grouped by mechanism."""
@@ -484,6 +583,7 @@ class BehaviourConfig:
     townships: TownshipParams = field(default_factory=TownshipParams)
     housing: HousingParams = field(default_factory=HousingParams)
     migration: MigrationParams = field(default_factory=MigrationParams)
+    family: FamilyParams = field(default_factory=FamilyParams)
 
 
 UNCERTAINTIES: tuple[str, ...] = (

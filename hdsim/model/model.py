@@ -12,13 +12,15 @@ and the agents that view it. One step is one month, from the census month to Dec
 2. ``firms`` grow (``Firm.step``), then the ``labour`` market separates and hires;
 3. ``location``: households consider moving and choose where to live (vectorized logit, or
    agent by agent on the reference path);
-4. ``migration``: households from other counties arrive (``hdsim.mechanisms.migration``);
-5. ``housing``: the dwelling stock grows, prices follow occupancy, renters buy;
-6. ``hukou``: urban households decide to register (落户);
-7. ``services`` respond to their users (village schools close each September below an
+4. ``family``: first marriages found households that choose where to live; children and
+   carers (陪读) and workers alone (两栖) split off to town;
+5. ``migration``: households from other counties arrive (``hdsim.mechanisms.migration``);
+6. ``housing``: the dwelling stock grows, prices follow occupancy, renters buy;
+7. ``hukou``: urban households decide to register (落户);
+8. ``services`` respond to their users (village schools close each September below an
    enrolment threshold); the county-seat township extends the ``builtup`` area
    (``Township.step``);
-8. ``record``: the recorder writes the month's indicators.
+9. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -40,6 +42,7 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.admin import AdministrativeChanges
 from hdsim.mechanisms.collective import CollectiveRenewal
 from hdsim.mechanisms.demography import Demography
+from hdsim.mechanisms.family import Family
 from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.labour import LabourMarket, build_firms
@@ -78,6 +81,7 @@ STREAMS = (
     "collective",
     "housing",
     "migration",
+    "family",
 )
 """Names of the independent random streams, in spawn order (new streams go last, so that
 adding one leaves the others' draws unchanged)."""
@@ -88,6 +92,7 @@ STEPS = (
     "firms",
     "labour",
     "location",
+    "family",
     "migration",
     "housing",
     "hukou",
@@ -118,8 +123,8 @@ class CountyModel(mesa.Model):
             ``services`` are its parts.
         streams: One random generator per mechanism.
         relocation: Moves households (shared by the mechanisms that move people).
-        labour, demography, collective, location, housing, migration, hukou, services,
-            builtup: The mechanisms.
+        labour, demography, collective, location, family, housing, migration, hukou,
+            services, builtup: The mechanisms.
         step_order: Names of the monthly steps (:data:`STEPS`), in order.
         step_functions: What each named step runs.
     """
@@ -215,6 +220,9 @@ class CountyModel(mesa.Model):
             st, par.migration, self.housing, self.demography, self.streams["migration"]
         )
         self.hukou = HukouConversion(st, par.hukou, self.streams["hukou"])
+        self.family = Family(
+            st, par.family, self.streams["family"], self.location, self.relocation
+        )
         self.admin = AdministrativeChanges(st, self.data.admin_changes)
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
         self.firm_agents = [Firm(self, r) for r in range(self.firms.n)]
@@ -228,6 +236,7 @@ class CountyModel(mesa.Model):
             "firms": lambda: self.agents_by_type[Firm].do("step"),
             "labour": self.labour.step,
             "location": lambda: self.household_stage(),
+            "family": self.family_stage,
             "migration": self.migration.step,
             "housing": self.housing.step,
             "hukou": self.hukou.step,
@@ -412,6 +421,13 @@ class CountyModel(mesa.Model):
             self._agent_location.step()
         else:
             self.location.step()
+
+    def family_stage(self) -> None:
+        """The family step; on the reference path the households it forms get their agents."""
+        self.family.step()
+        if self.household_path == "agents":
+            for row in range(len(self._household_agents), self.households.n):
+                self.household(row)
 
     def run(self) -> CountyModel:
         """Run to the end of the horizon and return the model."""

@@ -5,7 +5,8 @@ Two tables come out of a run, both tidy (one value per row):
 - county series: ``date, indicator, value``: resident and hukou urbanization rates, population
   by settlement type, the county city, births, deaths, migration flows (in-migrants, housing
   purchases and households turned away by the housing market included), jobs by sector,
-  housing price and vacancy of the county city, reclassified villages and upgraded townships;
+  housing price and vacancy of the county city, reclassified villages and upgraded townships,
+  marriages and split households;
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
@@ -93,6 +94,7 @@ class Recorder:
         for key, val in m.flows.migration.items():
             values[key] = val * w
         values.update(m.labour.indicators())
+        values.update({key: val * w for key, val in m.family.indicators().items()})
         values.update(policy_indicators(m))
         for key, val in values.items():
             self._county_rows.append((date, key, float(val)))

@@ -10,9 +10,11 @@ from hdsim.state.tables import PersonTable
 class MemberIndex:
     """Index of the person rows of every household.
 
-    Persons never change household, so the index sorts person rows by household once and
-    treats rows appended since (births) as a short unsorted tail; it is rebuilt when the tail
-    grows long. Looking up the members of k households costs O(members + tail), not O(persons).
+    The index sorts person rows by household once and treats the rows appended since (births)
+    and the persons who changed household since (:meth:`reassign`: a marriage, a split) as a
+    short unsorted tail; it is rebuilt when the tail grows long. Looking up the members of k
+    households costs O(members + tail), not O(persons). Households added since the last
+    rebuild (:meth:`add_households`) have no indexed members, only tail ones.
 
     Attributes:
         persons: The indexed person table.
@@ -34,6 +36,17 @@ class MemberIndex:
         self.order = np.argsort(hh, kind="stable").astype(np.int64)
         self.starts = np.searchsorted(hh[self.order], np.arange(self.n_households + 1))
         self.n_indexed = n
+        self.stale = np.zeros(n, dtype=bool)
+        self.moved = np.zeros(0, dtype=np.int64)
+
+    def reassign(self, person_rows: np.ndarray) -> None:
+        """Note that persons ``person_rows`` changed household (after ``household`` is written)."""
+        rows = np.asarray(person_rows, dtype=np.int64)
+        rows = rows[rows < self.n_indexed]
+        if rows.size == 0:
+            return
+        self.stale[rows] = True
+        self.moved = np.unique(np.r_[self.moved, rows])
 
     def add_households(self, k: int) -> None:
         """Index ``k`` households appended to the household table, empty for now.
@@ -55,14 +68,18 @@ class MemberIndex:
     def members(self, rows: np.ndarray) -> np.ndarray:
         """Person rows (living or not, resident or away) of households ``rows``."""
         rows = np.asarray(rows, dtype=np.int64)
-        if self.persons.n - self.n_indexed > self.REBUILD_TAIL:
+        if self.persons.n - self.n_indexed + self.moved.size > self.REBUILD_TAIL:
             self.rebuild()
         lo = self.starts[rows]
         lens = self.starts[rows + 1] - lo
         total = int(lens.sum())
         offsets = np.repeat(lo - (np.cumsum(lens) - lens), lens) + np.arange(total)
         indexed = self.order[offsets]
+        if self.moved.size:
+            indexed = indexed[~self.stale[indexed]]
         tail = np.arange(self.n_indexed, self.persons.n)
+        if self.moved.size:
+            tail = np.r_[self.moved, tail]
         if tail.size == 0:
             return indexed
         wanted = np.zeros(self.n_households, dtype=bool)

@@ -155,6 +155,8 @@ class PersonTable(ColumnTable):
             -1 = registered outside the county.
         origin: Where the registration is: 0 this county, 1 another county of the province,
             2 another province.
+        married: Has married (first marriage; set at t0 from the marriage hazards and by
+            :mod:`hdsim.mechanisms.family` at each marriage).
     """
 
     age: NDArray[np.int16]
@@ -169,6 +171,7 @@ class PersonTable(ColumnTable):
     place: NDArray[np.int32]
     hukou_township: NDArray[np.int32]
     origin: NDArray[np.int8]
+    married: NDArray[np.bool_]
 
     DEFAULTS: ClassVar[dict[str, object]] = {
         "alive": True,
@@ -193,6 +196,10 @@ class HouseholdTable(ColumnTable):
         hukou_urban: The household's registration (户口簿) is urban (non-agricultural).
         tenure: How it holds its dwelling (``hdsim.state.housing.Tenure``: 0 rented,
             1 self-built, 2 bought); ``owner`` is true exactly when it is not rented.
+        origin_household: Household this one split off from (at a marriage, for school or
+            for work: :mod:`hdsim.population.splits`), -1 for households of the census.
+        formed_by: How the household formed (:class:`hdsim.population.splits.Formation`:
+            0 census, 1 marriage, 2 school, 3 work).
     """
 
     place: NDArray[np.int32]
@@ -204,5 +211,7 @@ class HouseholdTable(ColumnTable):
     owner: NDArray[np.bool_]
     hukou_urban: NDArray[np.bool_]
     tenure: NDArray[np.int8]
+    origin_household: NDArray[np.int32]
+    formed_by: NDArray[np.int8]
 
-    DEFAULTS: ClassVar[dict[str, object]] = {}
+    DEFAULTS: ClassVar[dict[str, object]] = {"origin_household": -1}
