@@ -369,8 +369,8 @@ class Family:
         if workers.size == 0:
             return
         hh = p.household[workers].astype(np.int64)
-        once = np.bincount(hh, minlength=h.n)[hh] == 1
-        workers, hh = workers[once], hh[once]
+        _, first = np.unique(hh, return_index=True)  # one worker per household moves alone
+        workers, hh = workers[first], hh[first]
         stays = self._living(hh, resident=True) >= 2
         workers, hh = workers[stays], hh[stays]
         if workers.size:
