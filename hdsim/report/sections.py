@@ -243,7 +243,7 @@ def section_trajectories(ctx: Context) -> Section:
     year_ends = [d for d in means.index if d.month == 12 and d.day == 31]
     table = Table(
         "rate_by_year",
-        cat("legend_mean"),
+        cat("rate_by_year_caption"),
         [cat("col_scenario"), *[str(d.year) for d in year_ends]],
         [[ctx.label(s), *[cat.pct(means.at[d, s]) for d in year_ends]] for s in means.columns],
     )
@@ -434,7 +434,8 @@ def section_townships(ctx: Context) -> Section | None:
                         label=ctx.label(r.scenario),
                         start=cat.count(r.population_start),
                         end=cat.count(r.population_end),
-                        km2=f"{r.builtup_end:.1f} {cat('axis_km2')}",
+                        km2=f"{r.builtup_end:.1f}{'' if cat.lang == 'zh' else ' '}"
+                        f"{cat('axis_km2')}",
                         villages=_mean_range(r.reclassified_end, r.reclassified_min,
                                              r.reclassified_max, cat),
                         upgraded=_mean_range(r.upgraded_end, r.upgraded_min, r.upgraded_max,
@@ -477,6 +478,8 @@ def section_townships(ctx: Context) -> Section | None:
 def _mean_range(mean: float, lo: float, hi: float, cat: Catalogue) -> str:
     """A mean count over replicates with the range of the runs, e.g. "5.7（4–7）"."""
     if round(lo) == round(hi):
+        if round(hi) == 0:
+            return cat("count_none")
         return cat("count_all_runs", n=f"{round(mean)}")
     return cat("count_mean_range", mean=f"{mean:.1f}", lo=f"{round(lo)}", hi=f"{round(hi)}")
 
