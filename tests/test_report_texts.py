@@ -105,7 +105,7 @@ def test_a_mean_count_of_villages_reads_with_its_range(
     mean: float, lo: float, hi: float, expected: str
 ) -> None:
     """A mean of whole villages is written with the range of the runs, not as "5.7个村庄"."""
-    from hdsim.report.sections import _mean_range
+    from hdsim.report.townships import _mean_range
 
     assert _mean_range(mean, lo, hi, Catalogue("zh")) == expected
 
