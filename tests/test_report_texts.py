@@ -95,13 +95,17 @@ def test_zh_source_falls_back_to_a_pointer_when_the_folder_has_no_text(tmp_path)
 
 @pytest.mark.parametrize(
     ("mean", "lo", "hi", "expected"),
-    [(5.7, 4.0, 7.0, "平均5.7个（各次模拟4–7个）"), (6.0, 6.0, 6.0, "各次模拟均为6个")],
+    [
+        (5.7, 4.0, 7.0, "平均5.7个（各次模拟4–7个）"),
+        (6.0, 6.0, 6.0, "各次模拟均为6个"),
+        (0.0, 0.0, 0.0, "各次模拟中均没有"),
+    ],
 )
 def test_a_mean_count_of_villages_reads_with_its_range(
     mean: float, lo: float, hi: float, expected: str
 ) -> None:
     """A mean of whole villages is written with the range of the runs, not as "5.7个村庄"."""
-    from hdsim.report.sections import _mean_range
+    from hdsim.report.townships import _mean_range
 
     assert _mean_range(mean, lo, hi, Catalogue("zh")) == expected
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import matplotlib
 
-from hdsim.report import appendix, dictionary, sections, summary
+from hdsim.report import appendix, dictionary, sections, summary, townships
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
     Document,
@@ -56,7 +56,7 @@ SECTION_BUILDERS = (
     sections.section_runs,
     sections.section_trajectories,
     sections.section_hukou,
-    sections.section_townships,
+    townships.section_townships,
     sections.section_jobs,
     sections.section_migration,
     sections.section_policies,

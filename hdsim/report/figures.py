@@ -270,149 +270,6 @@ def draw_grouped_bars(
     _legend_below(fig, [ax])
 
 
-@dataclass
-class TownshipPanels:
-    """Titles and axis labels of the township dot plots.
-
-    Attributes:
-        rate: Title of the urbanization-rate panel.
-        urban: Title of the urban-population-change panel.
-        village: Title of the village-population-change panel.
-        start: Legend label of the census-day value.
-        persons: Axis label of the urban change (persons).
-        own_scale: Note on the county city's row (drawn on its own scale).
-    """
-
-    rate: str
-    urban: str
-    village: str
-    start: str
-    persons: str
-    own_scale: str
-
-
-def _dots(
-    ax: Axes,
-    rows: pd.DataFrame,
-    column: str,
-    names: Sequence[str],
-    scenarios: Sequence[str],
-    labels: dict[str, str],
-    colours: dict[str, str],
-    start: str | None,
-    start_label: str,
-) -> None:
-    """One row per township: a grey span over the scenarios, a dot per scenario."""
-    y = np.arange(len(names))
-    wide = rows.pivot_table(index="township", columns="scenario", values=column, sort=False)
-    wide = wide.reindex(list(names))
-    present = [s for s in scenarios if s in wide.columns]
-    values = wide[present].to_numpy(dtype=float)
-    lo = np.nanmin(values, axis=1) if values.size else np.zeros(len(names))
-    hi = np.nanmax(values, axis=1) if values.size else np.zeros(len(names))
-    if start is not None:
-        first = rows.drop_duplicates("township").set_index("township")[start].reindex(list(names))
-        begin = first.to_numpy(dtype=float)
-        lo, hi = np.fmin(lo, begin), np.fmax(hi, begin)
-        ax.scatter(begin, y, s=26, facecolors="white", edgecolors="#777", lw=1.0, zorder=3,
-                   label=start_label)  # fmt: skip
-    ax.hlines(y, lo, hi, color="#d0d0d0", lw=3, zorder=1)
-    for name in baseline_last(present):
-        base = name == BASELINE
-        ax.scatter(
-            wide[name].to_numpy(dtype=float),
-            y,
-            s=30 if base else 22,
-            marker="D" if base else "o",
-            color=colours[name],
-            edgecolors="black" if base else "none",
-            lw=0.6,
-            zorder=BASELINE_ZORDER if base else 2,
-            label=labels[name],
-        )
-    ax.set_yticks(y, list(names))
-    ax.set_ylim(len(names) - 0.5, -0.5)
-    ax.grid(axis="x", color="#e5e5e5", lw=0.6)
-    ax.set_axisbelow(True)
-    ax.tick_params(axis="both", labelsize=7.5)
-
-
-def draw_townships(
-    fig: FigureBase,
-    profile: pd.DataFrame,
-    names: dict[str, str],
-    scenarios: Sequence[str],
-    labels: dict[str, str],
-    colours: dict[str, str],
-    text: TownshipPanels,
-) -> None:
-    """Dot plots of every township: urbanization rate, urban change, village change.
-
-    Three panels side by side share the township rows: the urban share of residents (census
-    day as an open circle, each scenario's end value as a dot), the change in urban residents
-    and the relative change in village residents. The township holding the county city has its
-    own row of axes above the others, on its own scale in the persons panel, so the other
-    townships' changes stay readable.
-
-    Args:
-        fig: Figure to draw into.
-        profile: :func:`hdsim.report.analysis.township_profile`.
-        names: Display name per township code.
-        scenarios: Scenarios in report order.
-        labels: Display name per scenario.
-        colours: Colour per scenario.
-        text: Titles and labels.
-    """
-    profile = profile.assign(township=profile["township_code"].astype(str).map(names))
-    city = profile[profile["county_city"]]
-    rest = profile[~profile["county_city"]]
-    city_names = list(dict.fromkeys(city["township"]))
-    rest_names = list(dict.fromkeys(rest["township"]))
-    heights = [max(len(city_names), 1) + 0.6, max(len(rest_names), 1)]
-    grid = fig.add_gridspec(2 if city_names else 1, 3, height_ratios=heights if city_names
-                            else None, hspace=0.05, wspace=0.08)  # fmt: skip
-    panels = (
-        ("rate_end", "rate_start", text.rate),
-        ("urban_change", None, text.urban),
-        ("village_change", None, text.village),
-    )
-    bottom_axes: list[Axes] = []
-    for j, (column, start, title) in enumerate(panels):
-        row = 1 if city_names else 0
-        ax = fig.add_subplot(grid[row, j], sharey=bottom_axes[0] if bottom_axes else None)
-        _dots(ax, rest, column, rest_names, scenarios, labels, colours, start, text.start)
-        bottom_axes.append(ax)
-        if j:
-            ax.tick_params(axis="y", labelleft=False)
-        if start is None:
-            ax.axvline(0, color="#333", lw=0.8)
-        top = None
-        if city_names:
-            top = fig.add_subplot(grid[0, j], sharex=None if column == "urban_change" else ax)
-            _dots(top, city, column, city_names, scenarios, labels, colours, start, text.start)
-            top.set_title(title, fontsize=9)
-            top.tick_params(axis="x", labelbottom=column == "urban_change", labelsize=7)
-            if j:
-                top.tick_params(axis="y", labelleft=False)
-            if start is None:
-                top.axvline(0, color="#333", lw=0.8)
-            if column == "urban_change":
-                top.set_xlabel(text.own_scale, fontsize=7, color="#555")
-                _thousands(top, "x")
-        else:
-            ax.set_title(title, fontsize=9)
-        if column in ("rate_end", "village_change"):
-            _percent_axis_x(ax)
-        else:
-            _thousands(ax, "x")
-            ax.set_xlabel(text.persons, fontsize=8)
-    _legend_below(fig, bottom_axes[:1], max_cols=6)
-
-
-def _percent_axis_x(ax: Axes) -> None:
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-
-
 def draw_panels(
     fig: FigureBase,
     panels: Sequence[tuple[str, pd.DataFrame, str]],
@@ -594,7 +451,6 @@ def draw_calibration(
 
 __all__ = [
     "Marks",
-    "TownshipPanels",
     "colour",
     "draw_boxes",
     "draw_calibration",
@@ -605,5 +461,4 @@ __all__ = [
     "draw_hukou",
     "draw_index_bars",
     "draw_panels",
-    "draw_townships",
 ]

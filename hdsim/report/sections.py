@@ -243,7 +243,7 @@ def section_trajectories(ctx: Context) -> Section:
     year_ends = [d for d in means.index if d.month == 12 and d.day == 31]
     table = Table(
         "rate_by_year",
-        cat("legend_mean"),
+        cat("rate_by_year_caption"),
         [cat("col_scenario"), *[str(d.year) for d in year_ends]],
         [[ctx.label(s), *[cat.pct(means.at[d, s]) for d in year_ends]] for s in means.columns],
     )
@@ -300,185 +300,6 @@ def section_hukou(ctx: Context) -> Section | None:
     )
     intro = Paragraph(cat("hukou_intro", target_year=h.target_year))
     return Section("hukou", cat("sec_hukou"), [intro, table, fig])
-
-
-def _township_names(ctx: Context, start: pd.DataFrame) -> list[str]:
-    if ctx.cat.lang == "zh":
-        return [str(t) for t in start["township"]]
-    pinyin = dict(
-        zip(
-            ctx.inputs.data.townships["code"].astype(str),
-            ctx.inputs.data.townships["name_pinyin"],
-            strict=True,
-        )
-    )
-    return [
-        str(pinyin.get(str(c), t))
-        for c, t in zip(start["township_code"], start["township"], strict=True)
-    ]
-
-
-def township_height(townships: int) -> float:
-    """Height (inches) of the township dot plots."""
-    return 1.6 + 0.24 * (townships + 1)
-
-
-def _township_blocks(ctx: Context, township: pd.DataFrame) -> list[Paragraph | Table | FigureBlock]:
-    """Dot plots and tables of every township: urbanization, urban and village change."""
-    cat, h = ctx.cat, ctx.h
-    start, change = an.township_urban_change(township, ctx.end)
-    change = change[[s for s in ctx.inputs.scenarios if s in change.columns]]
-    names = _township_names(ctx, start)
-    by_code = dict(zip(start["township_code"].astype(str), names, strict=True))
-    scen = list(change.columns)
-    profile = an.township_profile(township, ctx.end)
-    profile = profile[profile["scenario"].isin(scen)]
-    blocks: list[Paragraph | Table | FigureBlock] = [
-        Paragraph(cat("townships_intro", start=ctx.start_label, target_year=h.target_year)),
-        FigureBlock(
-            "townships",
-            cat("fig_townships", start=ctx.start_label, target_year=h.target_year),
-            partial(
-                fg.draw_townships,
-                profile=profile,
-                names=by_code,
-                scenarios=scen,
-                labels=ctx.labels,
-                colours=ctx.colours,
-                text=fg.TownshipPanels(
-                    rate=cat("panel_township_rate", target_year=h.target_year),
-                    urban=cat("panel_township_urban"),
-                    village=cat("panel_township_village"),
-                    start=cat("legend_census_day", date=ctx.start_label),
-                    persons=cat("axis_persons"),
-                    own_scale=cat("axis_own_scale"),
-                ),
-            ),
-            size=(8.0, township_height(len(names))),
-        ),
-    ]
-    rows = [
-        [name, cat.count(u), *[cat.signed_count(change.at[i, s]) for s in scen]]
-        for i, (name, u) in enumerate(zip(names, start["urban_start"], strict=True))
-    ]
-    columns = [
-        cat("col_township"),
-        cat("col_urban_start", date=ctx.start_label),
-        *[cat("col_change", label=ctx.label(s)) for s in scen],
-    ]
-    blocks.append(Table("townships", cat("townships_urban_caption"), columns, rows))
-    wide = {
-        column: profile.pivot_table(
-            index="township_code", columns="scenario", values=column, sort=False
-        ).reindex(start["township_code"])
-        for column in ("rate_end", "village_change")
-    }
-    first = profile.drop_duplicates("township_code").set_index("township_code")
-    first = first.reindex(start["township_code"])
-    blocks.append(
-        Table(
-            "township_rates",
-            cat("townships_rate_caption", start=ctx.start_label, target_year=h.target_year),
-            [
-                cat("col_township"),
-                cat("col_rate_start", date=ctx.start_label),
-                *[ctx.label(s) for s in scen],
-            ],
-            [
-                [
-                    name,
-                    cat.pct(first["rate_start"].iloc[i], 1),
-                    *[cat.pct(wide["rate_end"][s].iloc[i], 1) for s in scen],
-                ]
-                for i, name in enumerate(names)
-            ],
-        )
-    )
-    blocks.append(
-        Table(
-            "village_change",
-            cat("townships_village_caption", start=ctx.start_label, target_year=h.target_year),
-            [
-                cat("col_township"),
-                cat("col_village_start", date=ctx.start_label),
-                *[ctx.label(s) for s in scen],
-            ],
-            [
-                [
-                    name,
-                    cat.count(first["village_start"].iloc[i]),
-                    *[cat.pct_signed(wide["village_change"][s].iloc[i]) for s in scen],
-                ]
-                for i, name in enumerate(names)
-            ],
-        )
-    )
-    return blocks
-
-
-def section_townships(ctx: Context) -> Section | None:
-    """Township dot plots and tables, county-city growth and reclassified villages."""
-    cat = ctx.cat
-    blocks: list = []
-    township = ctx.inputs.township
-    if township is not None and len(township):
-        blocks += _township_blocks(ctx, township)
-    county = ctx.inputs.county
-    if an.has(county, "county_city_population"):
-        cc = an.county_city(county, ctx.end)
-        for r in cc.itertuples():
-            blocks.append(
-                Paragraph(
-                    cat(
-                        "county_city_intro",
-                        label=ctx.label(r.scenario),
-                        start=cat.count(r.population_start),
-                        end=cat.count(r.population_end),
-                        km2=f"{r.builtup_end:.1f} {cat('axis_km2')}",
-                        villages=_mean_range(r.reclassified_end, r.reclassified_min,
-                                             r.reclassified_max, cat),
-                        upgraded=_mean_range(r.upgraded_end, r.upgraded_min, r.upgraded_max,
-                                             cat),
-                    )
-                )
-            )
-        panels = [
-            (
-                cat("panel_county_city_population"),
-                an.means(county, "county_city_population"),
-                cat("axis_persons"),
-            ),
-        ]
-        if an.has(county, "county_city_builtup_km2"):
-            panels.append(
-                (cat("panel_builtup"), an.means(county, "county_city_builtup_km2"), cat("axis_km2"))
-            )
-        if an.has(county, "reclassified_villages"):
-            panels.append(
-                (
-                    cat("panel_reclassified"),
-                    an.means(county, "reclassified_villages"),
-                    cat("axis_villages"),
-                )
-            )
-        blocks.append(
-            FigureBlock(
-                "county_city",
-                cat("fig_county_city"),
-                partial(
-                    fg.draw_panels, panels=panels, labels=ctx.labels, colours=ctx.colours, cols=3
-                ),
-                size=(8.0, 3.4),
-            )
-        )
-    return Section("townships", cat("sec_townships"), blocks) if blocks else None
-
-
-def _mean_range(mean: float, lo: float, hi: float, cat: Catalogue) -> str:
-    """A mean count over replicates with the range of the runs, e.g. "5.7（4–7）"."""
-    if round(lo) == round(hi):
-        return cat("count_all_runs", n=f"{round(mean)}")
-    return cat("count_mean_range", mean=f"{mean:.1f}", lo=f"{round(lo)}", hi=f"{round(hi)}")
 
 
 def section_jobs(ctx: Context) -> Section | None:
@@ -679,6 +500,5 @@ __all__ = [
     "section_migration",
     "section_policies",
     "section_runs",
-    "section_townships",
     "section_trajectories",
 ]
