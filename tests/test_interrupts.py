@@ -147,6 +147,35 @@ def test_ctrl_c_stops_a_pool_sweep_in_seconds_and_the_same_command_resumes(tmp_p
     assert {p: _stamps(sweep)[p] for p in finished} == finished
 
 
+def test_kill_9_of_a_pool_sweep_leaves_no_worker_and_nothing_more_is_written(tmp_path):
+    """kill -9 of a sweep's main process: its workers exit within 10 s on their own, and
+    the sweep folder receives no file after that."""
+    sweep = tmp_path / "sweep"
+    args = [
+        HDSIM,
+        *SWEEP,
+        "hydra/launcher=hdsim_joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    proc = _start(args, tmp_path)
+    _wait_for(sweep, "*/_SUCCESS", proc, 240)
+    below = _descendants(proc.pid)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in below):
+        time.sleep(0.2)
+    survivors = [p for p in below if _alive(p)]
+    for pid in survivors:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert below and survivors == []
+    written = sorted(str(p) for p in sweep.rglob("*"))
+    time.sleep(3)
+    assert sorted(str(p) for p in sweep.rglob("*")) == written
+
+
 def test_ctrl_c_stops_target_seeking_and_the_printed_command_resumes(tmp_path):
     """SIGINT to ``hdsim-target``: exit 130 in < 10 s with one line naming the command that
     resumes; that command reuses the finished runs and completes the search."""
