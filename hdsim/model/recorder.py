@@ -49,7 +49,8 @@ class Recorder:
         geo = m.geo
         w = m.weight
         date = m.date_label
-        residents = m.take_census().residents_by_place.copy()
+        census = m.take_census()
+        residents = census.residents_by_place.copy()
         residents[geo.outside] = 0
         urban = geo.urban
         total = residents.sum()
@@ -71,6 +72,7 @@ class Recorder:
             "urban_village_population": residents[(kind == PlaceKind.VILLAGE) & urban].sum() * w,
             "rural_population": (total - urban_total) * w,
             "away_persons": np.count_nonzero(alive & m.persons.away[:n]) * w,
+            **self._registration(census.resident, census.person_place),
             "households_outside": np.count_nonzero(
                 m.households.place[: m.households.n] == geo.outside
             )
@@ -111,6 +113,36 @@ class Recorder:
                 ]
             )
         )
+
+    def _registration(self, resident: np.ndarray, place: np.ndarray) -> dict[str, float]:
+        """Residents registered elsewhere (人户分离), as the census counts them.
+
+        Args:
+            resident: Whether each person row is a resident now.
+            place: Place of each person row.
+
+        Returns:
+            Residents registered in another township of the county, in another county of the
+            province, and in another province (real persons).
+        """
+        m = self.model
+        n = resident.size
+        p = m.persons
+        home = p.hukou_township[:n]
+        here = m.geo.township[place]
+        origin = p.origin[:n]
+        w = m.weight
+        return {
+            "residents_away_from_hukou_township": float(
+                np.count_nonzero(resident & (origin == 0) & (home >= 0) & (home != here)) * w
+            ),
+            "residents_from_other_counties_of_province": float(
+                np.count_nonzero(resident & (origin == 1)) * w
+            ),
+            "residents_from_other_provinces": float(
+                np.count_nonzero(resident & (origin == 2)) * w
+            ),
+        }
 
     def county_frame(self) -> pd.DataFrame:
         """County indicators as a tidy frame: date, indicator, value."""
