@@ -418,13 +418,15 @@ class Demography:
                 group = np.flatnonzero(township == t)
                 places = [geo.county_city] if t < 0 else [geo.county_city, int(seat[group[0]])]
                 chooser.alternatives = np.unique(np.array(places, dtype=np.int64))
-                pending = group
+                # the utilities do not change between draws: compute them once, draw again
+                alt, weight = chooser.choice_weights(homes[group])
+                pending = np.arange(group.size)
                 for _ in range(RETURNER_DRAWS):
                     if pending.size == 0:
                         break
-                    picked = chooser.choose(homes[pending])
+                    picked = chooser.draw(alt[pending], weight[pending])
                     chosen = picked != geo.outside
-                    dest[pending[chosen]] = picked[chosen]
+                    dest[group[pending[chosen]]] = picked[chosen]
                     pending = pending[~chosen]
             settled = (dest != fallback) & (dest != household_place)
             rationed = dest.copy()

@@ -195,14 +195,34 @@ class LocationChoice:
         Returns:
             The chosen place of each household.
         """
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        alt, weight = self.choice_weights(rows)
+        return self.draw(alt, weight)
+
+    def draw(self, alt: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """One draw of the logit from :meth:`choice_weights` (an exponential race).
+
+        Drawing again for some rows with the same weights gives the same values as calling
+        :meth:`choose` again on them: utilities are computed row by row.
+        """
+        race = self.rng.standard_exponential(size=weight.shape)
+        with np.errstate(divide="ignore"):
+            return alt[np.arange(alt.shape[0]), np.argmin(race / weight, axis=1)]
+
+    def choice_weights(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Alternatives of each household in ``rows`` and their logit weights.
+
+        Returns:
+            ``alt`` (place of each alternative, one row per household) and ``weight``
+            (``exp(U - max U)``, 0 where an alternative is not open to the household).
+        """
         m = self.state
         geo = m.geo
         par = self.params
         s = self._signals
         h = m.households
         k = rows.size
-        if k == 0:
-            return np.zeros(0, dtype=np.int64)
         cur = h.place[rows].astype(np.int64)
         origin = h.origin[rows].astype(np.int64)
         alt = np.empty((k, self.alternatives.size + 3), dtype=np.int64)
@@ -259,9 +279,7 @@ class LocationChoice:
         # Gumbel-max by an exponential race: argmax(U + Gumbel) = argmin(Exp(1) / exp(U))
         top = np.where(valid, utility, -np.inf).max(axis=1, keepdims=True)
         weight = np.exp(np.minimum(utility - np.where(np.isfinite(top), top, 0.0), 0.0)) * valid
-        race = self.rng.standard_exponential(size=utility.shape)
-        with np.errstate(divide="ignore"):
-            return alt[np.arange(k), np.argmin(race / weight, axis=1)]
+        return alt, weight
 
     def ration(self, rows: np.ndarray, dest: np.ndarray) -> np.ndarray:
         """Turn away arrivals at seats and the county city that find no dwelling.
