@@ -833,7 +833,13 @@ def _start(root: Path, args: list[str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """Ctrl-C acts in the job even when the suite runs with SIGINT ignored (``nohup ... &``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_workers(proc: subprocess.Popen[str], seconds: float = 60) -> list[int]:

@@ -69,6 +69,11 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _default_sigint() -> None:
+    """Ctrl-C acts in the job even when the suite runs with SIGINT ignored (``nohup ... &``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     """Start a command in its own session (its own process group, as a terminal job is)."""
     return subprocess.Popen(
@@ -78,6 +83,7 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_sigint,
         env={**os.environ, "HYDRA_FULL_ERROR": "0"},
     )
 
