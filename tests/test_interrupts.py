@@ -108,14 +108,30 @@ def _ctrl_c(proc: subprocess.Popen[str]) -> tuple[str, float, list[int]]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     elapsed = time.monotonic() - t0
+    return err, elapsed, _survivors(below)
+
+
+def _survivors(below: list[int]) -> list[int]:
+    """Processes of ``below`` still alive 10 s later (then killed: the suite leaves none)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(p) for p in below):
         time.sleep(0.2)
     survivors = [p for p in below if _alive(p)]
-    for pid in survivors:  # the suite leaves no process behind, whatever the outcome
+    for pid in survivors:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    return err, elapsed, survivors
+    return survivors
+
+
+def _pool_sweep(sweep: Path) -> list[str]:
+    """The command of :data:`SWEEP` on hdsim's pool launcher with two workers, into ``sweep``."""
+    return [
+        HDSIM,
+        *SWEEP,
+        "hydra/launcher=hdsim_joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+    ]
 
 
 def _stamps(folder: Path) -> dict[Path, int]:
@@ -130,13 +146,7 @@ def test_ctrl_c_stops_a_pool_sweep_in_seconds_and_the_same_command_resumes(tmp_p
     """SIGINT to a sweep's process group: exit 130 in < 10 s, one line, no worker left;
     rerunning the printed command finishes the sweep and leaves the finished jobs untouched."""
     sweep = tmp_path / "sweep"
-    args = [
-        HDSIM,
-        *SWEEP,
-        "hydra/launcher=hdsim_joblib",
-        "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={sweep}",
-    ]
+    args = _pool_sweep(sweep)
     proc = _start(args, tmp_path)
     _wait_for(sweep, "*/_SUCCESS", proc, 240)
     err, elapsed, survivors = _ctrl_c(proc)
@@ -157,26 +167,13 @@ def test_kill_9_of_a_pool_sweep_leaves_no_worker_and_nothing_more_is_written(tmp
     """kill -9 of a sweep's main process: its workers exit within 10 s on their own, and
     the sweep folder receives no file after that."""
     sweep = tmp_path / "sweep"
-    args = [
-        HDSIM,
-        *SWEEP,
-        "hydra/launcher=hdsim_joblib",
-        "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={sweep}",
-    ]
+    args = _pool_sweep(sweep)
     proc = _start(args, tmp_path)
     _wait_for(sweep, "*/_SUCCESS", proc, 240)
     below = _descendants(proc.pid)
     proc.kill()
     proc.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in below):
-        time.sleep(0.2)
-    survivors = [p for p in below if _alive(p)]
-    for pid in survivors:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    assert below and survivors == []
+    assert below and _survivors(below) == []
     written = sorted(str(p) for p in sweep.rglob("*"))
     time.sleep(3)
     assert sorted(str(p) for p in sweep.rglob("*")) == written
