@@ -201,8 +201,17 @@ def returning(state: CountyState, **location: float) -> Demography:
     return mech
 
 
+def vacant_county_city(state: CountyState, dwellings: int) -> None:
+    """Give the county city ``dwellings`` vacant dwellings beyond its occupied ones."""
+    occupied = int((state.households.view("place") == CITY).sum())
+    state.housing.units[CITY] = occupied + dwellings
+
+
 def test_returners_who_prefer_the_county_city_form_their_own_households_there():
+    """With vacant dwellings for all of them, every returner who prefers the county city
+    forms a one-person household there, keeping the origin of the household left behind."""
     state, away = away_county()
+    vacant_county_city(state, 200)  # vacancy rate ~0.98: the search finds a dwelling
     households = state.households.n
     registered = int(state.persons.view("alive").sum())
     mech = returning(state, asc_county_city=30.0)
@@ -219,6 +228,23 @@ def test_returners_who_prefer_the_county_city_form_their_own_households_there():
     assert members.size == away.size and p.alive[members].all()
     assert np.array_equal(state.households_by_origin, origin_matrix(state.households, 6))
     assert state.flows.arrivals[CITY] == away.size
+
+
+def test_returners_turned_away_by_a_full_county_city_settle_in_their_home_village():
+    """With no vacant dwelling in the county city, no returner forms a household there: each
+    goes to the fallback, its home village (a one-person household) or its household."""
+    state, away = away_county()
+    vacant_county_city(state, 0)
+    households = state.households.n
+    mech = returning(state, asc_county_city=30.0)
+    state.clock.steps = 1
+    mech._returns()
+    p = state.persons
+    new = np.arange(households, state.households.n)
+    assert not (state.households.place[new] == CITY).any()
+    assert not p.view("away")[p.view("alive")].any()
+    assert state.flows.arrivals[CITY] == 0
+    assert state.flows.migration["housing_turned_away"] == away.size
 
 
 def test_returners_who_prefer_their_home_village_rejoin_their_household():
