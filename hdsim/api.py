@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hdsim.paths import require_config_dir
-
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -58,45 +56,11 @@ def compose(
 ) -> HdsimConfig:
     """Compose and validate a configuration as the ``hdsim`` command does.
 
-    Args:
-        scenario: Scenario name (``hdsim/conf/scenario/<name>.yaml``); None keeps the
-            configuration's own.
-        overrides: Hydra overrides, as on the command line (``"households.scale=0.02"``).
-            Behaviour keys among them are recorded in ``calibration.overrides``: they win over
-            the posterior draw.
-        config_dir: Folder of the primary config; the package's ``hdsim/conf`` by default, or a
-            run folder (with ``config_name="config"``) to replay a run.
-        config_name: Primary config file without ``.yaml``.
-
-    Returns:
-        The validated configuration (not yet effective: see :func:`effective_config`).
-
-    Raises:
-        ConfigError: A bad override, an unknown scenario, or a value out of range (one line).
+    See :func:`hdsim.composition.compose` (the same arguments).
     """
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    from hdsim.composition import compose as _compose
 
-    from hdsim.calibration.effective import with_overrides
-    from hdsim.config.fields import ConfigError
-    from hdsim.experiments.design import apply_design
-    from hdsim.model.config import register_configs, to_config
-
-    items = list(overrides)
-    if scenario is not None:
-        items = [f"scenario={scenario}", *items]
-    directory = Path(config_dir).expanduser().resolve() if config_dir else require_config_dir()
-    register_configs()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(directory), version_base="1.3"):
-            raw = hydra_compose(config_name=config_name, overrides=items)
-    except Exception as exc:  # hydra/omegaconf override and composition errors
-        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-        raise ConfigError("; ".join(lines[:2]) if lines else type(exc).__name__) from exc
-    return with_overrides(apply_design(to_config(raw)), items)
+    return _compose(scenario, overrides, config_dir=config_dir, config_name=config_name)
 
 
 def load_run_config(run_dir: str | Path, overrides: Iterable[str] = ()) -> HdsimConfig:

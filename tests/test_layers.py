@@ -36,6 +36,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hdsim.calibration",
             "hdsim.drivers",
             "hdsim.outlook",
+            "hdsim.forecast",
+            "hdsim.composition",
         ),
     ),
     ("report", ("hdsim.report",)),
