@@ -243,6 +243,39 @@ def test_html_is_self_contained_and_markdown_references_exist(
         assert target.is_file() and target.stat().st_size > 0, link
 
 
+def test_no_range_in_a_pdf_table_breaks_after_its_dash(tmp_path: Path) -> None:
+    """Ranges such as "41.93%–44.04%" stay on one line in a typeset table, even beside long
+    text cells and long headers that squeeze the automatic columns ("42.39%–" over "44.82%"
+    was the defect), and the PDF's text keeps them searchable as typed."""
+    from pypdf import PdfReader
+
+    from hdsim.report.catalogue import Catalogue
+    from hdsim.report.document import Document, Section, Table
+    from hdsim.report.typeset import compile_pdf
+
+    ranges = [f"{41 + k / 7:.2f}%–{44 + k / 3:.2f}%" for k in range(5)]
+    names = ["基准情景", "户籍制度改革", "公共服务提标扩面", "特色优势产业培育", "七大行动全面实施"]
+    rows = [
+        [name, "42.73%", ranges[k], "0%", "+0.05", "1.5", "32.4", "0% / 0% / 6%"]
+        for k, name in enumerate(names)
+    ]
+    columns = ["情景", "2025年末城镇化率（均值）", "5%–95%区间", "达到55%的概率",
+               "较基准提高（百分点）", "至2025年末累计投入（亿元）", "每提高1个百分点投入（亿元）",
+               "措施持续时到2028/2030/2035年达到55%的概率"]  # fmt: skip
+    table = Table("t", "表", columns, rows)  # the decision summary's table, as on page 1
+    doc = Document("标题", "副标题", [], [Section("summary", "节", [table])], Catalogue("zh"))
+    pdf = compile_pdf(doc)
+    assert isinstance(pdf, bytes)
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    lines = [ln.strip() for p in PdfReader(tmp_path / "t.pdf").pages
+             for ln in (p.extract_text() or "").splitlines()]  # fmt: skip
+    text = "\n".join(lines)
+    for r in ranges:
+        assert r in text, r  # whole, on one line, no invisible characters
+    assert "0% / 0% / 6%" in text
+    assert not [ln for ln in lines if re.search(r"\d%?–$", ln)]
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pdf_opens_with_the_expected_pages(
     job: tuple[Path, subprocess.CompletedProcess], english: tuple[Path, list[str]], lang: str

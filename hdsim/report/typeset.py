@@ -74,6 +74,62 @@ def _number_like(text: str) -> bool:
     return True
 
 
+GLYPH_EM = {
+    " ": 0.224, ".": 0.278, ",": 0.278, "%": 0.921, "–": 0.536, "-": 0.347,
+    "+": 0.555, "−": 0.555, "(": 0.338, ")": 0.338, "/": 0.392,
+    **dict.fromkeys("0123456789", 0.555),
+}  # fmt: skip
+"""Advance widths (em) of the characters of number cells in Noto Sans CJK SC Regular, read
+from the font's ``hmtx`` table (1000 units per em) with fontTools."""
+
+OTHER_EM = 0.6
+"""Width (em) assumed for a Latin character outside :data:`GLYPH_EM` (the font's mean)."""
+
+HEADER_LINES = 4
+"""Most lines a number column's header wraps into before the column widens (lines)."""
+
+CELL_PAD_EM = 1.0
+"""Horizontal inset of a cell, both sides together (em; the table's 3 pt inset at 6-7 pt)."""
+
+
+def _text_em(text: str) -> float:
+    """Width of ``text`` in em: :data:`GLYPH_EM`, 1 per CJK character, else :data:`OTHER_EM`."""
+    return sum(GLYPH_EM.get(ch, 1.0 if ord(ch) >= 0x2E80 else OTHER_EM) for ch in text)
+
+
+def _is_range(text: str) -> bool:
+    """Whether a number cell could break: a range ("41.93%–44.04%") or a list ("0% / 6%")."""
+    return text.strip() != "–" and ("–" in text or " " in text.strip())
+
+
+def _column_widths(table: Table, numeric: list[bool]) -> str:
+    """Typst column widths: a column of number ranges exactly as wide as its widest range.
+
+    Typst shares the page between automatic columns by their content and breaks a range
+    after its dash when a column is squeezed ("42.39%–" over "44.82%"). Columns of ranges get
+    a fixed width: the widest range from the font's glyph widths, or the header wrapped into
+    :data:`HEADER_LINES` lines if that is wider (never narrower than a run such as
+    "2028/2030/2035" in it). Every other column stays automatic, so a table without ranges is
+    laid out as before. No invisible joiner is used: the PDF's text stays searchable.
+    """
+    cols = len(numeric)
+    specs = []
+    for j, is_number in enumerate(numeric):
+        body = [str(r[j]) for r in table.rows if j < len(r)]
+        if is_number and any(_is_range(c) for c in body):
+            number = max(_text_em(c) for c in body)
+            title = str(table.columns[j])
+            # a header wraps between CJK characters, never inside a run such as "2028/2030"
+            runs = re.findall(r"[\x21-\x7e]+", title)
+            header = max([_text_em(title) / HEADER_LINES, *(_text_em(r) for r in runs)])
+            specs.append(f"{max(number, header) + CELL_PAD_EM:.1f}em")
+        else:
+            specs.append("auto")
+    if all(spec == "auto" for spec in specs):
+        return str(cols)
+    return "(" + ", ".join(specs) + ")"
+
+
 def _table(table: Table, number: int, doc: Document, size: float) -> str:
     cat = doc.catalogue
     cols = len(table.columns)
@@ -84,16 +140,20 @@ def _table(table: Table, number: int, doc: Document, size: float) -> str:
     align = ", ".join("right" if n else "left" for n in numeric)
     head = ", ".join(f"[*#{typst_string(c)}*]" for c in table.columns)
     body = ",\n    ".join(
-        ", ".join(f"[#{typst_string(c)}]" for c in (list(row) + [""] * cols)[:cols])
+        ", ".join(
+            f"[#{typst_string(c)}]"
+            for j, c in enumerate((list(row) + [""] * cols)[:cols])
+        )
         for row in table.rows
     )
+    widths = _column_widths(table, numeric)
     caption = f"{cat('table')} {number}. {table.caption}" if table.caption else ""
     out = []
     if caption:
         out.append(f"#block(sticky: true)[#strong({typst_string(caption)})]")
     out.append(
         f"#block(width: 100%)[#set text(size: {size}pt)\n"
-        f"#table(columns: {cols}, align: ({align},), stroke: 0.4pt + luma(190),\n"
+        f"#table(columns: {widths}, align: ({align},), stroke: 0.4pt + luma(190),\n"
         f"  inset: (x: 3pt, y: 2.2pt), fill: (_, y) => if y == 0 {{ luma(236) }},\n"
         f"  table.header({head}),\n    {body}{',' if body else ''}\n)]"
     )
