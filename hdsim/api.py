@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hdsim.composition import compose
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -45,22 +47,6 @@ __all__ = [
     "run_ensemble",
     "run_replicate",
 ]
-
-
-def compose(
-    scenario: str | None = None,
-    overrides: Iterable[str] = (),
-    *,
-    config_dir: str | Path | None = None,
-    config_name: str = "hdsim",
-) -> HdsimConfig:
-    """Compose and validate a configuration as the ``hdsim`` command does.
-
-    See :func:`hdsim.composition.compose` (the same arguments).
-    """
-    from hdsim.composition import compose as _compose
-
-    return _compose(scenario, overrides, config_dir=config_dir, config_name=config_name)
 
 
 def load_run_config(run_dir: str | Path, overrides: Iterable[str] = ()) -> HdsimConfig:
