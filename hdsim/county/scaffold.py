@@ -10,7 +10,8 @@ arithmetic in the note. A user's own figures (``--from bulletin.yaml``, see
 :func:`hdsim.county.overrides.read_overrides`)
 replace county keys and township figures before the estimates are derived from them.
 :func:`write_folder` writes the folder atomically, validated, with ``ESTIMATES.md``, the
-checklist of the estimates that drive results most.
+checklist of the estimates that drive results most, and ``plan.yaml``, the template of the
+provincial action plan named for the county (:mod:`hdsim.county.plan`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ from hdsim.county.places import (
     place_residents,
     township_rows,
 )
+from hdsim.county.plan import plan_text
 from hdsim.data.loader import load_county_data
+from hdsim.data.plan import PLAN_FILE
 from hdsim.data.spec import SPECS
 from hdsim.data.table import DataError
 
@@ -178,6 +181,7 @@ def write_folder(
         for name, rows in tables.items():
             (tmp / SPECS[name].file).write_text(_csv_text(name, rows), encoding="utf-8")
         (tmp / "ESTIMATES.md").write_text(checklist_text(tables), encoding="utf-8")
+        (tmp / PLAN_FILE).write_text(plan_text(tables["identity"]), encoding="utf-8")
         load_county_data(tmp)
         tmp.chmod(0o777 & ~_umask())
         if folder.exists():
