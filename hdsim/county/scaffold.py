@@ -32,6 +32,7 @@ from hdsim.county.census_state import (
     age_sex_rows,
     census_state,
     demography_rows,
+    given_keys,
     household_size_rows,
     identity_rows,
     observation_rows,
@@ -50,6 +51,7 @@ from hdsim.county.places import (
     township_rows,
 )
 from hdsim.county.plan import plan_text
+from hdsim.county.vital import vital_keys
 from hdsim.data.loader import load_county_data
 from hdsim.data.plan import PLAN_FILE
 from hdsim.data.spec import SPECS
@@ -101,7 +103,8 @@ def build_tables(
     The steps, each in its own module: the census state (:mod:`hdsim.county.census_state`),
     the townships' residents, geography, land and plan roles (:mod:`hdsim.county.places`),
     the county city's housing, the jobs and firms, the services and the placeholder target
-    (:mod:`hdsim.county.economy`).
+    (:mod:`hdsim.county.economy`), the birth and death rates of the first year
+    (:mod:`hdsim.county.vital`), and any other county key the ``--from`` file gives.
 
     Args:
         code: 6-digit county code.
@@ -127,6 +130,8 @@ def build_tables(
     county_city_keys(units, book, p)
     firms = firm_rows(c, state, units, book, p)
     target_keys(state, book, p)
+    vital_keys(c, book)
+    given_keys(book, over)
     roles = assign_roles(units, p, over)
     towns = township_rows(units, roles, radius, p, over)
     return {

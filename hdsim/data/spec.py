@@ -269,6 +269,8 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "deaths_2019": None,
     "birth_rate_2019_permille": (0.0, 1000.0),
     "death_rate_2019_permille": (0.0, 1000.0),
+    "birth_rate_2021_permille": (0.0, 1000.0),
+    "death_rate_2021_permille": (0.0, 1000.0),
     "registered_population_2020": None,
     "urban_disposable_income_2020": None,
     "rural_disposable_income_2020": None,
