@@ -160,3 +160,34 @@ def test_policy_docs_of_a_scaffolded_county_name_that_county(yonghe, tmp_path) -
     assert f"{len(measures(load_plan(yonghe)))}项具体措施" in text
     hit = _embedded_words().search(text)
     assert hit is None, hit
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_names_the_county_plan_and_whose_behaviour_it_borrows(yonghe, lang) -> None:
+    """The report's assumptions appendix names the active county's plan (saying it is still the
+    template) and the county whose behaviour the runs borrowed; the embedded county's own plan
+    is named without either remark."""
+    from types import SimpleNamespace
+
+    from hdsim.report.appendix import _plan_and_lender
+    from hdsim.report.catalogue import Catalogue
+
+    cat = Catalogue(lang)
+    lender = load_county_data().name("name_zh")
+    ctx = SimpleNamespace(
+        cat=cat,
+        inputs=SimpleNamespace(
+            data=load_county_data(yonghe),
+            provenance=[{"calibration": {"borrowed_from": lender}}] * 2,
+        ),
+    )
+    texts = [p.text for p in _plan_and_lender(ctx)]  # type: ignore[arg-type]
+    title = load_plan(yonghe)["plan"][f"title_{lang}"]
+    assert texts == [
+        cat("assumptions_plan_template", title=title),
+        cat("assumptions_borrowed", county=lender),
+    ]
+    own = SimpleNamespace(cat=cat, inputs=SimpleNamespace(data=load_county_data(), provenance=[]))
+    assert [p.text for p in _plan_and_lender(own)] == [  # type: ignore[arg-type]
+        cat("assumptions_plan", title=plan_title(lang=lang))
+    ]
