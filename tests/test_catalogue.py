@@ -191,3 +191,23 @@ def test_report_names_the_county_plan_and_whose_behaviour_it_borrows(yonghe, lan
     assert [p.text for p in _plan_and_lender(own)] == [  # type: ignore[arg-type]
         cat("assumptions_plan", title=plan_title(lang=lang))
     ]
+
+
+def test_rewriting_a_folder_keeps_an_edited_plan_and_renews_a_template(yonghe, tmp_path) -> None:
+    """``hdsim-county init --force`` keeps a plan the user has edited (no ``template: true``)
+    byte for byte, and writes an unedited template again."""
+    import shutil
+
+    folder = tmp_path / "yh"
+    shutil.copytree(yonghe, folder)
+    plan = copy.deepcopy(load_plan(folder))
+    plan["plan"].pop("template")
+    plan["plan"]["title_zh"] = "《永和县推进以县城为重要载体的城镇化建设行动方案》"
+    edited = yaml.safe_dump(plan, allow_unicode=True)
+    plan_path(folder).write_text(edited, encoding="utf-8")
+    write_folder(folder, YONGHE, force=True)
+    assert plan_path(folder).read_text(encoding="utf-8") == edited
+    assert plan_notice(folder) is None
+    template = plan_path(yonghe).read_text(encoding="utf-8")
+    write_folder(yonghe, YONGHE, force=True)
+    assert plan_path(yonghe).read_text(encoding="utf-8") == template

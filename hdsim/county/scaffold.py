@@ -186,7 +186,7 @@ def write_folder(
         for name, rows in tables.items():
             (tmp / SPECS[name].file).write_text(_csv_text(name, rows), encoding="utf-8")
         (tmp / "ESTIMATES.md").write_text(checklist_text(tables), encoding="utf-8")
-        (tmp / PLAN_FILE).write_text(plan_text(tables["identity"]), encoding="utf-8")
+        (tmp / PLAN_FILE).write_text(_plan_to_write(folder, tables), encoding="utf-8")
         load_county_data(tmp)
         tmp.chmod(0o777 & ~_umask())
         if folder.exists():
@@ -196,6 +196,25 @@ def write_folder(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tables
+
+
+def _plan_to_write(folder: Path, tables: dict[str, list[Row]]) -> str:
+    """The folder's edited ``plan.yaml`` when rewriting it (``--force``), else the template.
+
+    A plan that no longer says ``template: true`` is the user's own and is kept; an unedited
+    template is written again (the county's names may have changed).
+    """
+    old = folder / PLAN_FILE
+    if old.is_file():
+        text = old.read_text(encoding="utf-8")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raw = None
+        plan = raw.get("plan") if isinstance(raw, dict) else None
+        if isinstance(plan, dict) and not plan.get("template", False):
+            return text
+    return plan_text(tables["identity"])
 
 
 def _umask() -> int:
