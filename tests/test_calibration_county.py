@@ -176,6 +176,19 @@ def test_the_embedded_county_curated_vital_rates_follow_from_its_bulletin_counts
     assert "pre-census bulletin count" in derived["birth_rate_2021"].note
 
 
+def test_the_standardised_estimate_agrees_with_the_embedded_county_within_its_stated_error():
+    """Validation of the method where the county's own counts are known: the province's rates
+    standardised to the embedded county's age structure (what a county without a bulletin
+    gets) lie within their stated relative error of its curated targets (from its bulletin)."""
+    from hdsim.county.census import census_row
+    from hdsim.county.vital import estimate
+
+    curated = {t.id: t.value for t in load_targets(TARGETS_FILE).targets}
+    births, deaths = estimate(census_row(load_county_data().name("code")))
+    for e, key in ((births, "birth_rate_2019"), (deaths, "death_rate_2019")):
+        assert abs(e.value - curated[key]) <= e.relative_sd * curated[key], (e.value, key)
+
+
 def test_census_births_in_a_bulletin_file_replace_the_estimate(tmp_path):
     """births_2020/deaths_2020 given with --from (the census count of the year before the
     census day) are written as official keys and become the targets' first method."""
