@@ -87,10 +87,13 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     from hdsim.data import load_county_data
     from hdsim.ensemble import format_table, run_dir_for, run_ensemble, summarise
     from hdsim.outlook import write_outlook
+    from hdsim.policies.catalogue import plan_notice
     from hdsim.run import run_and_write
     from hdsim.utils.io import atomic_write_csv, atomic_write_text
 
     data = load_county_data(cfg.data.dir)
+    if notice := plan_notice(cfg.data.dir):  # a broken plan.yaml stops here, in one line
+        print(notice, flush=True)
     announce_calibration(cfg)  # a broken, borrowed or stale posterior: said before any run
     if cfg.replicate is not None:
         run = effective_config(cfg, cfg.replicate)

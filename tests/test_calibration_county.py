@@ -58,10 +58,10 @@ def _lender() -> str:
     return load_county_data().name("name_zh")
 
 
-def test_census_only_county_fits_the_decade_pace_and_checks_its_t0_state(county):
-    """From the 2010 and 2020 census residents: t0 levels are checks, the decade's yearly
-    pace is the one fitted figure, with the error model's discrepancy term; written as a
-    targets file it loads back to the same targets."""
+def test_census_only_county_fits_the_decade_pace_and_vital_rates_and_checks_its_t0_state(county):
+    """From the census tables alone: t0 levels are checks; the decade's yearly pace (with the
+    error model's discrepancy term) and the first year's birth and death rates are fitted;
+    written as a targets file they load back to the same targets."""
     data = load_county_data(county)
     targets = derive_targets(data, "2020-11")
     by_id = {t.id: t for t in targets.targets}
@@ -74,7 +74,11 @@ def test_census_only_county_fits_the_decade_pace_and_checks_its_t0_state(county)
     assert pace.sd == pytest.approx(math.hypot(pace.error_sd, pace.discrepancy))
     assert pace.discrepancy > pace.error_sd > 0
     assert by_id["population_2020"].kind == "check" and by_id["rate_2020"].kind == "check"
-    assert [t.id for t in targets.fitted.targets] == ["decade_pace_2010_2020"]
+    assert [t.id for t in targets.fitted.targets] == [
+        "decade_pace_2010_2020",
+        "birth_rate_2021",
+        "death_rate_2021",
+    ]
     path = county.parent / "derived.csv"
     path.write_text(targets_csv(targets), encoding="utf-8")
     again = load_targets(path)
@@ -109,6 +113,103 @@ def test_the_embedded_county_keeps_its_curated_targets_without_contradictions():
     assert (
         by_id["rate_2022"].discrepancy > 0 and by_id["rate_2022"].sd > by_id["rate_2022"].error_sd
     )
+
+
+def test_vital_targets_are_the_province_rates_standardised_to_the_county(county):
+    """Without the county's own births and deaths, its first-year rates are Shanxi's crude
+    rates over the window times the county's age-structure ratio, with the estimation error,
+    the run noise at the calibration scale and the method stated in the target's note."""
+    from hdsim.county.census import census_row
+    from hdsim.county.vital import estimate, rates
+
+    data = load_county_data(county)
+    by_id = {t.id: t for t in derive_targets(data, "2020-11", scale=0.05).targets}
+    shanxi = rates()
+    for e, flow, column in zip(
+        estimate(census_row(CODE)),
+        ("births", "deaths"),
+        ("birth_rate_permille", "death_rate_permille"),
+        strict=True,
+    ):
+        window = 2 * float(shanxi[("14", 2020)][column]) + 10 * float(shanxi[("14", 2021)][column])
+        assert e.flow == flow and e.reference == pytest.approx(window / 12)
+        assert e.value == pytest.approx(e.reference * e.ratio, abs=0.005)
+        t = by_id[f"{flow[:-1]}_rate_2021"]
+        assert (t.kind, t.statistic, t.indicator) == ("point", "per_1000", flow)
+        assert (t.start, t.date) == (pd.Timestamp("2020-11-01"), pd.Timestamp("2021-10-31"))
+        assert t.value == pytest.approx(e.value)
+        noise = math.sqrt(1000 * t.value / (data.figure("resident_population_2020") * 0.05))
+        assert t.error_sd == pytest.approx(math.hypot(e.relative_sd * t.value, noise))
+        assert "indirect standardisation" in t.note and "Error model" in t.note
+
+
+def test_an_older_age_structure_raises_the_estimated_death_rate_and_lowers_births():
+    """Direction of the standardisation: the same county aged by five years (every group
+    shifted up one) gets a higher death rate and a lower birth rate estimate."""
+    from hdsim.county.census import census_row
+    from hdsim.county.vital import estimate
+
+    c = census_row(CODE)
+    older = dataclasses.replace(
+        c,
+        male=(0, *c.male[:-2], c.male[-2] + c.male[-1]),
+        female=(0, *c.female[:-2], c.female[-2] + c.female[-1]),
+    )
+    young, old = estimate(c), estimate(older)
+    assert old[1].value > young[1].value  # deaths
+    assert old[0].value < young[0].value  # births
+
+
+def test_the_embedded_county_curated_vital_rates_follow_from_its_bulletin_counts():
+    """The derivation, applied to the embedded county's own county.csv (the 2019 bulletin's
+    births and deaths, rebased on the census-consistent population and carried by China's
+    rates), gives the curated targets of its targets.csv to 0.01 per mille."""
+    data = load_county_data()
+    derived = {t.id: t for t in derive_targets(data, "2020-11").targets}
+    curated = {t.id: t for t in load_targets(TARGETS_FILE).targets}
+    assert derived["birth_rate_2021"].value == pytest.approx(
+        curated["birth_rate_2019"].value, abs=0.01
+    )
+    assert derived["death_rate_2021"].value == pytest.approx(
+        curated["death_rate_2019"].value, abs=0.01
+    )
+    assert "pre-census bulletin count" in derived["birth_rate_2021"].note
+
+
+def test_the_standardised_estimate_agrees_with_the_embedded_county_within_its_stated_error():
+    """Validation of the method where the county's own counts are known: the province's rates
+    standardised to the embedded county's age structure (what a county without a bulletin
+    gets) lie within their stated relative error of its curated targets (from its bulletin)."""
+    from hdsim.county.census import census_row
+    from hdsim.county.vital import estimate
+
+    curated = {t.id: t.value for t in load_targets(TARGETS_FILE).targets}
+    births, deaths = estimate(census_row(load_county_data().name("code")))
+    for e, key in ((births, "birth_rate_2019"), (deaths, "death_rate_2019")):
+        assert abs(e.value - curated[key]) <= e.relative_sd * curated[key], (e.value, key)
+
+
+def test_census_births_in_a_bulletin_file_replace_the_estimate(tmp_path):
+    """births_2020/deaths_2020 given with --from (the census count of the year before the
+    census day) are written as official keys and become the targets' first method."""
+    from hdsim.county.overrides import read_overrides
+    from hdsim.county.scaffold import write_folder
+
+    bulletin = tmp_path / "bulletin.yaml"
+    bulletin.write_text(
+        'source: "永和县第七次全国人口普查公报 (永和县统计局, 2021)"\n'
+        "county: {births_2020: 420, deaths_2020: 390}\n",
+        encoding="utf-8",
+    )
+    write_folder(tmp_path / "yh", CODE, read_overrides(bulletin))
+    data = load_county_data(tmp_path / "yh")
+    assert data.county.at["births_2020", "confidence"] == "official"
+    assert data.county.at["births_2020", "year"] == 2020
+    by_id = {t.id: t for t in derive_targets(data, "2020-11").targets}
+    births = by_id["birth_rate_2021"]
+    assert "census count of the year before" in births.note
+    # 420 births over about 50,600 residents in mid-2020, carried by China 2021/2020
+    assert births.value == pytest.approx(1000 * 420 / 50600 * 7.52 / 8.52, rel=0.01)
 
 
 @pytest.fixture(scope="module")
@@ -146,13 +247,13 @@ def test_calibrating_a_county_writes_its_posterior_into_its_folder(calibrated):
     assert meta["county"]["code"] == CODE
     assert meta["data_checksum"] == load_county_data(folder).checksum
     assert meta["command"].startswith("hdsim-calibrate")
-    assert meta["fitted_targets"] == ["decade_pace_2010_2020"]
+    assert meta["fitted_targets"] == ["decade_pace_2010_2020", "birth_rate_2021", "death_rate_2021"]
     assert meta["simulations"] == 6 + 4
     assert (
         calibrated["yaml"].read_text() == (CONFIG_DIR / "behaviour" / "hongtong.yaml").read_text()
     )
     ppc = pd.read_csv(calibrated["job"] / "job" / "predictive_check.csv")
-    assert ppc.loc[0, "id"] == "decade_pace_2010_2020"  # the latest (only) fitted figure
+    assert ppc.loc[0, "id"] == "decade_pace_2010_2020"  # the first fitted figure
     assert ppc["sim_p05"].le(ppc["sim_p95"]).all()
     report = (calibrated["job"] / "job" / "report.md").read_text(encoding="utf-8")
     assert "### " not in report and "## Posterior predictive check" in report

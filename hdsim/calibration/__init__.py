@@ -1,4 +1,4 @@
-"""Calibration and validation of hdsim's behaviour against Hongtong's observed figures.
+"""Calibration and validation of hdsim's behaviour against a county's observed figures.
 
 - :mod:`~hdsim.calibration.targets`: the observed figures (``targets.csv``), the statistics a
   run is compared on, and the distance;

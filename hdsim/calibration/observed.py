@@ -28,7 +28,31 @@ residents at the 2010 census           the decade's yearly pace of residents, co
                                        figure and the 2010s pace would contradict each other)
 urban residents at the 2010 census     the decade's yearly change of the rate, the same way
                                        (sd 0.1, discrepancy 0.4 points a year)
+births and deaths (``county.csv``)     the crude birth and death rates of the first year
+                                       after the census day (``per_1000`` of ``births`` and
+                                       ``deaths``), ``point`` targets by the first method
+                                       of :data:`VITAL_METHODS` the folder has figures for
 =====================================  ===================================================
+
+**Births and deaths.** The census county tables give no births or deaths, so the vital
+targets come from ``county.csv``, by the first of these the folder holds:
+
+1. ``births_2020``/``deaths_2020``: the census's own count of the twelve months before the
+   census day, divided by the residents half a year before it (interpolated between the two
+   censuses), carried to the first simulated year by China's crude rate ratio 2021/2020;
+2. ``births_2019``/``deaths_2019``: a pre-census bulletin's count, rebased on the
+   census-consistent mid-2019 population (geometric interpolation between the censuses: the
+   bulletins' own denominators, from the pre-census series, are too high) and carried by
+   China's ratio 2021/2019;
+3. ``birth_rate_2021_permille``/``death_rate_2021_permille``: the scaffold's estimate (the
+   province's crude rate indirectly standardised to the county's age structure,
+   :mod:`hdsim.county.vital`) or the user's figure for the first year.
+
+Each target's note states the method, the arithmetic and its error terms: the estimation sd
+of the method (relative, :data:`VITAL_METHODS`), the run-to-run noise of a crude rate at the
+calibration scale (Poisson: ``sqrt(1000 r / (N s))`` per mille for rate ``r`` per mille, ``N``
+residents and scale ``s``), and the discrepancy of carrying a county's rate by the nation's
+change (methods 1 and 2; method 3's sd already holds the county's unknown level).
 
 The discrepancy of a carried-forward decade figure is the model discrepancy of comparing a
 2010s pace with the early 2020s (see :mod:`hdsim.calibration.targets` for the error model).
@@ -40,6 +64,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +81,7 @@ from hdsim.calibration.targets import (
     county_calibration_dir,
     load_targets,
 )
+from hdsim.county.vital import RELATIVE_SD, national_rate, reference_scope
 from hdsim.data import CountyData
 
 LEVEL_SD = {"resident_population": 0.005, "urbanization_rate": 0.004}
@@ -67,10 +94,76 @@ DECADE_SD = {"pace": 0.002, "change": 0.001}
 """Error sd of the decade's yearly pace of residents and yearly change of the rate."""
 DECADE_DISCREPANCY = {"pace": 0.005, "change": 0.004}
 """Discrepancy sd of carrying the 2010s' pace over to the early 2020s."""
+CALIBRATION_SCALE = 0.05
+"""Default calibration scale (``hdsim-calibrate``'s), for the run-to-run noise of vital rates."""
+
+
+@dataclass(frozen=True)
+class VitalMethod:
+    """One way of deriving a county's first-year birth or death rate from ``county.csv``.
+
+    Attributes:
+        name: Short name used in the notes.
+        keys: ``county.csv`` key of the births and of the deaths figure (``{year}``: the year
+            the window mostly falls in, for rates).
+        kind: ``count`` (persons in a year, rebased and carried) or ``rate`` (per mille).
+        year: Year of the counts (``count``) whose national ratio carries them.
+        error: Relative estimation sd, by flow.
+        discrepancy: Relative discrepancy sd, by flow.
+        why: What the error terms stand for.
+    """
+
+    name: str
+    keys: dict[str, str]
+    kind: str
+    year: int
+    error: dict[str, float]
+    discrepancy: dict[str, float]
+    why: str
+
+
+VITAL_METHODS: tuple[VitalMethod, ...] = (
+    VitalMethod(
+        "census count of the year before the census day",
+        {"births": "births_2020", "deaths": "deaths_2020"},
+        "count",
+        2020,
+        {"births": 0.03, "deaths": 0.03},
+        {"births": 0.08, "deaths": 0.05},
+        "error 3%: the census's under-count of births and deaths of the past year and the "
+        "interpolated denominator; discrepancy 8% (births) / 5% (deaths): the county's change "
+        "from one year to the next need not follow the nation's",
+    ),
+    VitalMethod(
+        "pre-census bulletin count, rebased on the census-consistent population",
+        {"births": "births_2019", "deaths": "deaths_2019"},
+        "count",
+        2019,
+        {"births": 0.03, "deaths": 0.03},
+        {"births": 0.165, "deaths": 0.115},
+        "error 3%: the interpolated denominator; discrepancy 16.5% (births) / 11.5% (deaths): "
+        "the county's fall over two years need not follow the nation's (as fitted for the "
+        "embedded county: 1.2 and 0.8 per mille)",
+    ),
+    VitalMethod(
+        "first-year rate of county.csv",
+        {"births": "birth_rate_{year}_permille", "deaths": "death_rate_{year}_permille"},
+        "rate",
+        0,
+        {"births": 0.15, "deaths": 0.10},
+        {"births": 0.0, "deaths": 0.0},
+        "error 15% (births) / 10% (deaths) for an estimate (the county's own level, which the "
+        "age structure does not give: hdsim/county/vital.py), 2% for an official figure",
+    ),
+)
+"""Methods for the vital-rate targets, in order of precedence (module docstring)."""
 
 
 def targets_for(
-    data: CountyData, start: str, targets_file: str | Path | None = None
+    data: CountyData,
+    start: str,
+    targets_file: str | Path | None = None,
+    scale: float = CALIBRATION_SCALE,
 ) -> tuple[TargetSet, str]:
     """The targets a calibration of ``data``'s county fits (see the module docstring).
 
@@ -78,6 +171,7 @@ def targets_for(
         data: The county data (its folder may hold ``calibration/targets.csv``).
         start: ``horizon.start`` (``YYYY-MM``), the census month the runs start from.
         targets_file: A targets file given by the user (wins over the folder's).
+        scale: The calibration scale (run-to-run noise of the derived vital-rate targets).
 
     Returns:
         The targets, and where they come from (a file path, or ``derived from ...``).
@@ -90,8 +184,8 @@ def targets_for(
     own = county_calibration_dir(data.directory) / TARGETS_NAME
     if own.exists():
         return load_targets(own), str(own)
-    derived = derive_targets(data, start)
-    return derived, f"derived from {data.directory / 'observations.csv'}"
+    derived = derive_targets(data, start, scale)
+    return derived, f"derived from {data.directory / 'observations.csv'} and county.csv"
 
 
 def _census_day(start: str) -> pd.Timestamp:
@@ -140,8 +234,13 @@ def _rate_rows(data: CountyData) -> pd.DataFrame:
     return pd.concat([rates, derived], ignore_index=True).sort_values("date")
 
 
-def derive_targets(data: CountyData, start: str) -> TargetSet:
-    """Targets derived from a county's ``observations.csv`` (rules in the module docstring).
+def derive_targets(data: CountyData, start: str, scale: float = CALIBRATION_SCALE) -> TargetSet:
+    """Targets derived from a county's observations and county keys (module docstring).
+
+    Args:
+        data: The county data.
+        start: ``horizon.start`` (``YYYY-MM``), the census month the runs start from.
+        scale: The calibration scale (the run-to-run noise of the vital-rate targets).
 
     Raises:
         CalibrationError: The observations give no figure a calibration can fit.
@@ -244,6 +343,7 @@ def derive_targets(data: CountyData, start: str) -> TargetSet:
                 ),
             )
         )  # fmt: skip
+    rows += vital_targets(data, t0, now, earlier.iloc[-1] if not earlier.empty else None, scale)
     if not any(t.fitted for t in rows):
         raise CalibrationError(
             f"{data.directory / 'observations.csv'}: no figure to fit (needs the 2010 census "
@@ -252,6 +352,94 @@ def derive_targets(data: CountyData, start: str) -> TargetSet:
         )
     kept = tuple(rows)
     return TargetSet(kept, None, _rows_checksum(kept))
+
+
+def _interpolate(now: pd.Series, then: pd.Series | None, when: pd.Timestamp) -> float:
+    """Residents on ``when``, interpolated geometrically between two censuses (or ``now``)."""
+    if then is None:
+        return float(now["value"])
+    span = (now["date"] - then["date"]).days
+    share = (when - then["date"]).days / span
+    return float(then["value"]) * (float(now["value"]) / float(then["value"])) ** share
+
+
+def vital_targets(
+    data: CountyData,
+    t0: pd.Timestamp,
+    now: pd.Series | None,
+    then: pd.Series | None,
+    scale: float = CALIBRATION_SCALE,
+) -> list[Target]:
+    """The crude birth and death rates of the first year after the census, as point targets.
+
+    Args:
+        data: The county data (``county.csv`` keys of :data:`VITAL_METHODS`).
+        t0: The census day.
+        now: The residents observation on the census day (``None``: no vital targets).
+        then: The previous census's residents observation, if any.
+        scale: The calibration scale.
+
+    Returns:
+        Up to two targets (births, deaths), each by the first method the folder has figures for.
+    """
+    if now is None:
+        return []
+    end = t0 + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+    residents = float(now["value"])
+    year = end.year
+    out: list[Target] = []
+    for flow in ("births", "deaths"):
+        for method in VITAL_METHODS:
+            key = method.keys[flow].format(year=year)
+            if key not in data.county.index:
+                continue
+            row = data.county.loc[key]
+            figure = float(row["value"])
+            official = str(row["confidence"]) == "official"
+            if method.kind == "count":
+                when = (
+                    pd.Timestamp(f"{method.year}-07-01")
+                    if method.year < t0.year
+                    else (t0 - pd.DateOffset(months=6))
+                )
+                base = _interpolate(now, then, when)
+                carry = national_rate(flow, year) / national_rate(flow, method.year)
+                value = 1000 * figure / base * carry
+                arithmetic = (
+                    f"{figure:.0f} / {base:,.0f} residents on {when.date()} (geometric "
+                    f"interpolation between the censuses) = {1000 * figure / base:.2f} per mille, "
+                    f"x China's crude {flow[:-1]} rate {year}/{method.year} "
+                    f"{national_rate(flow, year):g}/{national_rate(flow, method.year):g} = "
+                    f"{value:.2f}"
+                )
+                error = method.error[flow]
+            else:
+                value = figure
+                arithmetic = f"{key} = {figure:g} ({row['note'] or row['confidence']})"
+                scope = reference_scope(data.name("code")) if not official else "official"
+                error = 0.02 if official else RELATIVE_SD[scope][flow]
+            noise = math.sqrt(value / (residents * scale) * 1000)
+            est = error * value
+            discrepancy = method.discrepancy[flow] * value
+            out.append(
+                _target(
+                    id=f"{'birth' if flow == 'births' else 'death'}_rate_{year}",
+                    group=f"vital_{year}", kind="point", statistic="per_1000", indicator=flow,
+                    start=t0, date=end, value=round(value, 4),
+                    sd=math.hypot(est, noise), discrepancy=discrepancy, unit="per mille",
+                    source=str(row["source"]), confidence="derived" if official else "estimate",
+                    note=(
+                        f"derived by hdsim ({method.name}): {arithmetic}, compared with the "
+                        f"model's {flow} over {t0.date()}..{end.date()} per 1000 mean residents. "
+                        f"Error model: sd {math.hypot(est, noise):.2f} = estimation "
+                        f"{est:.2f} ({100 * error:.0f}%) and run-to-run noise {noise:.2f} at scale "
+                        f"{scale:g} (sqrt(1000 x {value:.2f} / {residents * scale:,.0f})); "
+                        f"discrepancy {discrepancy:.2f}. {method.why}"
+                    ),
+                )
+            )  # fmt: skip
+            break
+    return out
 
 
 def targets_csv(targets: TargetSet) -> str:

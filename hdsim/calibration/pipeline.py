@@ -268,7 +268,9 @@ def calibrate(
     prior = load_priors(request.priors_file)
     base = project_config(request.overrides)
     data = load_county_data(base.data.dir)
-    all_targets, targets_origin = targets_for(data, base.horizon.start, request.targets_file)
+    all_targets, targets_origin = targets_for(
+        data, base.horizon.start, request.targets_file, request.scale
+    )
     cfg = calibration_config(base, all_targets, request.scale, request.seed)
     targets, skipped = all_targets.available(reported_indicators(cfg, data))
     for line in skipped:

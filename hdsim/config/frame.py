@@ -45,7 +45,7 @@ class DataConfig:
     dir: str | None = field(
         default=None,
         metadata={
-            "help": "Folder with the county CSV files; empty uses the embedded Hongtong data."
+            "help": "Folder with the county CSV files; empty uses the embedded county's data."
         },
     )
 

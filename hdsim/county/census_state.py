@@ -103,6 +103,43 @@ class CountyBook:
         return value
 
 
+GIVEN_UNITS: dict[str, str] = {
+    "births_2019": "persons",
+    "deaths_2019": "persons",
+    "registered_population_2020": "persons",
+    "resident_population_2022": "persons",
+    "urban_population_2022": "persons",
+    "gdp_2019_yi": "亿元",
+}
+"""Units of keys a ``--from`` file may add that the scaffold does not write (else ``as given``)."""
+
+
+def given_keys(book: CountyBook, over: Overrides) -> None:
+    """Add the ``--from`` file's county keys that the scaffold writes no estimate of.
+
+    Each is marked ``official`` and cites the file's source; its year is the key's last
+    ``_YYYY_`` part (e.g. ``births_2019``, ``birth_rate_2019_permille``), else 2020.
+
+    Args:
+        book: The ``county.csv`` rows under construction (keys already there are kept).
+        over: The user's figures.
+    """
+    for key, value in over.county.items():
+        if key in book.rows:
+            continue
+        years = [int(part) for part in key.split("_") if part.isdigit() and len(part) == 4]
+        year = years[-1] if years else 2020
+        book.rows[key] = {
+            "key": key,
+            "value": value,
+            "unit": GIVEN_UNITS.get(key, "as given"),
+            "year": year,
+            "source": over.source,
+            "confidence": "official",
+            "note": "given in the --from file",
+        }
+
+
 @dataclass(frozen=True)
 class CensusState:
     """The county-wide census figures the rest of the scaffold builds on.
@@ -138,13 +175,23 @@ def _population_keys(c: CensusRow, book: CountyBook, p: dict[str, Any]) -> Censu
     book.put("family_households_2020", fam_hh, "households", 2020, c20, "official")
     book.put("family_household_persons_2020", fam_p, "persons", 2020, c20, "official")
     book.put(
-        "collective_persons_2020", coll_p, "persons", 2020, c20, "derived",
+        "collective_persons_2020",
+        coll_p,
+        "persons",
+        2020,
+        c20,
+        "derived",
         f"{total} residents - {fam_p} family-household persons = {coll_p}",
     )
     per = p["persons_per_collective_household"]
     coll_hh = max(1, round(coll_p / per))
     book.put(
-        "collective_households_2020", coll_hh, "households", 2020, SCAFFOLD, ESTIMATE,
+        "collective_households_2020",
+        coll_hh,
+        "households",
+        2020,
+        SCAFFOLD,
+        ESTIMATE,
         f"{coll_p} collective persons / {per} persons per collective household = {coll_hh} "
         "(the tables give no collective household count)",
     )
@@ -167,7 +214,12 @@ def _population_keys(c: CensusRow, book: CountyBook, p: dict[str, Any]) -> Censu
         )
     urban = round(book.put("urban_population_2020", urban, "persons", 2020, c20, "official"))
     book.put(
-        "urbanization_rate_2020", round(urban / total, 6), "fraction", 2020, c20, "derived",
+        "urbanization_rate_2020",
+        round(urban / total, 6),
+        "fraction",
+        2020,
+        c20,
+        "derived",
         f"{urban} / {total}",
     )
     return CensusState(total, fam_hh, fam_p, coll_p, urban, broad)
@@ -184,7 +236,12 @@ def _registration_keys(
     for key, col in AWAY_COLUMNS:
         if col in c.values:
             book.put(
-                key, c.get(col), "persons", 2020, c20, "official",
+                key,
+                c.get(col),
+                "persons",
+                2020,
+                c20,
+                "official",
                 "residents registered (户口) in another township",
             )
     if c.resident_2010 is not None:
@@ -208,7 +265,12 @@ def _registration_keys(
     ratio = p["hukou_to_resident_urbanization_ratio"]
     h_rate = round(state.rate * ratio, 4)
     book.put(
-        "hukou_urbanization_rate_2020", h_rate, "fraction", 2020, SCAFFOLD, ESTIMATE,
+        "hukou_urbanization_rate_2020",
+        h_rate,
+        "fraction",
+        2020,
+        SCAFFOLD,
+        ESTIMATE,
         f"{state.rate:.4f} resident rate x {ratio} (China's hukou/resident ratio in 2020) = "
         f"{h_rate}",
     )
@@ -304,7 +366,12 @@ def observation_rows(c: CensusRow, state: CensusState) -> list[Row]:
         obs("2020-11-01", "resident_population", state.total, "persons", c20, "official", ""),
         obs("2020-11-01", "urban_population", state.urban, "persons", c20, "official", ""),
         obs(
-            "2020-11-01", "urbanization_rate", round(state.rate, 4), "fraction", c20, "derived",
+            "2020-11-01",
+            "urbanization_rate",
+            round(state.rate, 4),
+            "fraction",
+            c20,
+            "derived",
             f"{state.urban} / {state.total}",
         ),
     ]
@@ -312,8 +379,13 @@ def observation_rows(c: CensusRow, state: CensusState) -> list[Row]:
         rows.insert(
             0,
             obs(
-                "2010-11-01", "resident_population", c.resident_2010, "persons",
-                CENSUS_2010_SOURCE, "official", "2010 boundaries",
+                "2010-11-01",
+                "resident_population",
+                c.resident_2010,
+                "persons",
+                CENSUS_2010_SOURCE,
+                "official",
+                "2010 boundaries",
             ),
         )
     return rows
@@ -360,7 +432,9 @@ def settlement_rows() -> list[Row]:
     """
     return [
         {
-            "indicator": "share_60_plus", "urban": 0.1582, "rural": 0.2381,
+            "indicator": "share_60_plus",
+            "urban": 0.1582,
+            "rural": 0.2381,
             "source": f"{AGEING_SOURCE}: 乡村 23.81% aged 60+, 7.99 points above 城镇",
             "confidence": "official",
             "note": "national 城镇 / 乡村 levels (China, 2020-11-01); 城镇 = 23.81 - 7.99 = "
@@ -368,14 +442,18 @@ def settlement_rows() -> list[Row]:
             "own 60+ total",
         },
         {
-            "indicator": "share_65_plus", "urban": 0.1111, "rural": 0.1772,
+            "indicator": "share_65_plus",
+            "urban": 0.1111,
+            "rural": 0.1772,
             "source": f"{AGEING_SOURCE}: 乡村 17.72% aged 65+, 6.61 points above 城镇",
             "confidence": "official",
             "note": "national levels; 城镇 = 17.72 - 6.61 = 11.11%; reported in the t0 fit as a "
             "check (the synthesis fits the 60+ ratio)",
         },
         {
-            "indicator": "mean_household_size", "urban": 1.0, "rural": 1.0,
+            "indicator": "mean_household_size",
+            "urban": 1.0,
+            "rural": 1.0,
             "source": "assumption (no tabulation of family-household size by 城镇 / 乡村 "
             "shipped with hdsim)",
             "confidence": ESTIMATE,

@@ -41,9 +41,23 @@ CHECKLIST: tuple[tuple[str, str, str], ...] = (
         "the county's economic census or enterprise register",
     ),
     (
-        "county.csv county_city_housing_price_2020, _housing_units_2020",
+        "county.csv county_city_housing_price_2020",
         "housing cost of moving to the county city",
         "the housing bureau's figures",
+    ),
+    (
+        "county.csv birth_rate_2021_permille, death_rate_2021_permille",
+        "the calibration fits fertility and mortality to them (the province's rates "
+        "standardised to the county's age structure until you give births_2020 and deaths_2020)",
+        "the county's census bulletin (births and deaths of the year before the census) or its "
+        "2021 statistical bulletin",
+    ),
+    (
+        "plan.yaml (a template of the provincial plan type)",
+        "the county's own measures and which levers represent them; runs say while it is the "
+        "template",
+        "the county's action plan (推进以县城为重要载体的城镇化建设行动方案): edit the text and "
+        "levers, delete template: true",
     ),
     (
         "townships.csv roles (key_town, specialised_town, upgrade_candidate)",

@@ -10,7 +10,8 @@ arithmetic in the note. A user's own figures (``--from bulletin.yaml``, see
 :func:`hdsim.county.overrides.read_overrides`)
 replace county keys and township figures before the estimates are derived from them.
 :func:`write_folder` writes the folder atomically, validated, with ``ESTIMATES.md``, the
-checklist of the estimates that drive results most.
+checklist of the estimates that drive results most, and ``plan.yaml``, the template of the
+provincial action plan named for the county (:mod:`hdsim.county.plan`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hdsim.county.census_state import (
     age_sex_rows,
     census_state,
     demography_rows,
+    given_keys,
     household_size_rows,
     identity_rows,
     observation_rows,
@@ -48,7 +50,10 @@ from hdsim.county.places import (
     place_residents,
     township_rows,
 )
+from hdsim.county.plan import plan_text
+from hdsim.county.vital import vital_keys
 from hdsim.data.loader import load_county_data
+from hdsim.data.plan import PLAN_FILE
 from hdsim.data.spec import SPECS
 from hdsim.data.table import DataError
 
@@ -98,7 +103,8 @@ def build_tables(
     The steps, each in its own module: the census state (:mod:`hdsim.county.census_state`),
     the townships' residents, geography, land and plan roles (:mod:`hdsim.county.places`),
     the county city's housing, the jobs and firms, the services and the placeholder target
-    (:mod:`hdsim.county.economy`).
+    (:mod:`hdsim.county.economy`), the birth and death rates of the first year
+    (:mod:`hdsim.county.vital`), and any other county key the ``--from`` file gives.
 
     Args:
         code: 6-digit county code.
@@ -124,6 +130,8 @@ def build_tables(
     county_city_keys(units, book, p)
     firms = firm_rows(c, state, units, book, p)
     target_keys(state, book, p)
+    vital_keys(c, book)
+    given_keys(book, over)
     roles = assign_roles(units, p, over)
     towns = township_rows(units, roles, radius, p, over)
     return {
@@ -178,6 +186,7 @@ def write_folder(
         for name, rows in tables.items():
             (tmp / SPECS[name].file).write_text(_csv_text(name, rows), encoding="utf-8")
         (tmp / "ESTIMATES.md").write_text(checklist_text(tables), encoding="utf-8")
+        (tmp / PLAN_FILE).write_text(_plan_to_write(folder, tables), encoding="utf-8")
         load_county_data(tmp)
         tmp.chmod(0o777 & ~_umask())
         if folder.exists():
@@ -187,6 +196,25 @@ def write_folder(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tables
+
+
+def _plan_to_write(folder: Path, tables: dict[str, list[Row]]) -> str:
+    """The folder's edited ``plan.yaml`` when rewriting it (``--force``), else the template.
+
+    A plan that no longer says ``template: true`` is the user's own and is kept; an unedited
+    template is written again (the county's names may have changed).
+    """
+    old = folder / PLAN_FILE
+    if old.is_file():
+        text = old.read_text(encoding="utf-8")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raw = None
+        plan = raw.get("plan") if isinstance(raw, dict) else None
+        if isinstance(plan, dict) and not plan.get("template", False):
+            return text
+    return plan_text(tables["identity"])
 
 
 def _umask() -> int:

@@ -1,23 +1,27 @@
 """Validate a county data folder from the command line, and the data layer's public names.
 
-``python -m hdsim.data.schema /path/to/folder`` prints ``ok: <n> files valid`` or the one-line
-error (``<file>: row <n>, column '<col>': <what is wrong>; <how to fix>``) and exits with
-status 1. The schema itself is split by concept: :mod:`hdsim.data.table` (typed CSV tables and
-the one-line error formatter), :mod:`hdsim.data.spec` (the files and keys of a county folder)
-and :mod:`hdsim.data.census_checks` (identities across files); their names are re-exported
-here for the code that imported them from this module.
+``python -m hdsim.data.schema /path/to/folder`` checks the tables and the layout of the plan
+file (``plan.yaml``, :mod:`hdsim.data.plan`; its lever names are checked when a run reads it)
+and prints ``ok: <n> files valid`` or the one-line error (``<file>: row <n>, column '<col>':
+<what is wrong>; <how to fix>``) and exits with status 1. The schema itself is split by
+concept: :mod:`hdsim.data.table` (typed CSV tables and the one-line error formatter),
+:mod:`hdsim.data.spec` (the files and keys of a county folder) and
+:mod:`hdsim.data.census_checks` (identities across files); their names are re-exported here
+for the code that imported them from this module.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from hdsim.data.census_checks import (
     read_directory,
     urban_population_from_townships,
     validate_tables,
 )
+from hdsim.data.plan import PLAN_FILE, PlanError, read_plan
 from hdsim.data.spec import (
     AGE_GROUPS,
     FIRM_LOCATIONS,
@@ -65,6 +69,7 @@ __all__ = [
     "Column",
     "DataError",
     "MissingFigureError",
+    "PlanError",
     "Rows",
     "TableSpec",
     "error",
@@ -91,12 +96,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m hdsim.data.schema /path/to/county/folder", file=sys.stderr)
         return 2
+    plan = Path(args[0]) / PLAN_FILE
     try:
         tables = read_directory(args[0])
+        if plan.is_file():
+            read_plan(plan)
     except DataError as exc:
         print(str(exc))
         return 1
     print(f"ok: {len(tables)} files valid")
+    if not plan.is_file():
+        print(
+            f"note: {plan} is missing: the levers are not mapped to this county's plan "
+            "(`hdsim-county init` writes a template; docs/data.md)",
+            file=sys.stderr,
+        )
     return 0
 
 

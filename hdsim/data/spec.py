@@ -244,9 +244,8 @@ REQUIRED_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "urban_population_2020": None,
     "away_persons_2020": None,
     "hukou_urbanization_rate_2020": FRACTION,
-    # places and land (geography, housing market, identity checks of townships.csv)
+    # places and land (geography, housing prices, built-up area, identity checks of townships)
     "county_city_population_2020": None,
-    "county_city_housing_units_2020": None,
     "county_city_housing_price_2020": None,
     "county_city_builtup_km2_2020": None,
     "cultivated_land_mu": None,
@@ -261,14 +260,19 @@ REQUIRED_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
 """Keys ``county.csv`` must have, with their allowed range (``None``: any value >= 0)."""
 
 OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
+    "county_city_housing_units_2020": None,
     "resident_population_2010": None,
     "urban_population_2010": None,
     "resident_population_2022": None,
     "urban_population_2022": None,
+    "births_2020": None,
+    "deaths_2020": None,
     "births_2019": None,
     "deaths_2019": None,
     "birth_rate_2019_permille": (0.0, 1000.0),
     "death_rate_2019_permille": (0.0, 1000.0),
+    "birth_rate_2021_permille": (0.0, 1000.0),
+    "death_rate_2021_permille": (0.0, 1000.0),
     "registered_population_2020": None,
     "urban_disposable_income_2020": None,
     "rural_disposable_income_2020": None,
@@ -294,7 +298,8 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
 }
 """Keys range-checked when present: the census household types, elderly households and
 registration stocks (fitted by the population synthesis when given, default shares otherwise),
-and keys read by no model code (context, checks by hand, later bulletins). Any other key is
+the births and deaths the calibration derives vital-rate targets from, and keys read by no
+model code (context, checks by hand, later bulletins). Any other key is
 allowed too (e.g. figures of one county's own landmarks)."""
 
 SHARE_TOLERANCE = 1e-6

@@ -103,7 +103,6 @@ STEPS = (
 """The monthly steps, in the order :meth:`CountyModel.step` runs them."""
 CENSUS_FIGURES = (
     "county_city_housing_price_2020",
-    "county_city_housing_units_2020",
     "county_city_builtup_km2_2020",
 )
 """County figures the service and housing state starts from."""

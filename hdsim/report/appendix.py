@@ -345,6 +345,7 @@ def section_assumptions(ctx: Context) -> Section:
     ]
     if ctx.inputs.data_note:
         blocks.append(Paragraph(cat(ctx.inputs.data_note)))
+    blocks += _plan_and_lender(ctx)
     counts = prov.groupby(["file", "confidence"], sort=False).size().unstack(fill_value=0)
     levels = [c for c in ("official", "quoted", "derived", "estimate") if c in counts.columns]
     levels += [c for c in counts.columns if c not in levels]
@@ -433,6 +434,33 @@ def section_assumptions(ctx: Context) -> Section:
         )
     )
     return Section("assumptions", cat("sec_assumptions"), blocks)
+
+
+def _plan_and_lender(ctx: Context) -> list[Paragraph]:
+    """The plan the levers follow (``plan.yaml``) and whose behaviour the runs borrowed."""
+    from hdsim.data.table import DataError
+    from hdsim.policies.catalogue import load_plan, plan_path
+
+    cat = ctx.cat
+    out = []
+    directory = ctx.inputs.data.directory
+    if not plan_path(directory).is_file():
+        out.append(Paragraph(cat("assumptions_plan_missing")))
+    else:
+        try:
+            plan = load_plan(directory)["plan"]
+        except DataError:
+            plan = None
+        if plan is not None:
+            key = "assumptions_plan_template" if plan.get("template") else "assumptions_plan"
+            out.append(Paragraph(cat(key, title=plan[f"title_{cat.lang}"])))
+    lenders = _distinct(
+        [p.get("calibration") or {} for p in ctx.inputs.provenance], "borrowed_from"
+    )
+    if lenders:
+        joined = ("、" if cat.lang == "zh" else ", ").join(lenders)
+        out.append(Paragraph(cat("assumptions_borrowed", county=joined)))
+    return out
 
 
 def _keys(ctx: Context) -> set[str]:

@@ -245,6 +245,11 @@ ZH: dict[str, str] = {
         "可信度：官方=官方公报或区划代码；转引=引用官方数字的网页；推算=由其他数字计算；估计=假设。"
     ),
     "assumptions_data_dir": "数据文件夹：{path}；校验和{checksum}。",
+    "assumptions_plan": "政策杠杆对应的规划：{title}（数据文件夹中的 plan.yaml）。",
+    "assumptions_plan_template": "政策杠杆对应的规划：{title}——这是 hdsim-county init "
+    "写出的省级方案类型模板，尚未按本县方案修改。",
+    "assumptions_plan_missing": "数据文件夹中没有 plan.yaml：政策杠杆未对应本县的规划。",
+    "assumptions_borrowed": "行为参数取自{county}的校准结果，未在本县拟合。",
     "assumptions_checksum_differs": (
         "注意：当前数据文件夹的校验和与运行时记录的不同，下表可能与运行所用数据不符。"
     ),
@@ -316,7 +321,7 @@ ZH: dict[str, str] = {
     "summary_p_prior": "本页的模拟按先验范围抽取行为参数，不给出本县的概率。",
     "summary_left_out": "这些概率没有包括：城乡划分调整（村改居、撤乡设镇、开发区计入镇区）、"
     "年度常住人口城镇化率本身的估算误差，以及2030年人口普查后的重新校准"
-    "（2020年普查曾将普查前的45.7%修订为39.54%）。",
+    "（普查前按抽样推算的年度数据可能与普查结果相差数个百分点）。",
     "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的概率。",
     "summary_levers": "最关键的措施：{items}。",
     "summary_lever_item": "{label}（较基准提高{gain}，投入{cost}亿元）",
@@ -642,6 +647,13 @@ EN: dict[str, str] = {
         "figures; estimate = assumption."
     ),
     "assumptions_data_dir": "Data folder: {path}; checksum {checksum}.",
+    "assumptions_plan": "The levers are mapped to the plan {title} (plan.yaml of the data "
+    "folder).",
+    "assumptions_plan_template": "The levers are mapped to the plan {title}: the template of the "
+    "provincial plan type written by hdsim-county init, not yet edited to the county's own plan.",
+    "assumptions_plan_missing": "The data folder has no plan.yaml: the levers are not mapped to "
+    "the county's plan.",
+    "assumptions_borrowed": "Behaviour borrowed from {county}, not fitted here.",
     "assumptions_checksum_differs": "Warning: the data folder's checksum differs from the one "
     "the runs recorded; the tables below may not be the data the runs used.",
     "assumptions_counts": "Data values by file and confidence",
@@ -715,8 +727,8 @@ EN: dict[str, str] = {
     "county is given.",
     "summary_left_out": "Not in these probabilities: reclassification of places as urban (村改居, "
     "撤乡设镇, zones counted as 镇区), the estimation error of the yearly resident rate itself, "
-    "and the re-benchmarking after the 2030 census (the 2020 census revised the pre-census "
-    "45.7% to 39.54%).",
+    "and the re-benchmarking after the 2030 census (a census can revise the pre-census "
+    "yearly estimates by several points).",
     "summary_outlook_missing": "These outputs hold no continued runs, so the probability of "
     "reaching the target later with the levers on is not known.",
     "summary_levers": "The levers that matter most: {items}.",
