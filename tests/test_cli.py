@@ -128,7 +128,14 @@ def test_fast_config_paths_match_omegaconf_exactly():
     from hdsim.run import config_yaml
 
     register_configs()
-    overrides = ["+experiment=uncertainty_sample", "experiment.sample_id=3", "replicate=1"]
+    # output.dir is pinned: its default interpolates the clock (${now:...}), which the two
+    # paths would resolve a second apart now and then
+    overrides = [
+        "+experiment=uncertainty_sample",
+        "experiment.sample_id=3",
+        "replicate=1",
+        "output.dir=outputs/pinned",
+    ]
     with initialize_config_dir(config_dir=str(require_config_dir()), version_base="1.3"):
         raw = compose(config_name="hdsim", overrides=[*overrides, "scenario=seven_actions"])
     assert OmegaConf.get_type(raw) is HdsimConfig  # so to_config takes the fast path
