@@ -1,0 +1,197 @@
+"""``hdsim-hindcast``: start at the 2010 census, predict the 2020 census, score every method.
+
+::
+
+    hdsim-hindcast [--counties 141024,141023,141032] [--scale 0.05] [--draws 48] [-j 1]
+                   [--out outputs/hindcast] [--doc docs/validation.md]
+
+For each county: its folder at the 2010 census (the embedded ``hongtong_2010`` folder where the
+code is the embedded county's, else built on the fly from the tables with
+``hdsim-county init --census 2010``), the hindcast of :mod:`hdsim.hindcast.pipeline`, and the
+scores. Writes ``OUT/hindcast.csv`` (one row per county, figure and method) and
+``OUT/hindcast.json`` (command, commit, date, settings, per-county ESS and fit); ``--doc`` also
+replaces the generated table of the validation note. Bad input: one line, exit status 2,
+nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+BEGIN = "<!-- hdsim-hindcast: generated tables begin -->"
+END = "<!-- hdsim-hindcast: generated tables end -->"
+
+DEFAULT_COUNTIES: str = "141024,141023,141032,141082"
+"""The embedded county and three others of its prefecture (a large county, a small mountain
+county, a county-level city)."""
+
+EMBEDDED_2010: str = "hongtong_2010"
+"""Folder under ``hdsim/data`` of the embedded county at the 2010 census."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hdsim-hindcast",
+        description="Hindcast 2010 -> 2020 with the 2020 census held out, scored.",
+    )
+    p.add_argument("--counties", default=DEFAULT_COUNTIES, help="comma-separated county codes")
+    p.add_argument("--scale", type=float, default=None, help="households per real household")
+    p.add_argument("--draws", type=int, default=None, help="prior draws per county")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (-1: all cores)")
+    p.add_argument("--out", type=Path, default=Path("outputs/hindcast"), help="output folder")
+    p.add_argument("--doc", type=Path, default=None, help="note whose generated table to refresh")
+    return p
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _folder(code: str, work: Path) -> Path:
+    from hdsim.county.census2010 import write_folder_2010
+    from hdsim.data import EMBEDDED_DIR, load_county_data
+
+    embedded = EMBEDDED_DIR.parent / EMBEDDED_2010
+    if (embedded / "identity.csv").exists() and load_county_data(embedded).name("code") == code:
+        return embedded
+    folder = work / code
+    write_folder_2010(folder, code, force=True)
+    return folder
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{value * 100:.2f}%"
+    if unit == "persons" and abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+def table_markdown(frame: pd.DataFrame, summaries: list[dict[str, Any]]) -> str:
+    """The validation note's generated tables: per county, each figure by method."""
+    lines: list[str] = []
+    for s in summaries:
+        code = s["county_code"]
+        sub = frame[frame["county_code"] == code]
+        lines += [
+            f"### {s['county']} ({code}): 2010 census {s['residents_2010']:,} residents",
+            "",
+            f"{s['draws']} prior draws at scale {s['scale']}, effective sample size "
+            f"{s['ess']:.1f}. Fit on figures independent of the 2020 census:",
+            "",
+            "| target | observed | prior mean | posterior mean |",
+            "|---|---|---|---|",
+        ]
+        for t in s["targets"]:
+            obs = t["observed"] if isinstance(t["observed"], str) else f"{t['observed']:.4g}"
+            lines.append(
+                f"| {t['target']} | {obs} | {t['prior_mean']:.4g} | {t['posterior_mean']:.4g} |"
+            )
+        lines += [
+            "",
+            "| figure | 2020 census | method | forecast [90% interval] | covered | CRPS |",
+            "|---|---|---|---|---|---|",
+        ]
+        for _, r in sub.iterrows():
+            u = r["unit"]
+            band = (
+                f"{_fmt(r['estimate'], u)} [{_fmt(r['p05'], u)} – {_fmt(r['p95'], u)}]"
+                if r["p05"] != r["p95"]
+                else f"{_fmt(r['estimate'], u)} (point)"
+            )
+            lines.append(
+                f"| {r['figure']} | {_fmt(r['observed_2020'], u)} | {r['method']} | {band} | "
+                f"{'yes' if r['covered'] else 'no'} | {_fmt(r['crps'], u)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _replace_doc(path: Path, text: str) -> None:
+    from hdsim.utils.io import atomic_write_text
+
+    doc = path.read_text(encoding="utf-8")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    atomic_write_text(path, f"{head}{BEGIN}\n\n{text}\n{END}{tail}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Returns:
+        0 on success, 2 on bad input (one line on stderr).
+    """
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    from hdsim.config.fields import ConfigError
+    from hdsim.data.table import DataError
+    from hdsim.hindcast.pipeline import hindcast_county, load_settings
+    from hdsim.utils.io import atomic_write_csv, atomic_write_text
+
+    codes = [c.strip() for c in args.counties.split(",") if c.strip()]
+    bad = [c for c in codes if len(c) != 6 or not c.isdigit()]
+    if not codes or bad:
+        print(f"hdsim-hindcast: --counties: {bad or 'none'} not 6-digit county codes; give "
+              "e.g. --counties 141024,141023", file=sys.stderr)
+        return 2
+    if args.doc is not None:
+        text = args.doc.read_text(encoding="utf-8") if args.doc.is_file() else ""
+        if BEGIN not in text or END not in text:
+            print(f"hdsim-hindcast: --doc {args.doc}: no file with the '{BEGIN}' and '{END}' "
+                  "markers; add them where the tables go", file=sys.stderr)
+            return 2
+    settings = load_settings()
+    frames, summaries = [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="hdsim-hindcast-") as work:
+            for code in codes:
+                folder = _folder(code, Path(work))
+                frame, summary = hindcast_county(
+                    folder, code, settings, args.scale, args.draws, args.jobs
+                )
+                frames.append(frame)
+                summaries.append(summary)
+                print(f"hdsim-hindcast: {summary['county']} ({code}) done, ESS "
+                      f"{summary['ess']:.1f}", file=sys.stderr)
+    except (DataError, ConfigError, ValueError) as exc:
+        print(f"hdsim-hindcast: {exc}", file=sys.stderr)
+        return 2
+    frame = pd.concat(frames, ignore_index=True)
+    record = {
+        "command": "hdsim-hindcast " + " ".join(sys.argv[1:] if argv is None else argv),
+        "commit": _commit(),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "settings": settings,
+        "counties": summaries,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_csv(args.out / "hindcast.csv", frame)
+    atomic_write_text(args.out / "hindcast.json", json.dumps(record, ensure_ascii=False,
+                                                              indent=2, default=str))
+    if args.doc is not None:
+        header = (f"Made by `{record['command']}` at commit `{record['commit'][:12]}` on "
+                  f"{record['date']}.\n\n")
+        _replace_doc(args.doc, header + table_markdown(frame, summaries))
+    print(f"hdsim-hindcast: wrote {args.out / 'hindcast.csv'} ({len(frame)} rows)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
