@@ -174,10 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hdsim-hindcast: {exc}", file=sys.stderr)
         return 2
     frame = pd.concat(frames, ignore_index=True)
-    record = {
-        "command": "hdsim-hindcast " + " ".join(sys.argv[1:] if argv is None else argv),
-        "commit": _commit(),
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    command = "hdsim-hindcast " + " ".join(sys.argv[1:] if argv is None else argv)
+    commit = _commit()
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    record: dict[str, Any] = {
+        "command": command,
+        "commit": commit,
+        "date": date,
         "settings": settings,
         "counties": summaries,
     }
@@ -186,8 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     atomic_write_text(args.out / "hindcast.json", json.dumps(record, ensure_ascii=False,
                                                               indent=2, default=str))
     if args.doc is not None:
-        header = (f"Made by `{record['command']}` at commit `{record['commit'][:12]}` on "
-                  f"{record['date']}.\n\n")
+        header = f"Made by `{command}` at commit `{commit[:12]}` on {date}.\n\n"
         _replace_doc(args.doc, header + table_markdown(frame, summaries))
     print(f"hdsim-hindcast: wrote {args.out / 'hindcast.csv'} ({len(frame)} rows)")
     return 0
