@@ -54,12 +54,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _commit() -> str:
+    """The git commit of the code (``-dirty`` when ``hdsim/`` has uncommitted changes)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
             cwd=Path(__file__).resolve().parent,
         )
-        return out.stdout.strip()
+        dirty = subprocess.run(
+            ["git", "diff", "--quiet", "HEAD", "--", "hdsim"], cwd=Path(__file__).resolve().parent,
+        ).returncode
+        return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -158,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "markers; add them where the tables go", file=sys.stderr)
             return 2
     settings = load_settings()
+    commit = _commit()  # the code that runs, before anything else is committed
     frames, summaries = [], []
     try:
         with tempfile.TemporaryDirectory(prefix="hdsim-hindcast-") as work:
@@ -175,7 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     frame = pd.concat(frames, ignore_index=True)
     command = "hdsim-hindcast " + " ".join(sys.argv[1:] if argv is None else argv)
-    commit = _commit()
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     record: dict[str, Any] = {
         "command": command,
