@@ -61,7 +61,7 @@ def _commit() -> str:
             cwd=Path(__file__).resolve().parent,
         )
         dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", "hdsim"], cwd=Path(__file__).resolve().parent,
+            ["git", "diff", "--quiet", "HEAD", "--", ":(top)hdsim"], cwd=Path(__file__).resolve().parent,
         ).returncode
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
