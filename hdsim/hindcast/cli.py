@@ -2,16 +2,16 @@
 
 ::
 
-    hdsim-hindcast [--counties 141024,141023,141032] [--scale 0.05] [--draws 48] [-j 1]
+    hdsim-hindcast [--counties CODE,CODE,...] [--scale 0.05] [--draws 96] [-j 1]
                    [--out outputs/hindcast] [--doc docs/validation.md]
 
-For each county: its folder at the 2010 census (the embedded ``hongtong_2010`` folder where the
-code is the embedded county's, else built on the fly from the tables with
-``hdsim-county init --census 2010``), the hindcast of :mod:`hdsim.hindcast.pipeline`, and the
-scores. Writes ``OUT/hindcast.csv`` (one row per county, figure and method) and
-``OUT/hindcast.json`` (command, commit, date, settings, per-county ESS and fit); ``--doc`` also
-replaces the generated table of the validation note. Bad input: one line, exit status 2,
-nothing written.
+For each county (default: ``counties`` of ``hindcast.yaml``): its folder at the 2010 census (a
+shipped folder under ``hdsim/data`` whose code is the county's and whose t0 is 2010, else one
+built on the fly from the tables as ``hdsim-county init --census 2010`` builds it), the
+hindcast of :mod:`hdsim.hindcast.pipeline`, and the scores. Writes ``OUT/hindcast.csv`` (one
+row per county, figure and method) and ``OUT/hindcast.json`` (command, commit, date,
+settings, per-county ESS and fit); ``--doc`` also replaces the generated table of the
+validation note. Bad input: one line, exit status 2, nothing written.
 """
 
 from __future__ import annotations
@@ -31,12 +31,8 @@ import pandas as pd
 BEGIN = "<!-- hdsim-hindcast: generated tables begin -->"
 END = "<!-- hdsim-hindcast: generated tables end -->"
 
-DEFAULT_COUNTIES: str = "141024,141023,141032,141082"
-"""The embedded county and three others of its prefecture (a large county, a small mountain
-county, a county-level city)."""
-
-EMBEDDED_2010: str = "hongtong_2010"
-"""Folder under ``hdsim/data`` of the embedded county at the 2010 census."""
+CENSUS_YEAR: int = 2010
+"""Census year of the start folders."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="hdsim-hindcast",
         description="Hindcast 2010 -> 2020 with the 2020 census held out, scored.",
     )
-    p.add_argument("--counties", default=DEFAULT_COUNTIES, help="comma-separated county codes")
+    p.add_argument("--counties", default=None, help="comma-separated county codes")
     p.add_argument("--scale", type=float, default=None, help="households per real household")
     p.add_argument("--draws", type=int, default=None, help="prior draws per county")
     p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (-1: all cores)")
@@ -61,7 +57,8 @@ def _commit() -> str:
             cwd=Path(__file__).resolve().parent,
         )
         dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", ":(top)hdsim"], cwd=Path(__file__).resolve().parent,
+            ["git", "diff", "--quiet", "HEAD", "--", ":(top)hdsim"],
+            cwd=Path(__file__).resolve().parent,
         ).returncode
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -72,9 +69,12 @@ def _folder(code: str, work: Path) -> Path:
     from hdsim.county.census2010 import write_folder_2010
     from hdsim.data import EMBEDDED_DIR, load_county_data
 
-    embedded = EMBEDDED_DIR.parent / EMBEDDED_2010
-    if (embedded / "identity.csv").exists() and load_county_data(embedded).name("code") == code:
-        return embedded
+    shipped_folders = [p for p in EMBEDDED_DIR.parent.iterdir() if (p / "identity.csv").is_file()]
+    for shipped in sorted(shipped_folders):
+        data = load_county_data(shipped)
+        year = int(data.county.loc["family_households_2020", "year"])
+        if data.name("code") == code and year == CENSUS_YEAR:
+            return shipped
     folder = work / code
     write_folder_2010(folder, code, force=True)
     return folder
@@ -149,11 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hdsim.hindcast.pipeline import hindcast_county, load_settings
     from hdsim.utils.io import atomic_write_csv, atomic_write_text
 
-    codes = [c.strip() for c in args.counties.split(",") if c.strip()]
+    settings = load_settings()
+    listed = args.counties if args.counties is not None else str(settings["counties"])
+    codes = [c.strip() for c in listed.split(",") if c.strip()]
     bad = [c for c in codes if len(c) != 6 or not c.isdigit()]
     if not codes or bad:
         print(f"hdsim-hindcast: --counties: {bad or 'none'} not 6-digit county codes; give "
-              "e.g. --counties 141024,141023", file=sys.stderr)
+              "e.g. --counties 141023,141032", file=sys.stderr)
         return 2
     if args.doc is not None:
         text = args.doc.read_text(encoding="utf-8") if args.doc.is_file() else ""
@@ -161,7 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"hdsim-hindcast: --doc {args.doc}: no file with the '{BEGIN}' and '{END}' "
                   "markers; add them where the tables go", file=sys.stderr)
             return 2
-    settings = load_settings()
     commit = _commit()  # the code that runs, before anything else is committed
     frames, summaries = [], []
     try:
