@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hdsim.ensemble",
             "hdsim.experiments",
             "hdsim.calibration",
+            "hdsim.hindcast",
             "hdsim.drivers",
             "hdsim.outlook",
             "hdsim.forecast",

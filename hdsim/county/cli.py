@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         help="YAML file of your own figures that replace the tables' and the estimates",
     )
     init.add_argument("--force", action="store_true", help="replace an existing folder")
+    init.add_argument("--census", type=int, choices=(2020, 2010), default=2020,
+                      help="census of t0; 2010 carries what 2010 lacks from --base or the scaffold")
+    init.add_argument("--base", type=Path, default=None, help="2020 folder a 2010 folder builds on")
+    init.add_argument("--villages-2010", type=int, default=None, help="villages at 2010 if known")
     comp = sub.add_parser("compare", help="compare a folder with its rebuild from the tables")
     comp.add_argument(
         "folder",
@@ -74,7 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     start = time.perf_counter()
     try:
-        tables = write_folder(args.folder, args.code, read_overrides(args.source), args.force)
+        if args.census == 2010:
+            from hdsim.county.census2010 import write_folder_2010
+
+            tables = write_folder_2010(args.folder, args.code, args.base, args.force,
+                                       args.villages_2010, "given with --villages-2010")
+        else:
+            tables = write_folder(args.folder, args.code, read_overrides(args.source), args.force)
     except DataError as exc:
         print(f"hdsim-county: {exc}", file=sys.stderr)
         return 1
