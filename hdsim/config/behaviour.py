@@ -535,7 +535,6 @@ class FamilyParams:
     )  # fmt: skip
     school_split_rate: float = parameter(
         0.015, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC + SPLIT_TARGET,
-        uncertainty=(0.002, 0.038),
         description="Yearly probability a village household with a child of school age sends "
         "the child and a carer to town for school (陪读)",
     )  # fmt: skip
@@ -561,7 +560,6 @@ class FamilyParams:
     )  # fmt: skip
     work_split_rate: float = parameter(
         0.005, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC + SPLIT_TARGET,
-        uncertainty=(0.0008, 0.0142),
         description="Yearly probability a village resident of working age moves to town alone "
         "to work, the household staying (两栖)",
     )  # fmt: skip
