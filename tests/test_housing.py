@@ -29,7 +29,7 @@ from hdsim.mechanisms.hukou import HukouConversion
 from hdsim.mechanisms.migration import InMigration
 from hdsim.population.moves import Relocation
 from hdsim.state.county import CountyState, origin_matrix
-from hdsim.state.housing import Tenure, build_housing, tenure_at_census
+from hdsim.state.housing import Tenure, build_housing, tenure_of_owners
 
 
 def market_of(state: CountyState, seed: int = 0, **changes: float) -> HousingMarket:
@@ -46,14 +46,14 @@ def renting_state() -> CountyState:
     h = state.households
     town = np.isin(h.view("place"), (CITY, SEAT))
     h.owner[: h.n] = ~town
-    h.tenure[: h.n] = tenure_at_census(h, state.geo)
+    h.tenure[: h.n] = tenure_of_owners(h, state.geo)
     return state
 
 
 # -------------------------------------------------------------------------------- purchases
 
 
-def test_tenure_at_census_is_rented_exactly_when_the_household_does_not_own():
+def test_tenure_of_owners_is_rented_exactly_when_the_household_does_not_own():
     state = renting_state()
     h = state.households
     tenure = h.view("tenure")
@@ -91,7 +91,7 @@ def test_dearer_housing_lowers_the_probability_of_buying():
 def test_a_move_to_town_ends_ownership_and_a_return_home_restores_it():
     state = small_state()
     h = state.households
-    h.tenure[: h.n] = tenure_at_census(h, state.geo)
+    h.tenure[: h.n] = tenure_of_owners(h, state.geo)
     relocation = Relocation(state, 36.0)
     relocation.move(np.array([0]), np.array([CITY]))
     assert h.tenure[0] == Tenure.RENTED and not h.owner[0]

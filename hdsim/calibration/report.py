@@ -49,6 +49,8 @@ def _fmt(value: float, indicator: str, statistic: str) -> str:
         return f"{value:.2f}‰"
     if statistic == "change" and indicator in UNITS_PERCENT:
         return f"{100 * value:+.2f} pts/yr"
+    if statistic == "change":  # a count's yearly change (e.g. residents registered elsewhere)
+        return f"{value:+,.0f}/yr"
     return f"{100 * value:+.2f}%/yr"
 
 

@@ -18,6 +18,12 @@ from hdsim.config.fields import ParameterInfo, parameter
 
 ABC = "ABC posterior median, hdsim-calibrate"
 
+SPLIT_TARGET = (
+    "; fitted to the bound on the yearly change of residents registered in another township"
+    " of the county 2020-22 (half to double the census pace 2010-2020: 11,433 -> 59,288)"
+)
+"""What the split rates (陪读, lone workers) are fitted to (``targets.csv``)."""
+
 
 @dataclass
 class DemographyParams:
@@ -528,7 +534,7 @@ class FamilyParams:
         description="Women's first-marriage hazards relative to the national shape",
     )  # fmt: skip
     school_split_rate: float = parameter(
-        0.015, 0.0, 1.0, unit="1/yr", status="assumption",
+        0.015, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC + SPLIT_TARGET,
         description="Yearly probability a village household with a child of school age sends "
         "the child and a carer to town for school (陪读)",
     )  # fmt: skip
@@ -553,7 +559,7 @@ class FamilyParams:
         "township's seat",
     )  # fmt: skip
     work_split_rate: float = parameter(
-        0.005, 0.0, 1.0, unit="1/yr", status="assumption",
+        0.005, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC + SPLIT_TARGET,
         description="Yearly probability a village resident of working age moves to town alone "
         "to work, the household staying (两栖)",
     )  # fmt: skip

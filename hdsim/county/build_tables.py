@@ -76,6 +76,12 @@ COLUMNS_2020: tuple[str, ...] = (
     "卫生和社会工作",
     "文化体育和娱乐业",
     "公共管理社会保障和社会组织",
+    "家庭户户数_长表",
+    "住房来源_租赁",
+    "住房来源_自建",
+    "住房来源_购买",
+    "住房来源_继承或赠予",
+    "住房来源_其他",
 )
 """Columns of ``census_county_2020.csv`` kept (the long-form industry counts are a sample)."""
 

@@ -59,6 +59,13 @@ AWAY_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """county.csv key -> census column of the residents registered in another township."""
 
+HOUSING_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f"housing_{k}_2020", f"住房来源_{c}")
+    for k, c in (("rented", "租赁"), ("self_built", "自建"), ("bought", "购买"),
+                 ("inherited", "继承或赠予"), ("other", "其他"))
+)
+"""county.csv key -> census column of family households by housing source (10% long form)."""
+
 
 class CountyBook:
     """Rows of ``county.csv`` under construction, with their provenance.
@@ -244,6 +251,9 @@ def _registration_keys(
                 "official",
                 "residents registered (户口) in another township",
             )
+    for key, col in HOUSING_COLUMNS:
+        if col in c.values:
+            book.put(key, c.get(col), "households (10% long-form sample)", 2020, c20, "official")
     if c.resident_2010 is not None:
         book.put("resident_population_2010", c.resident_2010, "persons", 2010, c10, "official")
     if c.urban_2010 is not None:

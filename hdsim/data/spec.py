@@ -291,6 +291,7 @@ OPTIONAL_COUNTY_KEYS: dict[str, tuple[float, float] | None] = {
     "away_same_county_2020": None,
     "away_other_county_2020": None,
     "away_other_province_2020": None,
+    **{f"housing_{k}_2020": None for k in ("rented", "self_built", "bought", "inherited", "other")},
     "shanxi_urbanization_2020": FRACTION,
     "shanxi_hukou_urbanization_2020": FRACTION,
     "province_urbanization_2020": FRACTION,

@@ -62,7 +62,7 @@ from hdsim.state.county import Clock, CountyState, origin_matrix
 from hdsim.state.effects import PolicyEffects
 from hdsim.state.firms import FirmTable
 from hdsim.state.flows import Flows
-from hdsim.state.housing import build_housing, tenure_at_census
+from hdsim.state.housing import build_housing
 from hdsim.state.members import MemberIndex
 from hdsim.state.places import Geography, PlaceKind, build_geography
 from hdsim.state.services import build_services
@@ -262,7 +262,6 @@ class CountyModel(mesa.Model):
         occupied = np.bincount(
             h.place[: h.n][~h.collective[: h.n]], minlength=geo.n_places
         ).astype(float)
-        h.tenure[: h.n] = tenure_at_census(h, geo)
         services = build_services(
             geo,
             data.services,

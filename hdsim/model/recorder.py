@@ -10,6 +10,14 @@ Two tables come out of a run, both tidy (one value per row):
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
+The hukou urbanization rate is the official 户籍人口城镇化率: persons holding an urban
+(non-agricultural or town-registered) hukou over the registered population (户籍人口, the persons
+whose hukou is registered in the county, wherever they live), the indicator of
+《国家新型城镇化规划（2014—2020年）》 (专栏1) that NBS bulletins publish next to the resident
+rate (e.g. 2019: 44.38% against 60.60%). Residents registered in another county or province
+(``PersonTable.hukou_township < 0``) are in the denominator of the resident rate only; members
+away from the county are in the registered population only.
+
 Flows are counted per place during the step (:class:`hdsim.state.flows.Flows`), so that for
 every township and settlement type ``residents(t+1) = residents(t) + births - deaths +
 arrivals - departures`` holds exactly, arrivals and departures including moves between places
@@ -57,8 +65,11 @@ class Recorder:
         urban_total = residents[urban].sum()
         n = m.persons.n
         alive = m.persons.alive[:n]
-        registered = np.count_nonzero(alive)
-        hukou_urban = np.count_nonzero(alive & m.persons.hukou_urban[:n])
+        # 户籍人口: persons registered in the county wherever they live (away members included,
+        # in-migrants registered in another county or province excluded)
+        in_county = alive & (m.persons.hukou_township[:n] >= 0)
+        registered = np.count_nonzero(in_county)
+        hukou_urban = np.count_nonzero(in_county & m.persons.hukou_urban[:n])
         kind = geo.kind
         values: dict[str, float] = {
             "resident_population": total * w,

@@ -3,9 +3,11 @@
 :func:`t0_fit` measures the synthetic county at the census (from its person and household
 tables, not from the synthesis's own bookkeeping, except the household type, which is a label
 of the composition) against each target of ``county.csv``, ``age_sex.csv`` and
-``settlement_pattern.csv``, in real persons or households (synthetic counts times the weight)
-or as shares, with the tolerance the tests hold it to. The main job writes the table as
-``t0_fit.csv`` in its folder (``docs/data.md``); ``python -m hdsim.population.fit`` prints it::
+``settlement_pattern.csv`` (with the tenure shares of the housing-source keys and the hukou
+rate among persons registered in the county), in real persons or households (synthetic
+counts times the weight) or as shares, with the tolerance the tests hold it to. The main job
+writes the table as ``t0_fit.csv`` in its folder (``docs/data.md``);
+``python -m hdsim.population.fit`` prints it::
 
     python -m hdsim.population.fit [--data DIR] [--scale 1.0] [--seed 20201101] [--out FILE]
 """
@@ -24,6 +26,7 @@ from hdsim.data import CountyData, DataError, load_county_data
 from hdsim.population.households import ELDERLY_KEYS, TYPE_KEYS, TYPE_NAMES
 from hdsim.population.placement import AWAY_KEYS, settlement_targets
 from hdsim.population.synthesis import SyntheticPopulation, synthesize
+from hdsim.state.housing import HOUSING_SOURCE_KEYS, Tenure, census_tenure_shares
 from hdsim.state.places import Geography, build_geography
 from hdsim.utils.io import atomic_write_text
 
@@ -47,6 +50,10 @@ SHARE_TOLERANCE = 0.005
 
 SETTLEMENT_TOLERANCE = 0.01
 """Tolerance of the shares aged 60+ and 65+ in urban and rural places (1 point)."""
+
+HUKOU_TOLERANCE = 0.01
+"""Tolerance of the t0 hukou urbanization rate (1 point: the rate is met to within a household
+of each class, but urban-hukou households are capped at 95% of the urban ones)."""
 
 SIZE_TOLERANCE = 0.05
 """Tolerance of the mean household size of urban and rural places (persons)."""
@@ -187,6 +194,20 @@ def t0_fit(data: CountyData, geo: Geography, population: SyntheticPopulation) ->
     for key, got, label in zip(AWAY_KEYS, stocks, labels, strict=True):
         if key in keys:
             add(_row(label, "persons", fig(key), got.sum() * w, count, "county.csv", w))
+    registered = (p.hukou_township[:n] >= 0) & p.alive[:n]
+    add(_row("hukou urbanization rate (persons registered in the county)", "fraction",
+             fig("hukou_urbanization_rate_2020"), _share(p.hukou_urban[:n] & registered,
+                                                         registered),
+             HUKOU_TOLERANCE, "county.csv"))
+    shares = census_tenure_shares({k: fig(k) for k in HOUSING_SOURCE_KEYS if k in keys})
+    if shares is not None:
+        tenure = h.tenure[: h.n][fam]
+        for code, label in ((Tenure.RENTED, "rented (租赁 + 其他)"),
+                            (Tenure.SELF_BUILT, "self-built (自建)"),
+                            (Tenure.BOUGHT, "bought (购买 + 继承或赠予)")):
+            add(_row(f"share of family households {label}", "fraction", float(shares[code]),
+                     _share(tenure == code, tenure >= 0), SHARE_TOLERANCE,
+                     "county.csv (housing_*_2020, 10% long form)"))
     kids = (age < 15) & res
     add(_row("share of children 0-14 in urban places (no target: diagnostic)", "fraction",
              float("nan"), _share(kids & urban, kids), float("inf"), "none"))

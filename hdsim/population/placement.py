@@ -15,7 +15,9 @@ households at the urban-rural boundary of the pour may cross over).
 
 :func:`registration` gives every person a home (hukou) township and an origin: the census's
 residents registered in another township of the county, in another county of the province and
-in another province are drawn to the stated weights.
+in another province are drawn to the stated weights (the last two by :func:`migrant_origins`,
+which the synthesis calls before it gives hukou, so that the hukou rate is fitted among the
+persons registered in the county).
 """
 
 from __future__ import annotations
@@ -269,6 +271,49 @@ def _other_township(
     return out
 
 
+def migrant_origins(
+    data: CountyData,
+    geo: Geography,
+    scale: float,
+    persons: PersonTable,
+    n_residents: int,
+    rng: np.random.Generator,
+    assumptions: PlacementAssumptions | None = None,
+) -> np.ndarray:
+    """Origin of every person: registered in the county, another county or another province.
+
+    The census's residents registered in another county of the province or in another
+    province are drawn person by person (working ages and urban places weighted up);
+    everybody else is registered in the county.
+
+    Args:
+        data: County data (``away_other_*_2020`` keys; missing keys mean a stock of 0).
+        geo: Places.
+        scale: Simulated households per real household.
+        persons: Person table (place and age filled in).
+        n_residents: Rows of ``persons`` that are residents (the rest are away members).
+        rng: Generator of the draws.
+        assumptions: Placement assumptions.
+
+    Returns:
+        ``PersonTable.origin`` codes (int8), one per person row in use.
+    """
+    a = assumptions or PlacementAssumptions()
+    n_p = persons.n
+    fig = {k: data.figure(k) if k in data.county.index else 0.0 for k in AWAY_KEYS}
+    origin = np.zeros(n_p, dtype=np.int8)
+    resident = np.arange(n_p) < n_residents
+    age = persons.age[:n_p]
+    aw = np.asarray(a.migrant_age_weight)
+    w = np.where(age < 18, aw[0], np.where(age < 50, aw[1], aw[2])) * resident
+    w = w * np.where(geo.urban[persons.place[:n_p]], a.migrant_urban_weight, 1.0)
+    k_other = round(fig[AWAY_KEYS[2]] * scale)
+    pick = rng.permutation(_pick(w, k_other + round(fig[AWAY_KEYS[1]] * scale), rng))
+    origin[pick[:k_other]] = ORIGIN_OTHER_PROVINCE
+    origin[pick[k_other:]] = ORIGIN_PROVINCE
+    return origin
+
+
 def registration(
     data: CountyData,
     geo: Geography,
@@ -278,6 +323,7 @@ def registration(
     n_residents: int,
     rng: np.random.Generator,
     assumptions: PlacementAssumptions | None = None,
+    origin: np.ndarray | None = None,
 ) -> None:
     """Home township and origin of every person; home villages of households.
 
@@ -300,6 +346,7 @@ def registration(
         n_residents: Rows of ``persons`` that are residents (the rest are away members).
         rng: Generator of the draws.
         assumptions: Placement assumptions.
+        origin: Origins already drawn by :func:`migrant_origins` (drawn here if None).
     """
     a = assumptions or PlacementAssumptions()
     n_hh, n_p = households.n, persons.n
@@ -310,17 +357,11 @@ def registration(
     tship = geo.township
     hh_of = persons.household[:n_p]
     person_tship = tship[persons.place[:n_p]].astype(np.int32)
-    origin = np.zeros(n_p, dtype=np.int8)
     resident = np.arange(n_p) < n_residents
     # ---- from another county of the province, another province: person by person -------
-    age = persons.age[:n_p]
-    aw = np.asarray(a.migrant_age_weight)
-    w = np.where(age < 18, aw[0], np.where(age < 50, aw[1], aw[2])) * resident
-    w = w * np.where(geo.urban[persons.place[:n_p]], a.migrant_urban_weight, 1.0)
-    k_other = round(fig[AWAY_KEYS[2]] * scale)
-    pick = rng.permutation(_pick(w, k_other + round(fig[AWAY_KEYS[1]] * scale), rng))
-    origin[pick[:k_other]] = ORIGIN_OTHER_PROVINCE
-    origin[pick[k_other:]] = ORIGIN_PROVINCE
+    if origin is None:
+        origin = migrant_origins(data, geo, scale, persons, n_residents, rng, a)
+    origin = origin.copy()
     # ---- from another township of the county: households and collective persons ---------
     pw = np.asarray(a.away_place_weight)
     k = kind[place]

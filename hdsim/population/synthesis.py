@@ -20,11 +20,16 @@ Method (all vectorized; :mod:`hdsim.population.fit` reports every target):
    (``settlement_pattern.csv``: the national 城镇/乡村 ratio scaled to the county's own
    total); within urban and within rural places they are poured in random order so that every
    place holds its t0 population.
-4. Hukou, farmland, homestead and away members are assigned with the rates in the data files;
+4. Hukou, farmland, homestead and away members are assigned with the rates in the data files
+   (the hukou rate fitted among the persons registered in the county, 户籍人口);
    the census's residents registered in another township of the county, in another county of
    the province and in another province get their home township (``hukou_township``) and
    ``origin``; agricultural-hukou households registered elsewhere in the county keep their
    land in a village of their home township.
+5. Tenure (rented, self-built, bought) reproduces the census's housing-source shares of family
+   households (:func:`hdsim.state.housing.tenure_at_census`: homestead households built their
+   house, the rest split by kind of place and registration with stated weights); ``owner`` is
+   true exactly when the household does not rent.
 """
 
 from __future__ import annotations
@@ -44,8 +49,16 @@ from hdsim.population.households import (
 )
 from hdsim.population.placement import (
     PlacementAssumptions,
+    migrant_origins,
     place_households,
     registration,
+)
+from hdsim.state.housing import (
+    HOUSING_SOURCE_KEYS,
+    Tenure,
+    census_tenure_shares,
+    tenure_at_census,
+    tenure_of_owners,
 )
 from hdsim.state.places import Geography, PlaceKind
 from hdsim.state.tables import HouseholdTable, PersonTable
@@ -213,33 +226,53 @@ def synthesize(
     persons.birth_month[:n_p] = rng.integers(1, 13, n_p)
 
     # ---- hukou: urban hukou mostly in urban places, calibrated to the county rate -----------
+    # the rate is that of the persons registered in the county (户籍人口), so the in-migrants
+    # registered in another county or province are drawn first and left out of the fit
+    persons.collective[:n_p] = households.collective[persons.household[:n_p]]
+    persons.place[:n_p] = households.place[persons.household[:n_p]]
+    origin = migrant_origins(data, geo, scale, persons, n_res, rng, placement)
     h_target = fig("hukou_urbanization_rate_2020")
     urban_hh = urban[place] & ~households.collective[:n_hh]
     hh_persons = np.bincount(persons.household[:n_p], minlength=n_hh)
+    hh_registered = np.bincount(persons.household[:n_p], weights=origin == 0, minlength=n_hh)
     p_rural = 0.03
     p_coll = 0.5
-    n_urban_p = hh_persons[urban_hh].sum()
-    n_coll_persons = hh_persons[households.collective[:n_hh]].sum()
-    n_rural_p = n_p - n_urban_p - n_coll_persons
+    n_reg = hh_registered.sum()
+    n_urban_p = hh_registered[urban_hh].sum()
+    n_coll_persons = hh_registered[households.collective[:n_hh]].sum()
+    n_rural_p = n_reg - n_urban_p - n_coll_persons
     p_urban = np.clip(
-        (h_target * n_p - p_rural * n_rural_p - p_coll * n_coll_persons) / max(int(n_urban_p), 1),
+        (h_target * n_reg - p_rural * n_rural_p - p_coll * n_coll_persons)
+        / max(float(n_urban_p), 1.0),
         0,
         0.95,
     )
-    u = rng.random(n_hh)
-    hh_hukou = np.where(
-        urban_hh, u < p_urban, np.where(households.collective[:n_hh], u < p_coll, u < p_rural)
-    )
+    # households in random order until each class holds its share of registered persons, so
+    # the rate is met to within a household whatever the scale
+    hh_class = np.where(urban_hh, 0, np.where(households.collective[:n_hh], 1, 2))
+    share = np.array([p_urban, p_coll, p_rural])
+    order = rng.permutation(n_hh)
+    order = order[np.argsort(hh_class[order], kind="stable")]
+    cum = np.cumsum(hh_registered[order])
+    start = np.r_[0.0, cum][np.searchsorted(hh_class[order], np.arange(3))]
+    in_class = cum - start[hh_class[order]] - hh_registered[order] / 2
+    want = share * np.bincount(hh_class, weights=hh_registered, minlength=3)
+    hh_hukou = np.zeros(n_hh, bool)
+    hh_hukou[order] = in_class < want[hh_class[order]]
     persons.hukou_urban[:n_p] = hh_hukou[persons.household[:n_p]]
     households.hukou_urban[:n_hh] = hh_hukou
-    persons.collective[:n_p] = households.collective[persons.household[:n_p]]
-    persons.place[:n_p] = households.place[persons.household[:n_p]]
 
     # ---- home township, origin village, farmland, homestead, tenure -------------------------
-    registration(data, geo, scale, persons, households, n_res, rng, placement)
+    registration(data, geo, scale, persons, households, n_res, rng, placement, origin)
     villages = geo.villages
     is_village = kind[place] == PlaceKind.VILLAGE
-    has_land = kind[households.origin[:n_hh]] == PlaceKind.VILLAGE
+    # households whose residents are all registered outside the county hold no land here
+    # (their away members, attached at random, do not give them any)
+    registered_here = np.bincount(
+        persons.household[:n_p], weights=(persons.hukou_township[:n_p] >= 0) & ~persons.away[:n_p],
+        minlength=n_hh,
+    )
+    has_land = (kind[households.origin[:n_hh]] == PlaceKind.VILLAGE) & (registered_here > 0)
     del villages
     households.homestead[:n_hh] = has_land
     land_share = has_land * hh_persons * rng.lognormal(0.0, 0.5, n_hh)
@@ -252,9 +285,17 @@ def synthesize(
         has_land, land_share * farmland[origin_tship] / np.maximum(per_tship[origin_tship], 1e-9), 0
     )
     households.months_at_place[:n_hh] = np.where(is_village, 240, rng.integers(0, 240, n_hh))
-    households.owner[:n_hh] = np.where(
-        is_village, True, rng.random(n_hh) < np.where(hh_hukou, 0.8, 0.45)
+    shares = census_tenure_shares(
+        {k: fig(k) for k in HOUSING_SOURCE_KEYS if k in data.county.index}
     )
+    if shares is None:  # no housing-source figures: the older owner rule
+        households.owner[:n_hh] = np.where(
+            is_village, True, rng.random(n_hh) < np.where(hh_hukou, 0.8, 0.45)
+        )
+        households.tenure[:n_hh] = tenure_of_owners(households, geo)
+    else:
+        households.tenure[:n_hh] = tenure_at_census(households, persons, geo, shares, rng)
+        households.owner[:n_hh] = households.tenure[:n_hh] != Tenure.RENTED
     household_type = np.r_[comp.types.astype(np.int8), np.full(n_coll_hh, -1, np.int8)]
     return SyntheticPopulation(
         persons=persons,
