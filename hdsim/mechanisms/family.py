@@ -383,15 +383,16 @@ class Family:
         s = self.state
         p = s.persons
         h = s.households
-        n = p.n
-        alive = p.alive[:n] & ~p.away[:n]
-        kind = h.formed_by[: h.n]
-        resident_by_household = np.bincount(p.household[:n][alive], minlength=h.n)
-        split = np.isin(kind, SPLIT) & (resident_by_household > 0)
-        school = kind == Formation.SCHOOL
+        rows = np.flatnonzero(np.isin(h.formed_by[: h.n], SPLIT))
+        members = s.members.members(rows, refresh=False)  # the split households' persons only
+        members = members[p.alive[members] & ~p.away[members]]
+        local = np.zeros(h.n, dtype=np.int64)
+        local[rows] = np.arange(rows.size)
+        resident = np.bincount(local[p.household[members]], minlength=rows.size)
+        kind = h.formed_by[rows]
         return {
             **self.counts,
-            "split_households": float(split.sum()),
-            "peidu_persons": float(resident_by_household[school].sum()),
-            "two_place_workers": float(resident_by_household[kind == Formation.WORK].sum()),
+            "split_households": float((resident > 0).sum()),
+            "peidu_persons": float(resident[kind == Formation.SCHOOL].sum()),
+            "two_place_workers": float(resident[kind == Formation.WORK].sum()),
         }
