@@ -420,14 +420,8 @@ class Demography:
                 chooser.alternatives = np.unique(np.array(places, dtype=np.int64))
                 # the utilities do not change between draws: compute them once, draw again
                 alt, weight = chooser.choice_weights(homes[group])
-                pending = np.arange(group.size)
-                for _ in range(RETURNER_DRAWS):
-                    if pending.size == 0:
-                        break
-                    picked = chooser.draw(alt[pending], weight[pending])
-                    chosen = picked != geo.outside
-                    dest[group[pending[chosen]]] = picked[chosen]
-                    pending = pending[~chosen]
+                picked, chosen = chooser.draw_until_in_county(alt, weight, RETURNER_DRAWS)
+                dest[group[chosen]] = picked[chosen]
             settled = (dest != fallback) & (dest != household_place)
             rationed = dest.copy()
             rationed[settled] = chooser.ration(homes[settled], dest[settled])

@@ -210,6 +210,55 @@ class LocationChoice:
         with np.errstate(divide="ignore"):
             return alt[np.arange(alt.shape[0]), np.argmin(race / weight, axis=1)]
 
+    def draw_until_in_county(
+        self, alt: np.ndarray, weight: np.ndarray, max_draws: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw again each row whose draw stays outside the county, up to ``max_draws`` times.
+
+        The same draws and choices as calling :meth:`draw` once per round on the rows still
+        outside (rows in order, each drawing one exponential per alternative), but a round in
+        which nobody leaves costs no Python: the rounds up to the next row leaving are done
+        together on one block of the stream. The stream is drawn ahead for the worst case,
+        then set back and advanced by exactly the values the rounds used.
+
+        Returns:
+            The place each row drew (``outside`` where all ``max_draws`` drew outside) and
+            whether it left the outside.
+        """
+        outside = self.state.geo.outside
+        k0, width = alt.shape
+        picked_at = np.full(k0, outside, dtype=alt.dtype)
+        placed = np.zeros(k0, dtype=bool)
+        if k0 == 0 or max_draws <= 0:
+            return picked_at, placed
+        bits = self.rng.bit_generator
+        saved = bits.state
+        ahead = self.rng.standard_exponential(k0 * max_draws * width)
+        pending = np.arange(k0)
+        used = 0
+        rounds = max_draws
+        while pending.size and rounds:
+            k = pending.size
+            block = ahead[used : used + rounds * k * width].reshape(rounds, k, width)
+            with np.errstate(divide="ignore"):
+                pick = np.argmin(block / weight[pending][None], axis=2)
+            picked = alt[pending][np.arange(k)[None, :], pick]
+            left = picked != outside
+            leaving = left.any(axis=1)
+            if not leaving.any():
+                used += rounds * k * width
+                break
+            first = int(np.argmax(leaving))
+            out = left[first]
+            picked_at[pending[out]] = picked[first, out]
+            placed[pending[out]] = True
+            used += (first + 1) * k * width
+            rounds -= first + 1
+            pending = pending[~out]
+        bits.state = saved
+        self.rng.standard_exponential(used)
+        return picked_at, placed
+
     def choice_weights(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Alternatives of each household in ``rows`` and their logit weights.
 
