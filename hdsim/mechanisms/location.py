@@ -274,10 +274,11 @@ class LocationChoice:
         k = rows.size
         cur = h.place[rows].astype(np.int64)
         origin = h.origin[rows].astype(np.int64)
-        alt = np.empty((k, self.alternatives.size + 3), dtype=np.int64)
+        width = self.alternatives.shape[-1]  # one row of places for all, or one per household
+        alt = np.empty((k, width + 3), dtype=np.int64)
         alt[:, 0] = cur
         alt[:, 1] = origin
-        alt[:, 2 : 2 + self.alternatives.size] = self.alternatives
+        alt[:, 2 : 2 + width] = self.alternatives
         alt[:, -1] = geo.outside
         valid = np.ones(alt.shape, dtype=bool)
         valid[:, 1:] = alt[:, 1:] != cur[:, None]

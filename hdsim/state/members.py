@@ -28,6 +28,8 @@ class MemberIndex:
         self.persons = persons
         self.n_households = n_households
         self.n_indexed = 0
+        self.order: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.starts: np.ndarray = np.zeros(n_households + 1, dtype=np.int64)
         self.moved = np.zeros(0, dtype=np.int64)
         self.rebuild()
 
