@@ -158,7 +158,7 @@ class Family:
         p = self.state.persons
         members = self.state.members.members(rows)
         keep = p.alive[members] & ~p.away[members] if resident else p.alive[members]
-        local = np.full(self.state.households.n, -1, dtype=np.int64)
+        local = np.empty(self.state.households.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         return np.bincount(local[p.household[members[keep]]], minlength=rows.size)
 
@@ -252,7 +252,7 @@ class Family:
             return
         members = s.members.members(rows)
         members = members[p.alive[members] & ~p.away[members]]
-        local = np.full(h.n, -1, dtype=np.int64)
+        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[p.household[members]]
         age = p.age[members]
@@ -326,7 +326,7 @@ class Family:
             return
         members = s.members.members(rows)
         members = members[p.alive[members]]
-        local = np.full(h.n, -1, dtype=np.int64)
+        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[p.household[members]]
         age = p.age[members].astype(np.int64)

@@ -168,7 +168,7 @@ class LocationChoice:
         members = members[p.alive[members] & ~p.away[members]]
         hh = p.household[members]
         age = p.age[members]
-        local = np.full(m.households.n, -1, dtype=np.int64)
+        local = np.empty(m.households.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[hh]
         k = rows.size
