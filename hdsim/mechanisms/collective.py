@@ -98,8 +98,10 @@ class CollectiveRenewal:
         pools = {}
         for side, rows in ((True, np.flatnonzero(resident & collective)),
                            (False, np.flatnonzero(resident & ~collective))):  # fmt: skip
-            rows = rows[np.argsort(age[rows], kind="stable")]
-            bounds = np.searchsorted(age[rows], np.arange(target.size + 1))
+            ages_of = age[rows].astype(np.int16)
+            rows = rows[np.argsort(ages_of, kind="stable")]  # a radix sort for int16
+            bounds = np.zeros(target.size + 1, dtype=np.int64)
+            np.cumsum(np.bincount(ages_of, minlength=target.size)[: target.size], out=bounds[1:])
             pools[side] = (rows, bounds)
         for a in np.flatnonzero(target != inside):
             rows, bounds = pools[bool(inside[a] > target[a])]
