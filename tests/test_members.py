@@ -53,3 +53,15 @@ def test_merging_moved_and_appended_rows_gives_the_full_sort_order():
     assert_index_equals_full_sort(index)
     after = index.members(np.array([0, 3, 13]))
     assert sorted(before.tolist()) == sorted(after.tolist())  # same members, indexed now
+
+
+def test_households_counted_in_without_members_get_empty_segments():
+    """Households added by raising ``n_households`` (as in-migration does) index as empty."""
+    persons = PersonTable(6, capacity=16)
+    persons.household[:6] = [0, 0, 1, 2, 2, 2]
+    index = MemberIndex(persons, 3)
+    index.n_households = 5
+    index.rebuild()
+    assert_index_equals_full_sort(index)
+    assert index.members(np.array([3, 4])).size == 0
+    np.testing.assert_array_equal(index.members(np.array([2])), [3, 4, 5])

@@ -54,7 +54,7 @@ class MemberIndex:
         if fresh:
             self.order = np.argsort(hh, kind="stable").astype(np.int64)
             self.starts = np.searchsorted(hh[self.order], np.arange(k + 1))
-        elif tail.size:
+        elif tail.size or self.starts.size != k + 1:
             self._merge(hh, tail)
         self.n_indexed = n
         self.stale = np.zeros(n, dtype=bool)
