@@ -21,7 +21,9 @@ def round_by_round(chooser, alt: np.ndarray, weight: np.ndarray, max_draws: int)
     return dest
 
 
-@pytest.mark.parametrize("rows,stay", [(1, 0.9), (7, 0.95), (40, 0.7), (40, 1.0), (3, 0.0)])
+@pytest.mark.parametrize(
+    "rows,stay", [(1, 0.9), (7, 0.95), (40, 0.7), (40, 1.0), (3, 0.0), (900, 0.97)]
+)
 def test_block_draws_give_the_same_places_and_leave_the_stream_where_the_rounds_do(rows, stay):
     """Same choices, and the next number drawn after them is the same (reproducibility)."""
     state = small_state()

@@ -51,6 +51,10 @@ from hdsim.population.moves import Relocation
 from hdsim.state.county import CountyState
 from hdsim.state.places import PlaceKind
 
+BLOCK_VALUES = 4096
+"""Draws looked at together by :meth:`LocationChoice.draw_until_in_county` (a computing
+choice, not a model one: many rows get few rounds at a time, few rows many)."""
+
 
 class LocationChoice:
     """Where households live: the consideration hazard and the logit choice.
@@ -239,15 +243,17 @@ class LocationChoice:
         rounds = max_draws
         while pending.size and rounds:
             k = pending.size
-            block = ahead[used : used + rounds * k * width].reshape(rounds, k, width)
+            window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
+            block = ahead[used : used + window * k * width].reshape(window, k, width)
             with np.errstate(divide="ignore"):
                 pick = np.argmin(block / weight[pending][None], axis=2)
             picked = alt[pending][np.arange(k)[None, :], pick]
             left = picked != outside
             leaving = left.any(axis=1)
             if not leaving.any():
-                used += rounds * k * width
-                break
+                used += window * k * width
+                rounds -= window
+                continue
             first = int(np.argmax(leaving))
             out = left[first]
             picked_at[pending[out]] = picked[first, out]
