@@ -29,6 +29,7 @@ workers run are here, in an importable module, so they are pickled by reference.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from collections.abc import Sequence
@@ -87,6 +88,7 @@ def _run_one(idx: int, overrides: Sequence[str]) -> JobReturn:
         job_dir_key="hydra.sweep.dir",
         job_subdir_key="hydra.sweep.subdir",
     )
+    gc.collect()  # the job's model is a reference cycle: free it before the next job
     return slim(ret)
 
 
