@@ -15,6 +15,7 @@ them into the planner's table, one row per scenario:
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import threading
@@ -105,6 +106,9 @@ def _work(runs: list[tuple[HdsimConfig, Path]], replicate: int) -> list[pd.DataF
         for cfg, run_dir in runs:
             eff = effective_config(cfg, replicate)
             frames.append(run_and_write(eff, replicate, run_dir, _WORKER_DATA, _WORKER_SYNTHESIS))
+            # a finished model is a cycle (Mesa's agents and the model refer to each other):
+            # free it now, or a worker holds several full-scale models (~50 MB-250 MB each)
+            gc.collect()
     except OutputError as exc:
         raise RunOutputError(str(exc)) from None
     return frames

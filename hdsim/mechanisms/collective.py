@@ -94,12 +94,21 @@ class CollectiveRenewal:
         target = self.targets(np.bincount(age[resident], minlength=ages))
         inside = np.bincount(age[resident & collective], minlength=ages)
         leaving, entering = [], []
+        # the residents in and out of collectives by age, each age's rows ascending (one scan)
+        pools = {}
+        for side, rows in ((True, np.flatnonzero(resident & collective)),
+                           (False, np.flatnonzero(resident & ~collective))):  # fmt: skip
+            ages_of = age[rows].astype(np.int16)
+            rows = rows[np.argsort(ages_of, kind="stable")]  # a radix sort for int16
+            bounds = np.zeros(target.size + 1, dtype=np.int64)
+            np.cumsum(np.bincount(ages_of, minlength=target.size)[: target.size], out=bounds[1:])
+            pools[side] = (rows, bounds)
         for a in np.flatnonzero(target != inside):
+            rows, bounds = pools[bool(inside[a] > target[a])]
+            pool = rows[bounds[a] : bounds[a + 1]]
             if inside[a] > target[a]:
-                pool = np.flatnonzero(resident & collective & (age == a))
                 leaving.append(self.rng.choice(pool, size=inside[a] - target[a], replace=False))
             else:
-                pool = np.flatnonzero(resident & ~collective & (age == a))
                 take = min(int(target[a] - inside[a]), pool.size)
                 entering.append(self.rng.choice(pool, size=take, replace=False))
         if leaving:

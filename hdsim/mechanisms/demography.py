@@ -413,21 +413,26 @@ class Demography:
         dest = fallback.copy()
         saved = chooser.alternatives
         chooser.prepare()
+        city = geo.county_city
+        # the county city and the seat (one alternative where they coincide or no township)
+        two = (township >= 0) & (seat != city)
+        pair = np.sort(np.c_[np.full(homes.size, city), seat][two], axis=1).astype(np.int64)
+        at = np.where(two, np.cumsum(two) - 1, np.cumsum(~two) - 1)
         try:
+            # the utilities do not change between draws: compute them once for all, draw again
+            weights = {}
+            for paired, places in ((True, pair), (False, np.array([city], dtype=np.int64))):
+                if (two == paired).any():
+                    chooser.alternatives = places
+                    weights[paired] = chooser.choice_weights(homes[two == paired])
             for t in np.unique(township):
                 group = np.flatnonzero(township == t)
-                places = [geo.county_city] if t < 0 else [geo.county_city, int(seat[group[0]])]
-                chooser.alternatives = np.unique(np.array(places, dtype=np.int64))
-                # the utilities do not change between draws: compute them once, draw again
-                alt, weight = chooser.choice_weights(homes[group])
-                pending = np.arange(group.size)
-                for _ in range(RETURNER_DRAWS):
-                    if pending.size == 0:
-                        break
-                    picked = chooser.draw(alt[pending], weight[pending])
-                    chosen = picked != geo.outside
-                    dest[group[pending[chosen]]] = picked[chosen]
-                    pending = pending[~chosen]
+                alt, weight = weights[bool(two[group[0]])]
+                rows = at[group]
+                picked, chosen = chooser.draw_until_in_county(
+                    alt[rows], weight[rows], RETURNER_DRAWS
+                )
+                dest[group[chosen]] = picked[chosen]
             settled = (dest != fallback) & (dest != household_place)
             rationed = dest.copy()
             rationed[settled] = chooser.ration(homes[settled], dest[settled])

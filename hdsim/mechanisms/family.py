@@ -158,7 +158,7 @@ class Family:
         p = self.state.persons
         members = self.state.members.members(rows)
         keep = p.alive[members] & ~p.away[members] if resident else p.alive[members]
-        local = np.full(self.state.households.n, -1, dtype=np.int64)
+        local = np.empty(self.state.households.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         return np.bincount(local[p.household[members[keep]]], minlength=rows.size)
 
@@ -252,7 +252,7 @@ class Family:
             return
         members = s.members.members(rows)
         members = members[p.alive[members] & ~p.away[members]]
-        local = np.full(h.n, -1, dtype=np.int64)
+        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[p.household[members]]
         age = p.age[members]
@@ -326,7 +326,7 @@ class Family:
             return
         members = s.members.members(rows)
         members = members[p.alive[members]]
-        local = np.full(h.n, -1, dtype=np.int64)
+        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[p.household[members]]
         age = p.age[members].astype(np.int64)
@@ -383,15 +383,16 @@ class Family:
         s = self.state
         p = s.persons
         h = s.households
-        n = p.n
-        alive = p.alive[:n] & ~p.away[:n]
-        kind = h.formed_by[: h.n]
-        resident_by_household = np.bincount(p.household[:n][alive], minlength=h.n)
-        split = np.isin(kind, SPLIT) & (resident_by_household > 0)
-        school = kind == Formation.SCHOOL
+        rows = np.flatnonzero(np.isin(h.formed_by[: h.n], SPLIT))
+        members = s.members.members(rows, refresh=False)  # the split households' persons only
+        members = members[p.alive[members] & ~p.away[members]]
+        local = np.zeros(h.n, dtype=np.int64)
+        local[rows] = np.arange(rows.size)
+        resident = np.bincount(local[p.household[members]], minlength=rows.size)
+        kind = h.formed_by[rows]
         return {
             **self.counts,
-            "split_households": float(split.sum()),
-            "peidu_persons": float(resident_by_household[school].sum()),
-            "two_place_workers": float(resident_by_household[kind == Formation.WORK].sum()),
+            "split_households": float((resident > 0).sum()),
+            "peidu_persons": float(resident[kind == Formation.SCHOOL].sum()),
+            "two_place_workers": float(resident[kind == Formation.WORK].sum()),
         }

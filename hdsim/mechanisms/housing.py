@@ -180,7 +180,7 @@ class HousingMarket:
         members = m.members.members(rows)
         members = members[p.alive[members] & ~p.away[members]]
         age = p.age[members]
-        local = np.full(m.households.n, -1, dtype=np.int64)
+        local = np.empty(m.households.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         working = (age >= 18) & (age < m.retirement_age)
         workers = np.bincount(local[p.household[members]][working], minlength=rows.size)

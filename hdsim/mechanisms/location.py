@@ -51,6 +51,10 @@ from hdsim.population.moves import Relocation
 from hdsim.state.county import CountyState
 from hdsim.state.places import PlaceKind
 
+BLOCK_VALUES = 4096
+"""Draws looked at together by :meth:`LocationChoice.draw_until_in_county` (a computing
+choice, not a model one: many rows get few rounds at a time, few rows many)."""
+
 
 class LocationChoice:
     """Where households live: the consideration hazard and the logit choice.
@@ -168,7 +172,7 @@ class LocationChoice:
         members = members[p.alive[members] & ~p.away[members]]
         hh = p.household[members]
         age = p.age[members]
-        local = np.full(m.households.n, -1, dtype=np.int64)
+        local = np.empty(m.households.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         idx = local[hh]
         k = rows.size
@@ -210,6 +214,57 @@ class LocationChoice:
         with np.errstate(divide="ignore"):
             return alt[np.arange(alt.shape[0]), np.argmin(race / weight, axis=1)]
 
+    def draw_until_in_county(
+        self, alt: np.ndarray, weight: np.ndarray, max_draws: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw again each row whose draw stays outside the county, up to ``max_draws`` times.
+
+        The same draws and choices as calling :meth:`draw` once per round on the rows still
+        outside (rows in order, each drawing one exponential per alternative), but a round in
+        which nobody leaves costs no Python: the rounds up to the next row leaving are done
+        together on one block of the stream. The stream is drawn ahead for the worst case,
+        then set back and advanced by exactly the values the rounds used.
+
+        Returns:
+            The place each row drew (``outside`` where all ``max_draws`` drew outside) and
+            whether it left the outside.
+        """
+        outside = self.state.geo.outside
+        k0, width = alt.shape
+        picked_at = np.full(k0, outside, dtype=alt.dtype)
+        placed = np.zeros(k0, dtype=bool)
+        if k0 == 0 or max_draws <= 0:
+            return picked_at, placed
+        bits = self.rng.bit_generator
+        saved = bits.state
+        ahead = self.rng.standard_exponential(k0 * max_draws * width)
+        pending = np.arange(k0)
+        used = 0
+        rounds = max_draws
+        while pending.size and rounds:
+            k = pending.size
+            window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
+            block = ahead[used : used + window * k * width].reshape(window, k, width)
+            with np.errstate(divide="ignore"):
+                pick = np.argmin(block / weight[pending][None], axis=2)
+            picked = alt[pending][np.arange(k)[None, :], pick]
+            left = picked != outside
+            leaving = left.any(axis=1)
+            if not leaving.any():
+                used += window * k * width
+                rounds -= window
+                continue
+            first = int(np.argmax(leaving))
+            out = left[first]
+            picked_at[pending[out]] = picked[first, out]
+            placed[pending[out]] = True
+            used += (first + 1) * k * width
+            rounds -= first + 1
+            pending = pending[~out]
+        bits.state = saved
+        self.rng.standard_exponential(used)
+        return picked_at, placed
+
     def choice_weights(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Alternatives of each household in ``rows`` and their logit weights.
 
@@ -225,10 +280,11 @@ class LocationChoice:
         k = rows.size
         cur = h.place[rows].astype(np.int64)
         origin = h.origin[rows].astype(np.int64)
-        alt = np.empty((k, self.alternatives.size + 3), dtype=np.int64)
+        width = self.alternatives.shape[-1]  # one row of places for all, or one per household
+        alt = np.empty((k, width + 3), dtype=np.int64)
         alt[:, 0] = cur
         alt[:, 1] = origin
-        alt[:, 2 : 2 + self.alternatives.size] = self.alternatives
+        alt[:, 2 : 2 + width] = self.alternatives
         alt[:, -1] = geo.outside
         valid = np.ones(alt.shape, dtype=bool)
         valid[:, 1:] = alt[:, 1:] != cur[:, None]

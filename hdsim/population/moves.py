@@ -54,7 +54,7 @@ class Relocation:
         rows = np.asarray(rows, dtype=np.int64)
         dest = np.asarray(dest, dtype=np.int64)
         old = h.place[rows].astype(np.int64)
-        local = np.full(h.n, -1, dtype=np.int64)
+        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
         local[rows] = np.arange(rows.size)
         everyone = s.members.members(rows)
         p.place[everyone] = dest[local[p.household[everyone]]]

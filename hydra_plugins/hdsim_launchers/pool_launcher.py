@@ -9,6 +9,7 @@ context goes to each worker once instead of with every job. Configured in
 """
 
 from collections.abc import Sequence
+from concurrent.futures import Executor
 
 from hydra.core.utils import JobReturn
 from hydra.plugins.launcher import Launcher
@@ -29,6 +30,7 @@ class PoolLauncher(Launcher):
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
+        self.executor: Executor | None = None
 
     def setup(
         self,
@@ -37,10 +39,20 @@ class PoolLauncher(Launcher):
         task_function: TaskFunction,
         config: DictConfig,
     ) -> None:
-        """Keep the sweep's context (Hydra calls this once, before launching)."""
+        """Keep the sweep's context and start the workers (Hydra calls this once, first).
+
+        The workers start while the sweeper checks every job's config; the first batch of
+        jobs runs on them.
+        """
+        from hdsim.experiments.pool import start
+
         self.config = config
         self.task_function = task_function
         self.hydra_context = hydra_context
+        self.executor = start(
+            hydra_context=hydra_context, task_function=task_function, config=config,
+            n_jobs=self.n_jobs,
+        )  # fmt: skip
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
@@ -50,6 +62,7 @@ class PoolLauncher(Launcher):
 
         assert self.config is not None and self.task_function is not None
         assert self.hydra_context is not None
+        executor, self.executor = self.executor, None  # the started pool serves one batch
         return launch(
             hydra_context=self.hydra_context,
             task_function=self.task_function,
@@ -57,4 +70,5 @@ class PoolLauncher(Launcher):
             job_overrides=job_overrides,
             initial_job_idx=initial_job_idx,
             n_jobs=self.n_jobs,
+            executor=executor,
         )
