@@ -315,8 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace, argv: list[str]) -> int:
-    from hdsim.composition import compose
     from hdsim.calibration.posterior import posterior_source
+    from hdsim.composition import compose
     from hdsim.config.fields import ConfigError
     from hdsim.data import load_county_data
     from hdsim.ensemble import run_ensemble
