@@ -103,6 +103,12 @@ def test_an_edited_entry_is_refused_with_one_line(tmp_path):
         append_entry(ledger, entry_of(3), PREAMBLE)  # nothing is added to an edited ledger
 
 
+def test_the_shipped_ledger_was_never_edited():
+    """Every entry of docs/forecast.md matches the checksum recorded when it was written."""
+    ledger = ROOT / "docs" / "forecast.md"
+    assert check_ledger(ledger) >= 1
+
+
 def test_the_command_prints_a_draft_entry_from_real_runs():
     out = subprocess.run(
         [sys.executable, "-m", "hdsim.forecast", "--draft", "--runs", "2", "--scale", "0.01",
