@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,29 @@ class Drawn:
     warnings: tuple[str, ...] = ()
 
 
+SVG_HASH_ID = re.compile(rb"\b([mp])([0-9a-f]{10})\b")
+"""Matplotlib's hashed ids of clip paths (``p…``) and markers (``m…``) in an SVG."""
+
+
+def stable_svg_ids(svg: bytes) -> bytes:
+    """``svg`` with Matplotlib's hashed clip-path and marker ids numbered in order of use.
+
+    Matplotlib names a clip rectangle by a hash of its float bounds, so bounds equal to six
+    decimals but not to the last bit (the same figure drawn after other figures in another
+    process) gave different ids and different files; numbered ids depend only on the drawing.
+    """
+    names: dict[bytes, bytes] = {}
+
+    def rename(match: re.Match[bytes]) -> bytes:
+        key = match.group(0)
+        if key not in names:
+            kind = b"clip" if match.group(1) == b"p" else b"marker"
+            names[key] = kind + str(len(names) + 1).encode()
+        return names[key]
+
+    return SVG_HASH_ID.sub(rename, svg)
+
+
 def draw_block(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn:
     """Draw one figure (``source`` inside the image): PNG, and optionally SVG and 300 dpi PNG.
 
@@ -181,7 +205,7 @@ def draw_block(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn
         out = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": block.key}):
             fig.savefig(out, format="svg", metadata={"Date": None})
-        vector = out.getvalue()
+        vector = stable_svg_ids(out.getvalue())
     fine = b""
     if hires:
         big = io.BytesIO()
