@@ -82,6 +82,32 @@ def test_every_source_of_the_embedded_county_has_a_chinese_text() -> None:
         assert not words, (texts[source], words)
 
 
+def test_every_english_source_and_note_of_the_embedded_county_has_a_chinese_text() -> None:
+    """Every ``source`` and ``note`` text of the embedded county folder's CSV files that the zh
+    report would not quote as it stands (it holds an English word, Catalogue.source_text) has
+    its Chinese text in the folder's texts_zh.yaml, keyed by the text as Context.source looks
+    it up (stripped); the message names the first few missing."""
+    from hdsim.data import EMBEDDED_DIR
+
+    cat = Catalogue("zh")
+    texts = county_sources_zh(EMBEDDED_DIR)
+    missing: dict[str, str] = {}
+    for path in sorted(EMBEDDED_DIR.glob("*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in ("source", "note"):
+            if column not in frame:
+                continue
+            for value in frame[column]:
+                text = str(value).strip()
+                if text and text not in texts and cat.source_text(text, path.name) != text:
+                    missing.setdefault(text, f"{path.name}:{column}")
+    first = "; ".join(f"{where}: {text[:80]!r}" for text, where in list(missing.items())[:5])
+    assert not missing, (
+        f"{len(missing)} English source/note texts of {EMBEDDED_DIR.name} have no entry under "
+        f"sources: in its texts_zh.yaml, e.g. {first}"
+    )
+
+
 def test_zh_source_falls_back_to_a_pointer_when_the_folder_has_no_text(tmp_path) -> None:
     """A folder without texts_zh.yaml gives no translations, so the zh report points to the
     file (Catalogue.source_text) instead of quoting English."""

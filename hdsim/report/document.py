@@ -280,7 +280,7 @@ sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 line-height:1.6;color:#1d1d1f}
 .tbl{max-width:100%;overflow-x:auto}
 .tbl table{max-width:100%}td,th{overflow-wrap:anywhere}
-td:first-child{min-width:6em}
+td:first-child{width:6em}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
 margin-top:2.2rem}.meta{color:#555;font-size:.9rem}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.85rem}
