@@ -31,8 +31,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -612,16 +610,6 @@ def read_folder(folder: Path) -> dict[str, list[Row]]:
     return out
 
 
-def _csv_text(name: str, rows: list[Row]) -> str:
-    spec = SPECS[name]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(spec.names), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in spec.names})
-    return buf.getvalue()
-
-
 def write_folder_2010(
     folder: Path, code: str, base: Path | None = None, force: bool = False,
     villages_2010: int | None = None, villages_source: str = "",
@@ -644,25 +632,12 @@ def write_folder_2010(
             folder does not validate.
     """
     from hdsim.county.checklist import checklist_text
-    from hdsim.county.scaffold import build_tables
-    from hdsim.data.loader import load_county_data
+    from hdsim.county.scaffold import build_tables, install_folder
 
     folder = Path(folder).expanduser().resolve()
     if folder.exists() and not force:
         raise DataError(f"{folder}: folder exists; choose a new folder or add --force")
     rows = read_folder(base) if base is not None else build_tables(code)
     tables = tables_2010(code, rows, villages_2010, villages_source)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        for name, table in tables.items():
-            (tmp / SPECS[name].file).write_text(_csv_text(name, table), encoding="utf-8")
-        (tmp / "ESTIMATES.md").write_text(checklist_text(tables), encoding="utf-8")
-        load_county_data(tmp)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    install_folder(folder, tables, {"ESTIMATES.md": checklist_text(tables)}, force)
     return tables

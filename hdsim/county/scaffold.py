@@ -149,7 +149,8 @@ def build_tables(
     }
 
 
-def _csv_text(name: str, rows: list[Row]) -> str:
+def csv_text(name: str, rows: list[Row]) -> str:
+    """The CSV text of table ``name`` (its spec's columns, in order; empty cells for None)."""
     spec = SPECS[name]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(spec.names), lineterminator="\n")
@@ -157,6 +158,36 @@ def _csv_text(name: str, rows: list[Row]) -> str:
     for r in rows:
         writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in spec.names})
     return buf.getvalue()
+
+
+def install_folder(
+    folder: Path, tables: dict[str, list[Row]], extra: dict[str, str], force: bool = False
+) -> None:
+    """Write ``tables`` and the ``extra`` text files as a county folder, atomically.
+
+    The files are written into a temporary sibling folder, validated by loading them, given
+    the user's umask and renamed into place: all files or none.
+
+    Raises:
+        DataError: One line if the folder exists (without ``force``) or does not validate.
+    """
+    if folder.exists() and not force:
+        raise DataError(f"{folder}: folder exists; choose a new folder or add --force")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name, rows in tables.items():
+            (tmp / SPECS[name].file).write_text(csv_text(name, rows), encoding="utf-8")
+        for file, text in extra.items():
+            (tmp / file).write_text(text, encoding="utf-8")
+        load_county_data(tmp)
+        tmp.chmod(0o777 & ~_umask())
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def write_folder(
@@ -180,21 +211,11 @@ def write_folder(
     if folder.exists() and not force:
         raise DataError(f"{folder}: folder exists; choose a new folder or add --force")
     tables = build_tables(code, overrides)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        for name, rows in tables.items():
-            (tmp / SPECS[name].file).write_text(_csv_text(name, rows), encoding="utf-8")
-        (tmp / "ESTIMATES.md").write_text(checklist_text(tables), encoding="utf-8")
-        (tmp / PLAN_FILE).write_text(_plan_to_write(folder, tables), encoding="utf-8")
-        load_county_data(tmp)
-        tmp.chmod(0o777 & ~_umask())
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    extra = {
+        "ESTIMATES.md": checklist_text(tables),
+        PLAN_FILE: _plan_to_write(folder, tables),
+    }
+    install_folder(folder, tables, extra, force)
     return tables
 
 
