@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from processes import alive, descendants
 
 from hdsim.calibration.priors import PRIORS_FILE, load_priors
 from hdsim.calibration.targets import TARGETS_FILE, CalibrationError, load_targets
@@ -783,33 +784,10 @@ def test_aggregate_bad_input_is_one_line_exit_2(job_folder, tmp_path, capsys, ar
 # --------------------------------------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    """Process ids whose parent is ``pid`` (read from /proc)."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (pool workers may hang below a fork server)."""
-    out = []
-    for child in _children(pid):
-        out += [child, *_descendants(child)]
-    return out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def _kill(pids: list[int]) -> None:
@@ -846,11 +824,11 @@ def _wait_for_workers(proc: subprocess.Popen[str], seconds: float = 60) -> list[
     """The job's descendant processes once it runs two workers (or whatever there is)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and proc.poll() is None:
-        below = _descendants(proc.pid)
+        below = descendants(proc.pid)
         if len(below) >= 3:  # fork server (or pool manager) and two workers
             return below
         time.sleep(0.2)
-    return _descendants(proc.pid)
+    return descendants(proc.pid)
 
 
 def test_ctrl_c_stops_within_seconds_with_one_line_and_exit_130(tmp_path):
@@ -863,7 +841,7 @@ def test_ctrl_c_stops_within_seconds_with_one_line_and_exit_130(tmp_path):
         _, err = proc.communicate(timeout=60)
         elapsed = time.monotonic() - t0
     finally:
-        _kill([proc.pid, *workers, *_descendants(proc.pid)])
+        _kill([proc.pid, *workers, *descendants(proc.pid)])
     assert proc.returncode == 130
     assert elapsed < 10
     assert "resume" in one_line(err)
@@ -877,9 +855,9 @@ def test_kill_9_of_the_main_job_leaves_no_orphan_worker(tmp_path):
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
         time.sleep(0.2)
-    orphans = [w for w in workers if _alive(w)]
+    orphans = [w for w in workers if alive(w)]
     _kill(orphans)  # the suite leaves no process behind, whatever the outcome
     assert orphans == []
 
@@ -891,7 +869,7 @@ def test_second_job_into_the_same_folder_is_refused_naming_the_holder(tmp_path):
         _wait_for_workers(first)
         second = run_hdsim([*TINY, "seed=2"], tmp_path, timeout=120)
     finally:
-        kids = _descendants(first.pid)
+        kids = descendants(first.pid)
         first.kill()
         first.wait()
         _kill(kids)

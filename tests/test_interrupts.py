@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import yaml
+from processes import alive, descendants
 
 BIN = Path(sys.executable).parent
 HDSIM = str(BIN / "hdsim")
@@ -46,27 +47,10 @@ def _one_line(text: str) -> str:
     return lines[0]
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(c) for c in found]
 
 
-def _descendants(pid: int) -> list[int]:
-    out: list[int] = []
-    for child in _children(pid):
-        out += [child, *_descendants(child)]
-    return out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def _default_sigint() -> None:
@@ -99,7 +83,7 @@ def _wait_for(folder: Path, pattern: str, proc: subprocess.Popen[str], seconds: 
 
 def _ctrl_c(proc: subprocess.Popen[str]) -> tuple[str, float, list[int]]:
     """Send SIGINT to the job's process group; its stderr, seconds to exit, survivors."""
-    below = _descendants(proc.pid)
+    below = descendants(proc.pid)
     t0 = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -114,9 +98,9 @@ def _ctrl_c(proc: subprocess.Popen[str]) -> tuple[str, float, list[int]]:
 def _survivors(below: list[int]) -> list[int]:
     """Processes of ``below`` still alive 10 s later (then killed: the suite leaves none)."""
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in below):
+    while time.monotonic() < deadline and any(alive(p) for p in below):
         time.sleep(0.2)
-    survivors = [p for p in below if _alive(p)]
+    survivors = [p for p in below if alive(p)]
     for pid in survivors:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -170,7 +154,7 @@ def test_kill_9_of_a_pool_sweep_leaves_no_worker_and_nothing_more_is_written(tmp
     args = _pool_sweep(sweep)
     proc = _start(args, tmp_path)
     _wait_for(sweep, "*/_SUCCESS", proc, 240)
-    below = _descendants(proc.pid)
+    below = descendants(proc.pid)
     proc.kill()
     proc.wait()
     assert below and _survivors(below) == []
