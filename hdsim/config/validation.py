@@ -248,11 +248,11 @@ def adopt_plan_target(
     return notes
 
 
-def plan_target(data_dir: str | None) -> tuple[float, int | None] | None:
-    """The plan's target rate and year in a county folder (None if it gives none).
+def _folder_key(data_dir: str | None) -> tuple[str, tuple[tuple[str, int, int], ...]] | None:
+    """A county folder's resolved path and its CSV files' names, times and sizes.
 
-    Args:
-        data_dir: The folder (``data.dir``); None is the embedded data.
+    The key of the cached readers below, so that a changed folder is read again; None if the
+    folder cannot be read.
     """
     from hdsim.data import EMBEDDED_DIR
 
@@ -261,7 +261,17 @@ def plan_target(data_dir: str | None) -> tuple[float, int | None] | None:
         stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.glob("*.csv"))
     except OSError:
         return None
-    return _plan_target(str(path.resolve()), stamp)
+    return str(path.resolve()), stamp
+
+
+def plan_target(data_dir: str | None) -> tuple[float, int | None] | None:
+    """The plan's target rate and year in a county folder (None if it gives none).
+
+    Args:
+        data_dir: The folder (``data.dir``); None is the embedded data.
+    """
+    key = _folder_key(data_dir)
+    return None if key is None else _plan_target(*key)
 
 
 @lru_cache(maxsize=16)
@@ -345,14 +355,8 @@ def census_month(data_dir: str | None) -> str | None:
     Args:
         data_dir: The folder (``data.dir``); None is the embedded data.
     """
-    from hdsim.data import EMBEDDED_DIR
-
-    path = EMBEDDED_DIR if data_dir is None else Path(data_dir).expanduser()
-    try:
-        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in path.glob("*.csv"))
-    except OSError:
-        return None
-    return _census_month(str(path.resolve()), stamp)
+    key = _folder_key(data_dir)
+    return None if key is None else _census_month(*key)
 
 
 @lru_cache(maxsize=16)
