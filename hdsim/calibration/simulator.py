@@ -22,12 +22,10 @@ import pandas as pd
 from hdsim.calibration.effective import run_effective
 from hdsim.calibration.priors import with_parameters
 from hdsim.calibration.targets import TargetSet, statistics
-from hdsim.config.fields import ConfigError
 from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
-from hdsim.model.config import HdsimConfig, register_configs, to_config
+from hdsim.model.config import HdsimConfig, to_config
 from hdsim.model.scenarios import load_scenario
-from hdsim.paths import CONFIG_DIR
 from hdsim.utils.pool import process_pool, worker_count
 
 _WORKER: dict[str, object] = {}
@@ -39,18 +37,9 @@ def project_config(overrides: list[str] | None = None) -> HdsimConfig:
     Raises:
         ConfigError: An override is malformed or a value is out of range (one line).
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    from hdsim.composition import compose
 
-    register_configs()
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            raw = compose(config_name="hdsim", overrides=list(overrides or []))
-    except Exception as exc:  # hydra raises several error classes for bad overrides
-        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-        raise ConfigError("; ".join(lines[:2]) if lines else type(exc).__name__) from exc
-    return to_config(raw)
+    return compose(overrides=list(overrides or []))
 
 
 def calibration_config(

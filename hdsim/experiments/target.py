@@ -36,6 +36,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from hdsim.calibration.effective import effective_config
+from hdsim.composition import compose
 from hdsim.config.fields import ConfigError
 from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
@@ -139,26 +140,6 @@ def find_thresholds(
                 short = mid
         out.append(Threshold(level, "reached", reach, short, reach))
     return out, cache
-
-
-def compose(overrides: list[str]) -> HdsimConfig:
-    """The validated config of ``hdsim`` with these overrides (Hydra's compose API)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-
-    from hdsim.model.config import register_configs
-    from hdsim.paths import require_config_dir
-
-    register_configs()
-    try:
-        with initialize_config_dir(config_dir=str(require_config_dir()), version_base="1.3"):
-            raw = hydra_compose(config_name="hdsim", overrides=overrides)
-    except ConfigError:
-        raise
-    except Exception as exc:  # hydra/omegaconf override errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(first) from exc
-    return to_config(raw)
 
 
 def candidate_config(cfg: HdsimConfig, lever: str | None, value: float) -> HdsimConfig:
@@ -281,7 +262,7 @@ def run_target(
     Raises:
         ConfigError: Bad lever key, range, levels or override.
     """
-    cfg = compose(overrides)
+    cfg = compose(overrides=overrides)
     if lever is not None:
         f = schema_field(lever)
         lo_b, hi_b = f.metadata["bounds"]
