@@ -8,6 +8,7 @@ rewritten into one :class:`~hdsim.config.fields.ConfigError` line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ def compose(
 
     from hdsim.calibration.effective import with_overrides
     from hdsim.config.fields import ConfigError
+    from hdsim.config.validation import unknown_choice
     from hdsim.experiments.design import apply_design
     from hdsim.model.config import register_configs, to_config
 
@@ -65,6 +67,11 @@ def compose(
         with initialize_config_dir(config_dir=str(directory), version_base="1.3"):
             raw = hydra_compose(config_name=config_name, overrides=items)
     except Exception as exc:  # hydra/omegaconf override and composition errors
+        missing = re.search(r"Could not find '([^'/]+)/([^']+)'", str(exc))
+        if missing:  # an unknown option of a config group: the closest one and all of them
+            group, name = missing.groups()
+            available = sorted(p.stem for p in (directory / group).glob("*.yaml"))
+            raise ConfigError(unknown_choice(group, name, available)) from exc
         lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
         raise ConfigError("; ".join(lines[:2]) if lines else type(exc).__name__) from exc
     return with_overrides(apply_design(to_config(raw)), items)

@@ -15,6 +15,7 @@ import pytest
 BIN = Path(sys.executable).parent
 COMMANDS = [
     ["hdsim-target"],
+    ["hdsim-assumptions"],
     ["hdsim-aggregate"],
     ["hdsim-report"],
     ["hdsim-calibrate"],

@@ -158,12 +158,13 @@ def candidate_config(cfg: HdsimConfig, lever: str | None, value: float) -> Hdsim
 _WORKER_DATA: CountyData | None = None
 
 
-def _init_worker(data_dir: str | None) -> None:
+def init_worker(data_dir: str | None) -> None:
+    """Load the county data once in a worker (or in the parent when it runs serially)."""
     global _WORKER_DATA
     _WORKER_DATA = load_county_data(data_dir)
 
 
-def _run(cfg: HdsimConfig, replicate: int, run_dir: Path) -> float:
+def run_rate(cfg: HdsimConfig, replicate: int, run_dir: Path) -> float:
     """Run (or reuse) one replicate; its rate at the end of the target year."""
     county = run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
     end = pd.Timestamp(f"{cfg.horizon.target_year}-12-31")
@@ -185,9 +186,9 @@ def make_evaluator(
         root = out / "candidates" / f"{value:.4f}"
         dirs = [root / f"rep_{r:03d}" for r in range(replicates)]
         if pool is None:
-            rates = [_run(cand, r, d) for r, d in enumerate(dirs)]
+            rates = [run_rate(cand, r, d) for r, d in enumerate(dirs)]
         else:
-            rates = list(pool.map(_run, [cand] * replicates, range(replicates), dirs))
+            rates = list(pool.map(run_rate, [cand] * replicates, range(replicates), dirs))
         rate = pd.Series(rates)
         reached = int((rate >= h.target_rate).sum())
         print(
@@ -290,12 +291,12 @@ def run_target(
     started = time.perf_counter()
     workers = worker_count(n_jobs) if n_jobs else 1
     if workers == 1:
-        _init_worker(cfg.data.dir)
+        init_worker(cfg.data.dir)
         answers, cache = find_thresholds(
             make_evaluator(cfg, lever, replicates, out, None), low, high, levels, tolerance
         )
     else:
-        pool = process_pool(workers, _init_worker, (cfg.data.dir,))
+        pool = process_pool(workers, init_worker, (cfg.data.dir,))
         try:
             evaluate = make_evaluator(cfg, lever, replicates, out, pool)
             answers, cache = find_thresholds(evaluate, low, high, levels, tolerance)
