@@ -50,10 +50,16 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
 
 
 def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
-    """Worker set-up: watch the job's main process, then load the county data once."""
+    """Worker set-up: watch the job's main process, then load the county data once.
+
+    A pool worker (``job_pid`` given) also imports the model (Mesa, 1.3-2 s) now, while the
+    parent is still checking the job, rather than in its first run; the pool then freezes
+    what it holds (``hdsim.utils.pool``).
+    """
     global _WORKER_DATA, _WORKER_SYNTHESIS
     if job_pid is not None:
         threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
+        import hdsim.model.model  # noqa: F401  (warm: every run needs it)
     from hdsim.population.reuse import SynthesisCache  # workers only: keep it out of the parent
 
     _WORKER_DATA = load_county_data(data_dir)
