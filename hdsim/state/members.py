@@ -60,6 +60,7 @@ class MemberIndex:
         self.n_indexed = n
         self.stale = np.zeros(n, dtype=bool)
         self.moved = np.zeros(0, dtype=np.int64)
+        self._indexed_household = hh.copy()  # where a row that moves later is found in order
 
     def _merge(self, hh: np.ndarray, tail: np.ndarray) -> None:
         """Merge the ``tail`` rows (ascending) into the index; drop the rows that moved.
@@ -73,7 +74,7 @@ class MemberIndex:
         if starts.size < k + 1:  # households counted in without add_households: empty so far
             starts = np.r_[starts, np.full(k + 1 - starts.size, starts[-1])]
         if self.moved.size:
-            gone = np.flatnonzero(self.stale[order])  # positions of the moved rows, ascending
+            gone = self._positions(self.moved, order, starts)  # of the moved rows, ascending
             kept = np.delete(order, gone)
             counts = np.diff(starts) - np.bincount(
                 np.searchsorted(starts, gone, side="right") - 1, minlength=k
@@ -94,6 +95,20 @@ class MemberIndex:
         counts = counts + np.bincount(home, minlength=k)
         self.starts = np.zeros(k + 1, dtype=np.int64)
         np.cumsum(counts, out=self.starts[1:])
+
+    def _positions(self, rows: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Positions in ``order`` of indexed ``rows``, ascending.
+
+        Each row is looked for in the segment of the household it had when indexed (a few
+        positions), not by a gather of every row's flag (~1.5 ms at full scale).
+        """
+        old = self._indexed_household[rows].astype(np.int64)
+        if old.size and old.min() < 0:  # rows indexed without a household: scan
+            return np.flatnonzero(self.stale[order])
+        lo = starts[old]
+        size = starts[old + 1] - lo
+        at = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+        return np.sort(at[order[at] == np.repeat(rows, size)])
 
     @property
     def starts(self) -> np.ndarray:
