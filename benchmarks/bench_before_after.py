@@ -11,7 +11,10 @@ the main job in user + system CPU seconds of its whole process tree (``/usr/bin/
 - **main job**: ``hdsim output.report=false`` (5 scenarios × ``--replicates``, ``--jobs``
   processes) at ``--job-scale``; CPU seconds of all processes, seconds of runs (its
   ``timing.json``), and whether every output file is byte-identical between old and new
-  (all but provenance, Hydra's own files and ``timing.json``).
+  (all but provenance, Hydra's own files and ``timing.json``);
+- **outlook** (``--outlook R``): the same job of R replicates with its report, hence its 2035
+  outlook; the outlook's seconds as the job prints them, and whether ``summary.csv``,
+  ``ensemble.parquet`` and ``outlook/outlook.csv`` are byte-identical between old and new.
 
 The old checkout is a folder with the old ``hdsim`` package (e.g. from ``git archive``); it is
 put first on ``PYTHONPATH`` so the same virtual environment runs it.
@@ -20,7 +23,7 @@ Usage::
 
     git archive main | tar -x -C /tmp/old
     python benchmarks/bench_before_after.py --old /tmp/old --repeat 3 --scales 1,0.1
-    (options: --job-scale 0.1 --replicates 4 --out benchmarks/results/before_after.json)
+    (options: --job-scale 0.1 --replicates 4 --outlook 4 --out benchmarks/results/ba.json)
 """
 
 from __future__ import annotations
@@ -91,6 +94,26 @@ def main_job(scale: float, replicates: int, jobs: int, folder: Path, old: Path |
     return {"cpu_s": user + system, "wall_s": wall, "runs_s": float(runs)}
 
 
+def outlook_job(scale: float, replicates: int, jobs: int, folder: Path, old: Path | None) -> dict:
+    """The main job with its outlook (and report): seconds of the outlook as it prints them.
+
+    The outlook runs only when the job builds its report, so the report is built too; its
+    seconds are not the outlook's.
+    """
+    cmd = [
+        "/usr/bin/time", "-f", "%U %S %e", hd.HDSIM, f"households.scale={scale}",
+        f"replicates={replicates}", f"n_jobs={jobs}", "progress=false", f"hydra.run.dir={folder}",
+    ]  # fmt: skip
+    out = subprocess.run(
+        cmd, env=_env(old), cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True
+    )
+    user, system, wall = (float(v) for v in out.stderr.strip().splitlines()[-1].split())
+    line = next(x for x in out.stdout.splitlines() if x.startswith("hdsim: outlook to"))
+    seconds = float(line.split(" runs per scenario in ")[1].split(" s ")[0])
+    runs = json.loads((folder / "timing.json").read_text())["seconds"]
+    return {"cpu_s": user + system, "wall_s": wall, "runs_s": float(runs), "outlook_s": seconds}
+
+
 def differing(a: Path, b: Path) -> list[str]:
     """Output files of two job folders that are not byte-identical (or exist in one only)."""
     names = {
@@ -116,6 +139,10 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=4)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-job", action="store_true")
+    parser.add_argument(
+        "--outlook", type=int, metavar="REPLICATES", default=0,
+        help="also time the outlook of a job of REPLICATES replicates (with report), old and new",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     sides = {"before": args.old.resolve(), "after": None}
@@ -142,6 +169,23 @@ def main() -> None:
             result["job"]["differing_files"] = differing(folders["before"], folders["after"])
             result["job"]["scale"] = args.job_scale
             result["job"]["replicates"] = args.replicates
+    if args.outlook:
+        result["outlook"] = {}
+        with tempfile.TemporaryDirectory(prefix="hdsim_ba_") as tmp:
+            folders = {}
+            for name, old in sides.items():
+                folders[name] = Path(tmp) / name
+                result["outlook"][name] = outlook_job(
+                    args.job_scale, args.outlook, args.jobs, folders[name], old
+                )
+                print(name, result["outlook"][name], flush=True)
+            same = [
+                n for n in ("summary.csv", "ensemble.parquet", "outlook/outlook.csv")
+                if filecmp.cmp(folders["before"] / n, folders["after"] / n, False)
+            ]  # fmt: skip
+            result["outlook"]["identical"] = same
+            result["outlook"]["scale"] = args.job_scale
+            result["outlook"]["replicates"] = args.outlook
     print(json.dumps(result["job"]))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -26,23 +26,32 @@ def model_class() -> Any:
     return CountyModel
 
 
-def default_config(scale: float) -> Any:
-    """The default config (baseline scenario) at ``scale`` households per real household.
+def default_config(scale: float, scenario: str | None = None) -> Any:
+    """The default config (baseline, or ``scenario``) at ``scale`` households per real household.
 
     Its behaviour is the point calibration (the config's own values), so the model can be
     built directly; the posterior draw is a driver's step, not the model's.
     """
     from hdsim.config.frame import CalibrationUse
-    from hdsim.model.config import HdsimConfig
+    from hdsim.model.config import HdsimConfig, to_config
 
-    cfg = HdsimConfig()
+    if scenario is None:
+        cfg = HdsimConfig()
+    else:
+        from hdsim.model.scenarios import load_scenario
+
+        cfg = HdsimConfig(scenario=load_scenario(scenario))
     cfg.households.scale = scale
     cfg.calibration.use = CalibrationUse.point
-    return cfg
+    return cfg if scenario is None else to_config(cfg)
 
 
 def build_model(
-    scale: float, replicate: int = 0, path: str = "vectorized", data: Any = None
+    scale: float,
+    replicate: int = 0,
+    path: str = "vectorized",
+    data: Any = None,
+    scenario: str | None = None,
 ) -> Any:
     """Build the county model at ``scale`` (default config, baseline scenario) and return it.
 
@@ -51,13 +60,17 @@ def build_model(
         replicate: Replicate number (seed stream ``replicate_seed(1, replicate)``).
         path: ``"vectorized"`` or ``"agents"`` (the agent-by-agent reference path).
         data: County data from :func:`load_data`; loaded here when None.
+        scenario: A scenario name (``seven_actions``); None for the default config's.
 
     Returns:
         The ``CountyModel`` at t0, ready to ``step()``.
     """
     county = data if data is not None else load_data()
     return model_class()(
-        default_config(scale), data=county, seed_sequence=seed(replicate), household_path=path
+        default_config(scale, scenario),
+        data=county,
+        seed_sequence=seed(replicate),
+        household_path=path,
     )
 
 

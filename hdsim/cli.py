@@ -129,7 +129,9 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
         out_dir,
         data,
     )
-    ensemble = run_ensemble(configs, cfg.replicates, out_dir, cfg.n_jobs, cfg.progress)
+    ensemble = run_ensemble(
+        configs, cfg.replicates, out_dir, cfg.n_jobs, cfg.progress, keep_pool=cfg.output.report
+    )  # its workers run the outlook (write_outlook)
     h = cfg.horizon
     summary = summarise(ensemble, h.target_year, h.target_rate, h.end_year)
     table = format_table(summary, h.target_year, h.target_rate)

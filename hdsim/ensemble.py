@@ -15,12 +15,13 @@ them into the planner's table, one row per scenario:
 
 from __future__ import annotations
 
+import atexit
 import gc
 import math
 import os
 import threading
 import time
-from concurrent.futures import as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,9 @@ from hdsim.utils.pool import WATCH_SECONDS, process_pool, stop_pool, worker_coun
 if TYPE_CHECKING:
     from hdsim.population.reuse import SynthesisCache
 
+_KEPT_POOL: tuple[tuple[int, str | None], Executor] | None = None
+"""The main job's pool, kept for its outlook (``run_ensemble(keep_pool=True)``)."""
+
 _WORKER_DATA: CountyData | None = None
 _WORKER_SYNTHESIS: SynthesisCache | None = None
 """The populations this process synthesized: the scenarios of a replicate reuse them."""
@@ -50,10 +54,16 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
 
 
 def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
-    """Worker set-up: watch the job's main process, then load the county data once."""
+    """Worker set-up: watch the job's main process, then load the county data once.
+
+    A pool worker (``job_pid`` given) also imports the model (Mesa, 1.3-2 s) now, while the
+    parent is still checking the job, rather than in its first run; the pool then freezes
+    what it holds (``hdsim.utils.pool``).
+    """
     global _WORKER_DATA, _WORKER_SYNTHESIS
     if job_pid is not None:
         threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
+        import hdsim.model.model  # noqa: F401  (warm: every run needs it)
     from hdsim.population.reuse import SynthesisCache  # workers only: keep it out of the parent
 
     _WORKER_DATA = load_county_data(data_dir)
@@ -152,8 +162,33 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _pool(workers: int, data_dir: str | None) -> Executor:
+    """The kept pool when it has ``workers`` workers of the same data, else a new one."""
+    global _KEPT_POOL
+    if _KEPT_POOL is not None:
+        key, pool = _KEPT_POOL
+        _KEPT_POOL = None
+        if key == (workers, data_dir):
+            return pool
+        pool.shutdown(wait=True)
+    return process_pool(workers, _init_worker, (data_dir, os.getpid()))
+
+
+def release_pool() -> None:
+    """Shut down the pool a job kept for its outlook (nothing when none is kept)."""
+    global _KEPT_POOL
+    if _KEPT_POOL is not None:
+        _KEPT_POOL[1].shutdown(wait=True)
+        _KEPT_POOL = None
+
+
 def run_ensemble(
-    configs: list[HdsimConfig], replicates: int, root: Path, n_jobs: int = 1, progress: bool = True
+    configs: list[HdsimConfig],
+    replicates: int,
+    root: Path,
+    n_jobs: int = 1,
+    progress: bool = True,
+    keep_pool: bool = False,
 ) -> pd.DataFrame:
     """Run every scenario config for ``replicates`` replicates and gather the county series.
 
@@ -163,10 +198,14 @@ def run_ensemble(
         root: Job folder; runs go to ``root/runs/<scenario>/rep_<k>``.
         n_jobs: Processes (1 = in this process, -1 = one per core).
         progress: Show a progress bar with an ETA.
+        keep_pool: Keep the worker processes for the next call (the outlook after the main
+            job: its workers are warm, with the model imported and the data loaded; a new
+            pool takes 2-4 s to be ready); :func:`release_pool` or the process's exit ends it.
 
     Returns:
         All runs' county series concatenated (also written to ``root/ensemble.parquet``).
     """
+    global _KEPT_POOL
     n_runs = len(configs) * replicates
     workers = min(worker_count(n_jobs) if n_jobs else 1, max(1, n_runs))
     tasks = replicate_tasks(configs, replicates, root, workers)
@@ -180,7 +219,7 @@ def run_ensemble(
             frames += _work(runs, r)
             bar.update(len(runs))
     else:
-        pool = process_pool(workers, _init_worker, (data_dir, os.getpid()))
+        pool = _pool(workers, data_dir)
         try:
             futures = {pool.submit(_work, runs, r): len(runs) for runs, r in tasks}
             for fut in as_completed(futures):
@@ -190,7 +229,11 @@ def run_ensemble(
             bar.close()
             stop_pool(pool)
             raise
-        pool.shutdown(wait=True)
+        if keep_pool:
+            _KEPT_POOL = ((workers, data_dir), pool)
+            atexit.register(release_pool)
+        else:
+            pool.shutdown(wait=True)
     bar.close()
     elapsed = time.perf_counter() - started
     order = {cfg.scenario.name: i for i, cfg in enumerate(configs)}

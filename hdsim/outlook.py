@@ -188,19 +188,23 @@ def write_outlook(configs: list[HdsimConfig], cfg: HdsimConfig, out_dir: Path) -
     Returns:
         Path of ``outlook.csv``, or None when skipped.
     """
-    from hdsim.ensemble import run_ensemble
+    from hdsim.ensemble import release_pool, run_ensemble
     from hdsim.utils.io import atomic_write_text
 
     if configs:
         basis = probability_basis(int(cfg.replicates), behaviour_source(configs[0]))
         print(f"hdsim: P(≥{cfg.horizon.target_rate:.0%}) per scenario {basis}", flush=True)
     if not cfg.output.report or not configs:
+        release_pool()
         return None
     started = time.perf_counter()
     continued = outlook_configs(configs)
     replicates = outlook_replicates(cfg.replicates)
     folder = out_dir / OUTLOOK_FOLDER
-    ensemble = run_ensemble(continued, replicates, folder, cfg.n_jobs, progress=False)
+    try:  # on the main job's workers when it kept them (warm: model imported, data loaded)
+        ensemble = run_ensemble(continued, replicates, folder, cfg.n_jobs, progress=False)
+    finally:
+        release_pool()
     scale = float(continued[0].households.scale)
     table = outlook_table(ensemble, cfg, scale, behaviour_source(continued[0]))
     path = folder / OUTLOOK_FILE

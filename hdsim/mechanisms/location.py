@@ -241,26 +241,28 @@ class LocationChoice:
         pending = np.arange(k0)
         used = 0
         rounds = max_draws
-        while pending.size and rounds:
-            k = pending.size
-            window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
-            block = ahead[used : used + window * k * width].reshape(window, k, width)
-            with np.errstate(divide="ignore"):
+        # a round is ~12 numpy calls (~14 rounds a call): the error state is set once for all
+        # of them, not once a round (10 us each, 15% of the loop)
+        with np.errstate(divide="ignore"):
+            while pending.size and rounds:
+                k = pending.size
+                window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
+                block = ahead[used : used + window * k * width].reshape(window, k, width)
                 pick = np.argmin(block / weight[pending][None], axis=2)
-            picked = alt[pending][np.arange(k)[None, :], pick]
-            left = picked != outside
-            leaving = left.any(axis=1)
-            if not leaving.any():
-                used += window * k * width
-                rounds -= window
-                continue
-            first = int(np.argmax(leaving))
-            out = left[first]
-            picked_at[pending[out]] = picked[first, out]
-            placed[pending[out]] = True
-            used += (first + 1) * k * width
-            rounds -= first + 1
-            pending = pending[~out]
+                picked = alt[pending][np.arange(k)[None, :], pick]
+                left = picked != outside
+                leaving = left.any(axis=1)
+                if not leaving.any():
+                    used += window * k * width
+                    rounds -= window
+                    continue
+                first = int(np.argmax(leaving))
+                out = left[first]
+                picked_at[pending[out]] = picked[first, out]
+                placed[pending[out]] = True
+                used += (first + 1) * k * width
+                rounds -= first + 1
+                pending = pending[~out]
         bits.state = saved
         self.rng.standard_exponential(used)
         return picked_at, placed

@@ -163,7 +163,7 @@ class InMigration:
         new_rows = np.arange(prow.start, prow.stop)
         for month in range(12):
             born = new_rows[p.birth_month[prow] == month + 1]
-            self.demography.birthdays[month] = np.r_[self.demography.birthdays[month], born]
+            self.demography.birthdays.append(month, born)
         st.members.n_households = h.n
         st.members.rebuild()
         np.add.at(st.households_by_origin, (dest, dest), 1)

@@ -8,7 +8,8 @@
 - watch their parent and exit when it dies (a ``kill -9`` of the parent leaves no orphan
   running on): a daemon thread checks every :data:`WATCH_SECONDS` that the parent is still
   the process that started the pool;
-- run the caller's initializer once (e.g. load the county data, receive a sweep context).
+- run the caller's initializer once (e.g. load the county data, receive a sweep context),
+  then freeze what they hold (``gc.freeze``: later collections skip it).
 
 Workers are loky processes (spawned, so a crashed worker is reported instead of waited on),
 except inside a loky worker itself (a sweep job running a main job), where a nested loky pool
@@ -19,6 +20,7 @@ the same set-up.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -91,7 +93,14 @@ def _bootstrap(
     initializer: Callable[..., Any] | None,
     initargs: tuple[Any, ...],
 ) -> None:
-    """Worker set-up: thread caps, the parent watch, then the caller's initializer."""
+    """Worker set-up: thread caps, the parent watch, the caller's initializer, a frozen heap.
+
+    What the worker holds once set up (modules, the county data, a sweep's context) lives as
+    long as the worker: it is moved out of the cyclic collector's generations
+    (``gc.freeze``), so the collection after each run scans only what the run made. A full
+    collection was ~90 ms a run in a warm worker (~115,000 objects of Mesa, pandas, Hydra and
+    the data), 10% of a run at scale 0.1; frozen, ~1 ms.
+    """
     os.environ.update(env)
     # Ctrl-C in a terminal reaches the whole process group: the pool's creator stops its
     # workers (stop_pool), so a worker does not die mid-run with a traceback of its own.
@@ -102,6 +111,8 @@ def _bootstrap(
     threading.Thread(target=_watch_parent, args=(parent, creator), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
+    gc.collect()
+    gc.freeze()
 
 
 def in_loky_worker() -> bool:
