@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from conftest import county_data, point
 
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.model.model import CountyModel
 from hdsim.model.scenarios import load_scenario
 from hdsim.run import run_seed
 from hdsim.state.census import take_census
-from tests.conftest import county_data, point
 
 
 def every_lever_config(scale: float = 0.03) -> HdsimConfig:

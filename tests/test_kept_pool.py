@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import small_config
 
 import hdsim.ensemble as ensemble
 from hdsim.ensemble import release_pool, run_dir_for, run_ensemble
-from tests.conftest import small_config
 
 SCENARIOS = ("baseline", "seven_actions")
 
