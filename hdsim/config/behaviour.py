@@ -17,6 +17,15 @@ from typing import Any
 from hdsim.config.fields import ParameterInfo, parameter
 
 ABC = "ABC posterior median, hdsim-calibrate"
+RR_JUDGEMENT = "; value and range (priors.csv where fitted) are judgement"
+
+SCHOOL_MOVES = (
+    "教育进城: rural families move to the county town when a child starts primary or junior "
+    "middle school (王德 et al. 2024, 人文地理 39(6): 59-69, 寿县: education migrants are 14% of "
+    "the county town's residents; 郭婉悦 2025, Advances in Social Sciences 14(3): 314-321); no "
+    "estimate of the relative risk" + RR_JUDGEMENT
+)
+"""Why school ages raise the moving hazard (the relative risks' size is judgement)."""
 
 SPLIT_TARGET = (
     "; fitted to the bound on the yearly change of residents registered in another township"
@@ -95,7 +104,56 @@ class LocationParams:
     consider_rate: float = parameter(
         0.1032, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC,
         uncertainty=(0.04, 0.24),
-        description="Yearly probability a household considers moving",
+        description="Base hazard: yearly probability that a household without a recent life "
+        "event considers moving (each event of the last event_window_months multiplies it)",
+    )  # fmt: skip
+    event_window_months: int = parameter(
+        12, 1, 12, unit="months", status="assumption",
+        source="panel studies of moves after life events compare annual waves (Clark & Huang "
+        "2003, Environment and Planning A 35: 323-339; Clark 2013, Journal of Population "
+        "Research 30(4): 319-334): an event counts for the year after it",
+        description="Months after a life event during which it raises the household's hazard",
+    )  # fmt: skip
+    school_entry_age: int = parameter(
+        6, 3, 18, unit="years", status="literature",
+        source="义务教育法 (2006) art. 11: children start school in the year they turn six",
+        description="Age at which a child enters primary school (a school-entry event)",
+    )  # fmt: skip
+    junior_middle_age: int = parameter(
+        12, 3, 18, unit="years", status="literature",
+        source="六三学制: six years of primary school, then junior middle school (初中)",
+        description="Age at which a child enters junior middle school (a school-transition event)",
+    )  # fmt: skip
+    rr_school_entry: float = parameter(
+        1.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        description="Relative risk of considering a move in the year a child reaches school age",
+    )  # fmt: skip
+    rr_junior_middle: float = parameter(
+        1.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        description="Relative risk of considering a move in the year a child reaches "
+        "junior-middle-school age",
+    )  # fmt: skip
+    rr_birth: float = parameter(
+        1.0, 0.1, 10.0, unit="1", status="assumption",
+        source="a birth triggers housing-related moves (Kulu 2005, MPIDR working paper "
+        "WP-2005-002, Austria; Clark & Huang 2003, Environment and Planning A 35: 323-339, "
+        "BHPS: 'in some situations'); no Chinese estimate of its size" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year after a birth",
+    )  # fmt: skip
+    rr_job_loss: float = parameter(
+        1.0, 0.1, 10.0, unit="1", status="assumption",
+        source="the unemployed move more often than employees (Boheim & Taylor 1999, ISER, "
+        "BHPS 1991-97; Clark 2013, Journal of Population Research 30(4): 319-334, HILDA); "
+        "no Chinese estimate of its size" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year after a member lost a job",
+    )  # fmt: skip
+    rr_retirement: float = parameter(
+        1.0, 0.1, 10.0, unit="1", status="assumption",
+        source="work-status changes near retirement go with moves (Bures 1996, Health and "
+        "Retirement Study waves 1-2); here the end of a wage job at the statutory age (farmers "
+        "do not retire)" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year a member reaches "
+        "retirement age",
     )  # fmt: skip
     beta_income: float = parameter(
         1.2, 0.0, 10.0, unit="utility/log(yuan)", status="assumption", source="to calibrate",
@@ -639,9 +697,7 @@ def uncertainty_ranges() -> dict[str, tuple[float, float]]:
     Raises:
         RuntimeError: :data:`UNCERTAINTIES` and the declared ranges disagree (a bug).
     """
-    declared = {
-        row["key"]: row["uncertainty"] for row in parameter_table() if row["uncertainty"]
-    }
+    declared = {row["key"]: row["uncertainty"] for row in parameter_table() if row["uncertainty"]}
     if set(declared) != set(UNCERTAINTIES):
         raise RuntimeError(
             f"UNCERTAINTIES {sorted(UNCERTAINTIES)} differ from the parameters declaring an "
