@@ -17,6 +17,12 @@ from typing import Any
 from hdsim.config.fields import ParameterInfo, parameter
 
 ABC = "ABC posterior median, hdsim-calibrate"
+MIGRANT_AGES = (
+    "《中国流动人口发展报告2017》 (国家卫生计生委, national migrant dynamic monitoring survey): "
+    "the migrant stock of 2016 had mean age 29.8 (27.3 in 2011), 21.7% aged 0-14, 75.5% 15-59, "
+    "2.8% 60+"
+)
+"""The migrant age structure the in-migrants' age pattern is made from (no county figure)."""
 RR_JUDGEMENT = "; value and range (priors.csv where fitted) are judgement"
 
 SCHOOL_MOVES = (
@@ -435,8 +441,13 @@ class TownshipParams:
     )  # fmt: skip
     school_closure_pupils: float = parameter(
         40.0, 0.0, 1000.0, unit="pupils", status="assumption",
-        source="撤点并校 (2001 onward; 国办发〔2012〕48号 limits it): small village schools merged "
-        "into the township's central school; threshold to replace with county school records",
+        source="range 10-100 from the rules, value judgement: 国办发〔2018〕27号 defines 乡村小规模"
+        "学校 as village schools and 教学点 under 100 pupils and requires keeping those needed "
+        "(应留必留; closures only after review, 国办发〔2012〕48号), so 100 bounds the threshold "
+        "from above; the rule keeps 教学点 of a handful of pupils where they have no other "
+        "school, so about 10 bounds it from below (judgement); no Shanxi or county "
+        "enrolment rule found (撤点并校 since 2001: 56% of China's primary schools gone "
+        "2000-2011); replace with the county's school records",
         description="Enrolment below which a village school closes at the start of a school year",
     )  # fmt: skip
     closed_school_access: float = parameter(
@@ -507,18 +518,22 @@ class MigrationParams:
         description="Share of in-migrant households from another province",
     )  # fmt: skip
     family_share: float = parameter(
-        0.4, 0.0, 1.0, unit="share", status="assumption",
+        0.4, 0.0, 1.0, unit="share", status="estimate", source=MIGRANT_AGES + ": 0.4 makes "
+        "children 40 of every 180 arrivals (22%), the stock's 21.7% aged 0-14",
         description="Share of in-migrant households that are a couple with a child (the rest "
         "are single adults)",
     )  # fmt: skip
     age_mean: float = parameter(
-        31.0, 16.0, 60.0, unit="years", status="assumption",
-        source="inter-county migrants concentrate at ages 20-39 (2020 census, national "
-        "migrant age profile)",
+        31.0, 16.0, 60.0, unit="years", status="estimate", source=MIGRANT_AGES + ": the "
+        "stock's adults (15-59) average (29.8 - 0.217 x 7 - 0.028 x 64) / 0.755 = 35.1 years "
+        "(children at about 7, the 60+ at their median 64); arrivals are younger than the stock "
+        "by half its mean stay, 8 / 2 years (the stay in_migration_rate assumes): 35.1 - 4 = 31",
         description="Mean age of the adults of an in-migrant household",
     )  # fmt: skip
     age_sd: float = parameter(
         7.0, 0.0, 30.0, unit="years", status="assumption",
+        source="no published spread of migrants' arrival ages; 7 puts 80% of adults at ages "
+        "22-40 and few past 50 (the stock's 60+ are 2.8%)",
         description="Standard deviation of the age of in-migrant adults (ages kept in 18-60)",
     )  # fmt: skip
     min_parent_age: float = parameter(
@@ -697,7 +712,9 @@ def uncertainty_ranges() -> dict[str, tuple[float, float]]:
     Raises:
         RuntimeError: :data:`UNCERTAINTIES` and the declared ranges disagree (a bug).
     """
-    declared = {row["key"]: row["uncertainty"] for row in parameter_table() if row["uncertainty"]}
+    declared = {
+        row["key"]: row["uncertainty"] for row in parameter_table() if row["uncertainty"]
+    }
     if set(declared) != set(UNCERTAINTIES):
         raise RuntimeError(
             f"UNCERTAINTIES {sorted(UNCERTAINTIES)} differ from the parameters declaring an "
