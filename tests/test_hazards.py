@@ -84,7 +84,12 @@ def test_events_of_members_away_or_dead_do_not_count():
 
 
 def test_the_thinning_bound_is_the_product_of_the_relative_risks_above_one():
-    loc = location_of(village_state(), rr_birth=2.0, rr_job_loss=0.5, rr_school_entry=1.5)
+    factors = {f"rr_{e}": 1.0 for e in EVENTS} | {
+        "rr_birth": 2.0,
+        "rr_job_loss": 0.5,
+        "rr_school_entry": 1.5,
+    }
+    loc = location_of(village_state(), **factors)
     assert loc.events.bound() == 3.0
     assert loc.probability_bound() == loc.consider_probability() * 3.0
 
@@ -131,3 +136,31 @@ def test_location_params_declare_a_source_and_range_for_every_relative_risk():
     for event in EVENTS:
         info = fields[f"rr_{event}"].metadata["parameter"]
         assert info.unit == "1" and info.lo is not None and info.lo < 1.0 < info.hi
+
+
+def recorded_consider_rate(**location: float) -> tuple[np.ndarray, CountyModel]:
+    cfg = point(small_config(scale=0.02, end_year=2021))
+    behaviour = cfg.behaviour
+    cfg = dataclasses.replace(
+        cfg,
+        behaviour=dataclasses.replace(
+            behaviour, location=dataclasses.replace(behaviour.location, **location)
+        ),
+    )
+    model = CountyModel(cfg)
+    for _ in range(4):
+        model.step()
+    county = model.recorder.county_frame()
+    return county.loc[county.indicator == "consider_rate", "value"].to_numpy(), model
+
+
+def test_the_recorded_mean_consider_rate_rises_above_the_base_hazard_with_events():
+    """Recorded every month; the base rate exactly without events' weight, above it with."""
+    flat, model = recorded_consider_rate(**{f"rr_{e}": 1.0 for e in EVENTS})
+    base = 1.0 - (1.0 - model.location.consider_probability()) ** 12
+    assert flat.size >= 4 and np.allclose(flat, base, rtol=1e-12)
+    raised, model = recorded_consider_rate(
+        **{f"rr_{e}": 1.0 for e in EVENTS} | {"rr_school_entry": 3.0, "rr_job_loss": 2.0}
+    )
+    bound = 1.0 - (1.0 - model.location.probability_bound()) ** 12
+    assert np.all(raised > base * 1.01) and np.all(raised < bound)

@@ -23,7 +23,9 @@ MIGRANT_AGES = (
     "2.8% 60+"
 )
 """The migrant age structure the in-migrants' age pattern is made from (no county figure)."""
-RR_JUDGEMENT = "; value and range (priors.csv where fitted) are judgement"
+RR_JUDGEMENT = (
+    "; value and range are judgement, not identified by the 2022 figures (docs/calibration.md)"
+)
 
 SCHOOL_MOVES = (
     "教育进城: rural families move to the county town when a child starts primary or junior "
@@ -131,30 +133,30 @@ class LocationParams:
         description="Age at which a child enters junior middle school (a school-transition event)",
     )  # fmt: skip
     rr_school_entry: float = parameter(
-        1.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        2.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
         description="Relative risk of considering a move in the year a child reaches school age",
     )  # fmt: skip
     rr_junior_middle: float = parameter(
-        1.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        2.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
         description="Relative risk of considering a move in the year a child reaches "
         "junior-middle-school age",
     )  # fmt: skip
     rr_birth: float = parameter(
-        1.0, 0.1, 10.0, unit="1", status="assumption",
+        1.5, 0.1, 10.0, unit="1", status="assumption",
         source="a birth triggers housing-related moves (Kulu 2005, MPIDR working paper "
         "WP-2005-002, Austria; Clark & Huang 2003, Environment and Planning A 35: 323-339, "
         "BHPS: 'in some situations'); no Chinese estimate of its size" + RR_JUDGEMENT,
         description="Relative risk of considering a move in the year after a birth",
     )  # fmt: skip
     rr_job_loss: float = parameter(
-        1.0, 0.1, 10.0, unit="1", status="assumption",
+        1.5, 0.1, 10.0, unit="1", status="assumption",
         source="the unemployed move more often than employees (Boheim & Taylor 1999, ISER, "
         "BHPS 1991-97; Clark 2013, Journal of Population Research 30(4): 319-334, HILDA); "
         "no Chinese estimate of its size" + RR_JUDGEMENT,
         description="Relative risk of considering a move in the year after a member lost a job",
     )  # fmt: skip
     rr_retirement: float = parameter(
-        1.0, 0.1, 10.0, unit="1", status="assumption",
+        1.2, 0.1, 10.0, unit="1", status="assumption",
         source="work-status changes near retirement go with moves (Bures 1996, Health and "
         "Retirement Study waves 1-2); here the end of a wage job at the statutory age (farmers "
         "do not retire)" + RR_JUDGEMENT,
