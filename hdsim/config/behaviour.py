@@ -17,6 +17,23 @@ from typing import Any
 from hdsim.config.fields import ParameterInfo, parameter
 
 ABC = "ABC posterior median, hdsim-calibrate"
+MIGRANT_AGES = (
+    "《中国流动人口发展报告2017》 (国家卫生计生委, national migrant dynamic monitoring survey): "
+    "the migrant stock of 2016 had mean age 29.8 (27.3 in 2011), 21.7% aged 0-14, 75.5% 15-59, "
+    "2.8% 60+"
+)
+"""The migrant age structure the in-migrants' age pattern is made from (no county figure)."""
+RR_JUDGEMENT = (
+    "; value and range are judgement, not identified by the 2022 figures (docs/calibration.md)"
+)
+
+SCHOOL_MOVES = (
+    "教育进城: rural families move to the county town when a child starts primary or junior "
+    "middle school (王德 et al. 2024, 人文地理 39(6): 59-69, 寿县: education migrants are 14% of "
+    "the county town's residents; 郭婉悦 2025, Advances in Social Sciences 14(3): 314-321); no "
+    "estimate of the relative risk" + RR_JUDGEMENT
+)
+"""Why school ages raise the moving hazard (the relative risks' size is judgement)."""
 
 SPLIT_TARGET = (
     "; fitted to the bound on the yearly change of residents registered in another township"
@@ -95,7 +112,56 @@ class LocationParams:
     consider_rate: float = parameter(
         0.1032, 0.0, 1.0, unit="1/yr", status="calibrated", source=ABC,
         uncertainty=(0.04, 0.24),
-        description="Yearly probability a household considers moving",
+        description="Base hazard: yearly probability that a household without a recent life "
+        "event considers moving (each event of the last event_window_months multiplies it)",
+    )  # fmt: skip
+    event_window_months: int = parameter(
+        12, 1, 12, unit="months", status="assumption",
+        source="panel studies of moves after life events compare annual waves (Clark & Huang "
+        "2003, Environment and Planning A 35: 323-339; Clark 2013, Journal of Population "
+        "Research 30(4): 319-334): an event counts for the year after it",
+        description="Months after a life event during which it raises the household's hazard",
+    )  # fmt: skip
+    school_entry_age: int = parameter(
+        6, 3, 18, unit="years", status="literature",
+        source="义务教育法 (2006) art. 11: children start school in the year they turn six",
+        description="Age at which a child enters primary school (a school-entry event)",
+    )  # fmt: skip
+    junior_middle_age: int = parameter(
+        12, 3, 18, unit="years", status="literature",
+        source="六三学制: six years of primary school, then junior middle school (初中)",
+        description="Age at which a child enters junior middle school (a school-transition event)",
+    )  # fmt: skip
+    rr_school_entry: float = parameter(
+        2.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        description="Relative risk of considering a move in the year a child reaches school age",
+    )  # fmt: skip
+    rr_junior_middle: float = parameter(
+        2.0, 0.1, 10.0, unit="1", status="assumption", source=SCHOOL_MOVES,
+        description="Relative risk of considering a move in the year a child reaches "
+        "junior-middle-school age",
+    )  # fmt: skip
+    rr_birth: float = parameter(
+        1.5, 0.1, 10.0, unit="1", status="assumption",
+        source="a birth triggers housing-related moves (Kulu 2005, MPIDR working paper "
+        "WP-2005-002, Austria; Clark & Huang 2003, Environment and Planning A 35: 323-339, "
+        "BHPS: 'in some situations'); no Chinese estimate of its size" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year after a birth",
+    )  # fmt: skip
+    rr_job_loss: float = parameter(
+        1.5, 0.1, 10.0, unit="1", status="assumption",
+        source="the unemployed move more often than employees (Boheim & Taylor 1999, ISER, "
+        "BHPS 1991-97; Clark 2013, Journal of Population Research 30(4): 319-334, HILDA); "
+        "no Chinese estimate of its size" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year after a member lost a job",
+    )  # fmt: skip
+    rr_retirement: float = parameter(
+        1.2, 0.1, 10.0, unit="1", status="assumption",
+        source="work-status changes near retirement go with moves (Bures 1996, Health and "
+        "Retirement Study waves 1-2); here the end of a wage job at the statutory age (farmers "
+        "do not retire)" + RR_JUDGEMENT,
+        description="Relative risk of considering a move in the year a member reaches "
+        "retirement age",
     )  # fmt: skip
     beta_income: float = parameter(
         1.2, 0.0, 10.0, unit="utility/log(yuan)", status="assumption", source="to calibrate",
@@ -377,8 +443,13 @@ class TownshipParams:
     )  # fmt: skip
     school_closure_pupils: float = parameter(
         40.0, 0.0, 1000.0, unit="pupils", status="assumption",
-        source="撤点并校 (2001 onward; 国办发〔2012〕48号 limits it): small village schools merged "
-        "into the township's central school; threshold to replace with county school records",
+        source="range 10-100 from the rules, value judgement: 国办发〔2018〕27号 defines 乡村小规模"
+        "学校 as village schools and 教学点 under 100 pupils and requires keeping those needed "
+        "(应留必留; closures only after review, 国办发〔2012〕48号), so 100 bounds the threshold "
+        "from above; the rule keeps 教学点 of a handful of pupils where they have no other "
+        "school, so about 10 bounds it from below (judgement); no Shanxi or county "
+        "enrolment rule found (撤点并校 since 2001: 56% of China's primary schools gone "
+        "2000-2011); replace with the county's school records",
         description="Enrolment below which a village school closes at the start of a school year",
     )  # fmt: skip
     closed_school_access: float = parameter(
@@ -449,18 +520,22 @@ class MigrationParams:
         description="Share of in-migrant households from another province",
     )  # fmt: skip
     family_share: float = parameter(
-        0.4, 0.0, 1.0, unit="share", status="assumption",
+        0.4, 0.0, 1.0, unit="share", status="estimate", source=MIGRANT_AGES + ": 0.4 makes "
+        "children 40 of every 180 arrivals (22%), the stock's 21.7% aged 0-14",
         description="Share of in-migrant households that are a couple with a child (the rest "
         "are single adults)",
     )  # fmt: skip
     age_mean: float = parameter(
-        31.0, 16.0, 60.0, unit="years", status="assumption",
-        source="inter-county migrants concentrate at ages 20-39 (2020 census, national "
-        "migrant age profile)",
+        31.0, 16.0, 60.0, unit="years", status="estimate", source=MIGRANT_AGES + ": the "
+        "stock's adults (15-59) average (29.8 - 0.217 x 7 - 0.028 x 64) / 0.755 = 35.1 years "
+        "(children at about 7, the 60+ at their median 64); arrivals are younger than the stock "
+        "by half its mean stay, 8 / 2 years (the stay in_migration_rate assumes): 35.1 - 4 = 31",
         description="Mean age of the adults of an in-migrant household",
     )  # fmt: skip
     age_sd: float = parameter(
         7.0, 0.0, 30.0, unit="years", status="assumption",
+        source="no published spread of migrants' arrival ages; 7 puts 80% of adults at ages "
+        "22-40 and few past 50 (the stock's 60+ are 2.8%)",
         description="Standard deviation of the age of in-migrant adults (ages kept in 18-60)",
     )  # fmt: skip
     min_parent_age: float = parameter(

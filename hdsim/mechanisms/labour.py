@@ -60,6 +60,8 @@ class LabourMarket:
         reach: Commuting kernel between places, ``exp(-distance / commute_km)``.
         place_wage: Expected monthly wage for a worker living at each place.
         place_employment: Expected probability of employment at each place.
+        separated: Person rows whose job ended by separation this month (read by the
+            moving hazards of :mod:`hdsim.mechanisms.hazards` as job losses).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class LabourMarket:
         self.reach[:, geo.outside] = 0.0
         self.place_wage = np.zeros(geo.n_places)
         self.place_employment = np.zeros(geo.n_places)
+        self.separated = np.zeros(0, dtype=np.int64)
         self._staff_at_census()
         self.update_place_signals()
         self.place_employment0 = self.place_employment.copy()
@@ -151,6 +154,7 @@ class LabourMarket:
         rate = self.params.separation_rate
         quitting = rare_events(p.n, rate, lambda rows: (p.employer[rows] >= 0) * rate, self.rng)
         self.release(quitting)
+        self.separated = quitting
 
     def seekers(self) -> np.ndarray:
         """Rows of residents of working age without a job (students in dormitories excluded).

@@ -1,7 +1,10 @@
 """Household location choice: a monthly hazard of considering a move, then a logit choice.
 
 Each month a household (not a collective one, living in the county) considers moving with the
-probability ``1 - (1 - consider_rate)^(1/12)``. It then compares, by random utility, these
+probability ``1 - (1 - consider_rate)^(1/12)`` (the base hazard) times the relative risk of the
+life events it had in the last months: a child reaching school or junior-middle age, a birth,
+a member's job loss or retirement (:mod:`hdsim.mechanisms.hazards`). It then compares, by
+random utility, these
 alternatives: staying; returning to its home village; the county city; every town or township
 seat; leaving the county. The utility of destination ``d`` for household ``h`` is::
 
@@ -44,6 +47,7 @@ import numpy as np
 
 from hdsim.config.behaviour import HousingParams, LocationParams, TownshipParams
 from hdsim.mechanisms.demography import monthly
+from hdsim.mechanisms.hazards import LifeEvents
 from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import LabourMarket
 from hdsim.mechanisms.sampling import rare_events
@@ -66,6 +70,7 @@ class LocationChoice:
         relocation: What moves the households that choose to move.
         farm_income_per_mu: Net farm income at the census, yuan per mu and year.
         market: The housing market that rations arrivals in seats and the county city.
+        events: The life events that multiply each household's base hazard.
         alternatives: Fixed destination places: the county city, then every other seat.
     """
 
@@ -100,6 +105,7 @@ class LocationChoice:
         self.market = market or HousingMarket(
             state, HousingParams(), TownshipParams(), params, labour, rng.spawn(1)[0]
         )
+        self.events = LifeEvents(state, params, labour)
         geo = state.geo
         self.alternatives = np.r_[geo.county_city, geo.seats].astype(np.int64)
         self._signals: dict[str, np.ndarray] = {}
@@ -153,8 +159,34 @@ class LocationChoice:
         }
 
     def consider_probability(self) -> float:
-        """Monthly probability that a household considers moving."""
+        """Monthly base hazard: the probability that a household without events considers moving."""
         return float(monthly(self.params.consider_rate))
+
+    def household_probability(self, rows: np.ndarray) -> np.ndarray:
+        """Monthly probability that each household of ``rows`` considers moving this month.
+
+        The base hazard times the relative risk of the household's life events; 0 for
+        households that are not :meth:`candidates` (collective, or outside the county).
+        """
+        h = self.state.households
+        at_risk = ~h.collective[rows] & (h.place[rows] != self.state.geo.outside)
+        return self.consider_probability() * self.events.relative_risk(rows) * at_risk
+
+    def probability_bound(self) -> float:
+        """Largest monthly consider probability of any household this month."""
+        return self.consider_probability() * self.events.bound()
+
+    def mean_consider_rate(self) -> float:
+        """Mean yearly consider probability of the candidate households this month.
+
+        ``1 - (1 - p)^12`` of each household's monthly probability, averaged over the
+        family households living in the county (0 when there are none).
+        """
+        rows = self.candidates()
+        if rows.size == 0:
+            return 0.0
+        p = np.minimum(self.household_probability(rows), 1.0)
+        return float(np.mean(1.0 - (1.0 - p) ** 12))
 
     # -- the household rule --------------------------------------------------------------------
 
@@ -372,11 +404,8 @@ class LocationChoice:
     def step(self) -> None:
         """Let every household that considers moving this month choose, all at once."""
         self.prepare()
-        h = self.state.households
-        outside = self.state.geo.outside
-        p = self.consider_probability()
         rows = rare_events(
-            h.n, p, lambda r: p * (~h.collective[r] & (h.place[r] != outside)), self.rng
+            self.state.households.n, self.probability_bound(), self.household_probability, self.rng
         )
         dest = self.ration(rows, self.choose(rows))
         self.apply(rows, dest)

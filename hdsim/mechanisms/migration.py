@@ -6,10 +6,15 @@ in-migrant persons a year is ``in_migration_rate`` times the county's residents 
 calibration can fit); they arrive as households of one adult, or (share ``family_share``) a
 couple with a child, the adults' ages drawn from a normal pattern (``age_mean``, ``age_sd``,
 kept within 18 to 59) and the child's between 0 and the younger parent's age less
-``min_parent_age`` (at most 15). A share ``county_city_share`` heads for the county city, the
-rest for the seats in proportion to their residents; arrivals go through the housing market's
-rationing (:meth:`hdsim.mechanisms.housing.HousingMarket.ration`), and those who find no
-dwelling do not come.
+``min_parent_age`` (at most 15). The age pattern is made from the national migrant stock (no
+county figure exists): 《中国流动人口发展报告2017》 gives for 2016 a mean age of 29.8 with 21.7%
+aged 0-14 and 2.8% aged 60+, so the stock's adults average about 35; arrivals are younger than
+the stock by half its mean stay (8 years, the stay ``in_migration_rate`` assumes), hence
+``age_mean`` 31; ``family_share`` 0.4 makes 22% of arrivals children, the stock's share.
+A share ``county_city_share`` heads for the county city, the rest for the seats in proportion
+to their residents; arrivals go through the housing market's rationing
+(:meth:`hdsim.mechanisms.housing.HousingMarket.ration`), and those who find no dwelling do not
+come.
 
 An in-migrant household rents, holds no land or homestead in the county, and its home
 'village' is the place it lives in; its members are registered outside the county

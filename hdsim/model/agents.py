@@ -138,7 +138,7 @@ class Household(mesa.Agent):
         loc = self.model.location
         if self.collective or self.place == self.model.geo.outside:
             return
-        if loc.rng.random() >= loc.consider_probability():
+        if loc.rng.random() >= loc.household_probability(np.array([self.row]))[0]:
             return
         rows = np.array([self.row])
         dest = loc.ration(rows, loc.choose(rows))

@@ -6,7 +6,8 @@ Two tables come out of a run, both tidy (one value per row):
   by settlement type, the county city, births, deaths, migration flows (in-migrants, housing
   purchases and households turned away by the housing market included), jobs by sector,
   housing price and vacancy of the county city, reclassified villages and upgraded townships,
-  marriages and split households;
+  marriages and split households, the mean consider rate of the family households (the base
+  moving hazard times their life events' relative risks);
 - township series: ``date, township_code, township, settlement, indicator, value``: residents,
   urban residents, births, deaths, arrivals and departures by township and settlement type.
 
@@ -103,6 +104,7 @@ class Recorder:
             "village_school_quality": float(
                 np.mean(m.state.services.quality["school"][geo.villages])
             ),
+            "consider_rate": m.location.mean_consider_rate(),
         }
         for key, val in m.flows.migration.items():
             values[key] = val * w

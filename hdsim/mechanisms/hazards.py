@@ -1,0 +1,138 @@
+"""Moving hazards tied to life events: who considers a move this month, and how much more.
+
+A family household considers moving each month with the probability
+
+    monthly(consider_rate) x product of rr_e over the events e it had in the last window
+
+where ``consider_rate`` is the *base hazard* (the yearly probability without any event) and
+``rr_e`` the relative risk of event ``e`` (``behaviour.location.rr_*``). The events, each
+counted for ``event_window_months`` (at most 12) after it happened, are read from arrays the
+other steps already keep, not from a per-household history:
+
+- ``school_entry``: a resident member reached ``school_entry_age`` (6; ``PersonTable.age``
+  and ``birth_month`` give the months since the last birthday);
+- ``junior_middle``: a resident member reached ``junior_middle_age`` (12, 小升初);
+- ``birth``: a resident member is younger than the window (born in it);
+- ``job_loss``: a resident member's job ended by separation in the window (the labour step's
+  ``LabourMarket.separated``, kept here month by month);
+- ``retirement``: a resident member reached the retirement age (``labour.retirement_age``).
+
+Marriage is not an event here: a first marriage already founds a new household that makes its
+own location choice in the family step (:mod:`hdsim.mechanisms.family`), so counting it again
+would double it. Job losses before the census month are not known: the first window's job-loss
+events count only the separations simulated since t0.
+
+With every relative risk at 1 the hazard is the single rate of earlier versions, and the draws
+are the same to the last bit (the thinning bound of :func:`hdsim.mechanisms.sampling.rare_events`
+is the base probability times the product of the relative risks above 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hdsim.config.behaviour import LocationParams
+from hdsim.mechanisms.labour import LabourMarket
+from hdsim.state.county import CountyState
+
+EVENTS: tuple[str, ...] = ("school_entry", "junior_middle", "birth", "job_loss", "retirement")
+"""The life events that raise a household's moving hazard, in the order of their factors."""
+
+
+@dataclass(frozen=True)
+class MonthEvents:
+    """The life events of one month: which households had each, and their relative risk.
+
+    Attributes:
+        month: Completed steps of the clock when the events were collected.
+        flags: For each event of :data:`EVENTS`, whether each household row had it in the
+            window.
+        relative_risk: Product of the relative risks of each household row's events.
+    """
+
+    month: int
+    flags: dict[str, np.ndarray]
+    relative_risk: np.ndarray
+
+
+class LifeEvents:
+    """The events of the last months that multiply each household's moving hazard.
+
+    Attributes:
+        state: The county state (persons, households, clock).
+        params: Location parameters (base hazard, relative risks, window, school ages).
+        labour: The labour market, whose month's separations are job losses.
+        retirement_age: Age at which workers retire (``behaviour.labour.retirement_age``).
+    """
+
+    def __init__(self, state: CountyState, params: LocationParams, labour: LabourMarket) -> None:
+        """Bind the events to the state and to the labour market's separations."""
+        self.state = state
+        self.params = params
+        self.labour = labour
+        self.retirement_age = int(labour.params.retirement_age)
+        self._job_losses: list[tuple[int, np.ndarray]] = []
+        self._current: MonthEvents | None = None
+
+    @property
+    def factors(self) -> dict[str, float]:
+        """Relative risk of each event (``behaviour.location.rr_<event>``)."""
+        return {e: float(getattr(self.params, f"rr_{e}")) for e in EVENTS}
+
+    def bound(self) -> float:
+        """Largest relative risk any household can have: the product of the factors above 1."""
+        out = 1.0
+        for factor in self.factors.values():
+            out *= max(factor, 1.0)
+        return out
+
+    def month_events(self) -> MonthEvents:
+        """This month's events and relative risks (collected once a month, on first use).
+
+        The labour step of the month has run, so its separations are recorded here; the
+        location step calls this every month, which keeps the job-loss record complete.
+        """
+        steps = self.state.clock.steps
+        if self._current is not None and self._current.month == steps:
+            return self._current
+        window = int(self.params.event_window_months)
+        self._job_losses = [(s, r) for s, r in self._job_losses if steps - s < window]
+        self._job_losses.append((steps, self.labour.separated))
+        m = self.state
+        p = m.persons
+        n = p.n
+        nh = m.households.n
+        since = (m.clock.calendar_month - p.birth_month[:n].astype(np.int64)) % 12
+        present = p.alive[:n] & ~p.away[:n]
+        recent = present & (since < window)
+        age = p.age[:n]
+        par = self.params
+        reached = {
+            "school_entry": recent & (age == par.school_entry_age),
+            "junior_middle": recent & (age == par.junior_middle_age),
+            "birth": recent & (age == 0),
+            "retirement": recent & (age == self.retirement_age),
+        }
+        lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
+        lost = lost[present[lost]]
+        household = p.household[:n]
+        flags: dict[str, np.ndarray] = {}
+        rr = np.ones(nh)
+        for event, factor in self.factors.items():
+            flag = np.zeros(nh, dtype=bool)
+            rows = household[lost] if event == "job_loss" else household[reached[event]]
+            flag[rows] = True
+            flags[event] = flag
+            rr[flag] *= factor
+        self._current = MonthEvents(steps, flags, rr)
+        return self._current
+
+    def relative_risk(self, rows: np.ndarray) -> np.ndarray:
+        """Relative risk of the household ``rows`` this month (1 for rows added since)."""
+        rr = self.month_events().relative_risk
+        out = np.ones(rows.size)
+        known = rows < rr.size
+        out[known] = rr[rows[known]]
+        return out
