@@ -219,6 +219,7 @@ class StatisticalClassification:
         ).is_file()
         start = month_number(state.clock.start)
         self.mergers = mergers[mergers["month"] >= start].sort_values(["month", "township"])
+        self._next_merger = int(self.mergers["month"].min()) if len(self.mergers) else None
         for r in self.codes.itertuples(index=False):
             geo.pinned[self._village(int(r.township), int(r.village))] = True
 
@@ -242,9 +243,10 @@ class StatisticalClassification:
     def step(self) -> None:
         """Apply the dated mergers of this month, and the yearly rules in the cut-off month."""
         now = self.current_month
-        due = self.mergers[self.mergers["month"] <= now]
-        if len(due):
+        if self._next_merger is not None and self._next_merger <= now:
+            due = self.mergers[self.mergers["month"] <= now]
             self.mergers = self.mergers[self.mergers["month"] > now]
+            self._next_merger = int(self.mergers["month"].min()) if len(self.mergers) else None
             for r in due.itertuples(index=False):
                 self.merge_villages(int(r.township), int(r.villages))
         if self.state.clock.calendar_month == int(self.params.cutoff_month):
