@@ -406,14 +406,14 @@ class ClassificationParams:
         description="Calendar month whose end is the cut-off of the yearly code list",
     )  # fmt: skip
     seat_growth_share: float = parameter(
-        0.0, 0.0, 0.5, unit="1/yr", status="assumption",
+        0.035, 0.0, 0.5, unit="1/yr", status="assumption",
         source="order of magnitude of the built-up growth of China's towns (建制镇) in the "
         "2010s, 3-4% a year (城乡建设统计年鉴); prior 0-8%",
         description="Yearly built-up growth of a town seat on trend, as a share of its "
         "census-day built-up area (seat residents over builtup_density)",
     )  # fmt: skip
     seat_pressure: float = parameter(
-        0.0, 0.0, 1.0, unit="1/yr", status="assumption",
+        0.5, 0.0, 1.0, unit="1/yr", status="assumption",
         description="Share of a town seat's excess of people over its census-day density "
         "built up each year (growth driven by the seat's population)",
     )  # fmt: skip
@@ -424,7 +424,8 @@ class ClassificationParams:
         "town's built-up area (220 -> 122, 镇乡结合区)",
     )  # fmt: skip
     zone_residents_per_job: float = parameter(
-        0.0, 0.0, 2.0, unit="persons/job", status="assumption",
+        0.25, 0.0, 2.0, unit="persons/job", status="assumption",
+        source="judgement: a quarter of zone workers live in its dormitories and estates",
         description="Residents of a development zone or park (dormitories, estates) per job "
         "of its firms; the zone is a special area (123) once they reach zone_min_residents",
     )  # fmt: skip
@@ -435,7 +436,7 @@ class ClassificationParams:
         description="Residents a special area (zone, park, works area) needs to count as urban",
     )  # fmt: skip
     upgrade_joined_share: float = parameter(
-        0.0, 0.0, 1.0, unit="share", status="assumption",
+        0.25, 0.0, 1.0, unit="share", status="assumption",
         description="Share of an upgraded township's villages (nearest the seat first) joined "
         "to the new town's centre (220 -> 122) at the first cut-off after 撤乡设镇",
     )  # fmt: skip
