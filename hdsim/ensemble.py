@@ -244,6 +244,14 @@ def run_ensemble(
         .drop(columns="_order")
     )
     atomic_write_parquet(root / "ensemble.parquet", ensemble.reset_index(drop=True))
+    splits = [
+        pd.read_parquet(d / "rate_change.parquet")
+        for runs, _ in tasks
+        for _, d in runs
+        if (d / "rate_change.parquet").is_file()
+    ]
+    if splits:  # the statistical/behavioural split of every run (hdsim.model.recorder)
+        atomic_write_parquet(root / "rate_change.parquet", pd.concat(splits, ignore_index=True))
     rate = n_runs / max(elapsed, 1e-9) * 60
     atomic_write_text(
         root / "timing.json",

@@ -14,6 +14,8 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
 - ``county.parquet``: tidy monthly county series (scenario, replicate, seed, date, indicator,
   value);
 - ``township.parquet``: tidy monthly series by township and settlement type;
+- ``rate_change.parquet``: the yearly change of the urban count and of the rate split into its
+  statistical and behavioural parts (``Recorder.rate_change_frame``);
 - ``config.yaml``: the effective configuration of the run (given back to ``hdsim``, it
   reproduces the run byte for byte);
 - ``provenance.json``: hdsim, Mesa, Python and numpy versions, config hash, seed entropy and
@@ -150,11 +152,13 @@ class RunResult:
         county: Tidy county series.
         township: Tidy township series.
         seconds: Wall time of building and running the model.
+        rate_change: The statistical/behavioural split of the urban count (tidy, labelled).
     """
 
     county: pd.DataFrame
     township: pd.DataFrame
     seconds: float
+    rate_change: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def run_replicate(
@@ -192,7 +196,11 @@ def run_replicate(
     front = ["scenario", "replicate", "seed"]
     county = county[front + [c for c in county.columns if c not in front]]
     township = township[front + [c for c in township.columns if c not in front]]
-    return RunResult(county=county, township=township, seconds=time.perf_counter() - start)
+    split = model.recorder.rate_change_frame().assign(**labels)
+    split = split[front + [c for c in split.columns if c not in front]]
+    return RunResult(
+        county=county, township=township, seconds=time.perf_counter() - start, rate_change=split
+    )
 
 
 def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dict[str, Any]:
@@ -309,6 +317,7 @@ def write_run(
     atomic_write_parquet(run_dir / "county.parquet", result.county)
     if cfg.output.township_series:
         atomic_write_parquet(run_dir / "township.parquet", result.township)
+    atomic_write_parquet(run_dir / "rate_change.parquet", result.rate_change)
     atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
     atomic_write_text(run_dir / "provenance.json", json.dumps(prov, indent=2, ensure_ascii=False))

@@ -46,6 +46,7 @@ EXPECTED_SECTIONS = [
     "migration",
     "policies",
     "costs",
+    "rate_split",
     "assumptions",
     "reproducibility",
     "dictionary",

@@ -21,17 +21,22 @@ sd            observation (or estimation) error sd plus the model's run-to-run n
 lo, hi        bounds of a ``bound`` target (empty otherwise)
 unit, source, confidence, note
               as in the county data files (confidence: official, quoted, derived, estimate)
-discrepancy   optional (last column; empty = 0): sd of the model discrepancy, the part of
+discrepancy   optional (empty = 0): sd of the model discrepancy, the part of
               the gap between model and figure that no parameter should explain (a figure
               for another period or definition, the structure the model leaves out)
+bias          optional (last column; empty = 0): expected offset of the published figure from
+              the model's census-basis value, in the unit of ``value`` (an annual estimate
+              between censuses drifts from the census basis: Hongtong's pre-census series
+              said 45.7% for 2019 against 39.54% at the 2020 census)
 ============  ==============================================================================
 
-**Error model.** A figure is ``observed = simulated + e + delta`` with independent
+**Error model.** A figure is ``observed = simulated + bias + e + delta`` with independent
 ``e ~ N(0, sd^2)`` (estimation error: rounding, sampling, a statistical office's estimate
 between censuses) and ``delta ~ N(0, discrepancy^2)`` (model discrepancy). The tolerance a run
 is judged by is therefore ``tolerance = sqrt(sd^2 + discrepancy^2)`` (:attr:`Target.sd`).
-An annual rate that is itself an estimate (the 2022 rate between censuses) carries both terms;
-a census count only the first.
+An annual rate that is itself an estimate (the 2022 rate between censuses) carries both terms
+and may carry a bias (:func:`hdsim.calibration.observed.annual_estimate_error` states the
+error model of a published rate); a census count only the first.
 
 **Skipped rows.** A target whose indicator the model does not report (e.g. a t0 stock the
 synthesis does not hold yet) is skipped with one line (:meth:`TargetSet.available`), so a
@@ -46,7 +51,7 @@ Statistics of a run's monthly county series ``x``:
   residents and per year (crude birth and death rates).
 
 The distance of a run to the targets is ``sqrt(sum(z_i ** 2))`` over the fitted targets, with
-``z_i = (sim_i - value_i) / sd_i`` for points and the standardised overshoot for bounds.
+``z_i = (sim_i + bias_i - value_i) / sd_i`` for points and the standardised overshoot for bounds.
 """
 
 from __future__ import annotations
@@ -97,7 +102,7 @@ COLUMNS: tuple[str, ...] = (
     "confidence",
     "note",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("discrepancy",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("discrepancy", "bias")
 """Columns a targets file may leave out (older files, or figures measured without bias)."""
 KINDS: tuple[str, ...] = ("point", "bound", "check")
 STATISTICS: tuple[str, ...] = ("level", "pace", "change", "per_1000")
@@ -135,6 +140,8 @@ class Target:
         note: Free text (arithmetic, caveats).
         error_sd: The ``sd`` column: estimation error plus run-to-run noise.
         discrepancy: The ``discrepancy`` column: model discrepancy sd (0 when empty).
+        bias: The ``bias`` column: expected offset of the published figure from the model's
+            census-basis value (0 when empty).
     """
 
     id: str
@@ -154,6 +161,7 @@ class Target:
     note: str
     error_sd: float = float("nan")
     discrepancy: float = 0.0
+    bias: float = 0.0
 
     @property
     def fitted(self) -> bool:
@@ -403,6 +411,8 @@ def parse_target(row: dict[str, str], where: str) -> Target:
     discrepancy = 0.0 if np.isnan(discrepancy) else discrepancy
     if discrepancy < 0:
         raise CalibrationError(f"{where}, column 'discrepancy': {discrepancy} must not be negative")
+    bias = _float(text["bias"], where, "bias", required=False)
+    bias = 0.0 if np.isnan(bias) else bias
     error_sd = sd if not np.isnan(sd) else 1.0
     return Target(
         id=text["id"],
@@ -422,6 +432,7 @@ def parse_target(row: dict[str, str], where: str) -> Target:
         note=text["note"],
         error_sd=error_sd,
         discrepancy=discrepancy,
+        bias=bias,
     )
 
 
@@ -519,9 +530,10 @@ def standardised_errors(stats: np.ndarray, targets: TargetSet) -> np.ndarray:
     z = np.zeros_like(s)
     for j, t in enumerate(targets.targets):
         if t.kind == "point":
-            z[:, j] = (s[:, j] - t.value) / t.sd
+            z[:, j] = (s[:, j] + t.bias - t.value) / t.sd
         elif t.kind == "bound":
-            z[:, j] = (np.maximum(s[:, j] - t.hi, 0.0) - np.maximum(t.lo - s[:, j], 0.0)) / t.sd
+            pub = s[:, j] + t.bias
+            z[:, j] = (np.maximum(pub - t.hi, 0.0) - np.maximum(t.lo - pub, 0.0)) / t.sd
     return z if np.ndim(stats) > 1 else z[0]
 
 

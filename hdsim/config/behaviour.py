@@ -462,6 +462,65 @@ class TownshipParams:
 
 
 @dataclass
+class ClassificationParams:
+    """The statistical layer: reclassification of places by the NBS urban-rural rules.
+
+    Applied once a year at the code list's cut-off (``mechanisms/classification.py``); every
+    pace at 0 switches its rule off. Prior ranges for the calibration and the hindcast are in
+    ``hdsim/data/calibration/priors.csv``.
+    """
+
+    cutoff_month: int = parameter(
+        6, 1, 12, unit="month", status="literature",
+        source="统计用区划代码和城乡划分代码 (国家统计局): the 2009-2020 lists are cut off "
+        "on 30 June (the 2021 list on 31 October)",
+        description="Calendar month whose end is the cut-off of the yearly code list",
+    )  # fmt: skip
+    seat_growth_share: float = parameter(
+        0.035, 0.0, 0.5, unit="1/yr", status="assumption",
+        source="order of magnitude of the built-up growth of China's towns (建制镇) in the "
+        "2010s, 3-4% a year (城乡建设统计年鉴); prior 0-8%",
+        description="Yearly built-up growth of a town seat on trend, as a share of its "
+        "census-day built-up area (seat residents over builtup_density)",
+    )  # fmt: skip
+    seat_pressure: float = parameter(
+        0.5, 0.0, 1.0, unit="1/yr", status="assumption",
+        description="Share of a town seat's excess of people over its census-day density "
+        "built up each year (growth driven by the seat's population)",
+    )  # fmt: skip
+    seat_km2_per_village: float = parameter(
+        0.3, 0.02, 10.0, unit="km2", status="assumption",
+        source="construction land of a plains village of 1,000-2,000 residents, 0.2-0.4 km2",
+        description="Built-up growth of a town seat that joins one adjoining village to the "
+        "town's built-up area (220 -> 122, 镇乡结合区)",
+    )  # fmt: skip
+    zone_residents_per_job: float = parameter(
+        0.25, 0.0, 2.0, unit="persons/job", status="assumption",
+        source="judgement: a quarter of zone workers live in its dormitories and estates",
+        description="Residents of a development zone or park (dormitories, estates) per job "
+        "of its firms; the zone is a special area (123) once they reach zone_min_residents",
+    )  # fmt: skip
+    zone_min_residents: float = parameter(
+        3000.0, 0.0, 100000.0, unit="persons", status="literature",
+        source="《统计上划分城乡的规定》 (国家统计局 2008), art. 5: 特殊区域 with 3,000 residents "
+        "or more count as 镇区 (code 123)",
+        description="Residents a special area (zone, park, works area) needs to count as urban",
+    )  # fmt: skip
+    upgrade_joined_share: float = parameter(
+        0.25, 0.0, 1.0, unit="share", status="assumption",
+        description="Share of an upgraded township's villages (nearest the seat first) joined "
+        "to the new town's centre (220 -> 122) at the first cut-off after 撤乡设镇",
+    )  # fmt: skip
+    merger_share_per_year: float = parameter(
+        0.0, 0.0, 0.5, unit="1/yr", status="assumption",
+        source="only where the county folder has no village_mergers.csv; Hongtong 463 -> 325 "
+        "villages 2010-2021 is about 3% a year",
+        description="Yearly share of a township's administrative villages merged (the "
+        "smallest into its nearest neighbour) at each cut-off",
+    )  # fmt: skip
+
+
+@dataclass
 class HousingParams:
     """The county-town housing market: vacancy, search, and households' purchases."""
 
@@ -662,6 +721,7 @@ class BehaviourConfig:
     labour: LabourParams = field(default_factory=LabourParams)
     hukou: HukouParams = field(default_factory=HukouParams)
     townships: TownshipParams = field(default_factory=TownshipParams)
+    classification: ClassificationParams = field(default_factory=ClassificationParams)
     housing: HousingParams = field(default_factory=HousingParams)
     migration: MigrationParams = field(default_factory=MigrationParams)
     family: FamilyParams = field(default_factory=FamilyParams)

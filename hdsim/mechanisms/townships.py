@@ -5,7 +5,11 @@
   share, so the parameter transfers between counties), plus the land-supply lever,
   plus ``builtup_pressure`` of its excess population over its t0 density. Every
   ``km2_per_village`` of growth absorbs the nearest rural village into the urban area
-  (220 → 112, 城乡结合区): its residents become urban without moving.
+  (220 → 112, 城乡结合区): its residents become urban without moving (a village merged into
+  another moves with it; villages whose codes the county folder gives are left alone).
+
+The growth of town seats, special areas (123), the villages of upgraded townships and village
+mergers are the statistical layer's, once a year (:mod:`hdsim.mechanisms.classification`).
 
 Public services (quality, school consolidation) are :mod:`hdsim.mechanisms.services`; housing
 (stock, prices, purchases, rationing) is :mod:`hdsim.mechanisms.housing`. Upgrades (乡→镇) are
@@ -66,7 +70,7 @@ class BuiltUpGrowth:
         """
         geo = self.state.geo
         ts = self.state.services
-        rural = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.code == 220))
+        rural = geo.rural_villages()
         if rural.size == 0:
             return False
         nearest = rural[np.argmin(geo.distance[geo.county_city, rural])]

@@ -20,7 +20,9 @@ and the agents that view it. One step is one month, from the census month to Dec
 8. ``services`` respond to their users (village schools close each September below an
    enrolment threshold); the county-seat township extends the ``builtup`` area
    (``Township.step``);
-9. ``record``: the recorder writes the month's indicators.
+9. ``classification``: the statistical layer's dated village mergers, and at the code list's
+   cut-off its yearly urban-rural rules (``hdsim.mechanisms.classification``);
+10. ``record``: the recorder writes the month's indicators.
 
 Policies switch on through Mesa's event list (``hdsim.policies.levers``). Randomness: the seed
 sequence of the run is split into one independent stream per mechanism, so that switching a
@@ -40,6 +42,7 @@ import numpy as np
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.data import CountyData, load_county_data
 from hdsim.mechanisms.admin import AdministrativeChanges
+from hdsim.mechanisms.classification import StatisticalClassification
 from hdsim.mechanisms.collective import CollectiveRenewal
 from hdsim.mechanisms.demography import Demography
 from hdsim.mechanisms.family import Family
@@ -98,6 +101,7 @@ STEPS = (
     "hukou",
     "services",
     "builtup",
+    "classification",
     "record",
 )
 """The monthly steps, in the order :meth:`CountyModel.step` runs them."""
@@ -223,6 +227,9 @@ class CountyModel(mesa.Model):
             st, par.family, self.streams["family"], self.location, self.relocation
         )
         self.admin = AdministrativeChanges(st, self.data.admin_changes)
+        self.classification = StatisticalClassification(
+            st, par.classification, par.townships, self.data.directory
+        )
         self.township_agents = [Township(self, t) for t in range(self.geo.n_townships)]
         self.firm_agents = [Firm(self, r) for r in range(self.firms.n)]
         self._household_agents: dict[int, Household] = {}
@@ -241,6 +248,7 @@ class CountyModel(mesa.Model):
             "hukou": self.hukou.step,
             "services": self.services.step,
             "builtup": lambda: self.agents_by_type[Township].do("step"),
+            "classification": self.classification.step,
             "record": self.recorder.record,
         }
         self._agent_location = AgentByAgentLocation(self, self.location)

@@ -19,6 +19,12 @@ rate (e.g. 2019: 44.38% against 60.60%). Residents registered in another county 
 (``PersonTable.hukou_township < 0``) are in the denominator of the resident rate only; members
 away from the county are in the registered population only.
 
+A third table splits every month's change of the urban count into its statistical part (persons
+who became urban or rural because their place's code changed or their village merged: the
+statistical layer, ``hdsim.mechanisms.classification``, the county city's growth and the
+administrative changes) and its behavioural part (births, deaths, arrivals and departures at
+urban places), by year, township and settlement type: :meth:`Recorder.rate_change_frame`.
+
 Flows are counted per place during the step (:class:`hdsim.state.flows.Flows`), so that for
 every township and settlement type ``residents(t+1) = residents(t) + births - deaths +
 arrivals - departures`` holds exactly, arrivals and departures including moves between places
@@ -50,6 +56,7 @@ class Recorder:
         self._county_rows: list[tuple[str, str, float]] = []
         self._township_rows: list[np.ndarray] = []
         self._dates: list[str] = []
+        self._urban_rows: list[np.ndarray] = []
         self._last_residents: np.ndarray | None = None
 
     def record(self) -> None:
@@ -114,6 +121,7 @@ class Recorder:
         for key, val in values.items():
             self._county_rows.append((date, key, float(val)))
         self._dates.append(date)
+        self._urban_rows.append(urban.copy())
         self._township_rows.append(
             np.stack(
                 [
@@ -126,6 +134,94 @@ class Recorder:
                 ]
             )
         )
+
+    def rate_change_frame(self) -> pd.DataFrame:
+        """The change of the urban count split into its statistical and behavioural parts.
+
+        For every month and place, with ``r`` its residents and ``u`` whether its code is urban
+        at the start (0) and end (1) of the month: ``u1 r1 - u0 r0 = (u1 - u0) r0 + u1 (r1 -
+        r0)``; the first term is statistical (the place's code changed under its residents,
+        component ``reclassification``), the second behavioural, itself ``u1 (births - deaths
+        + arrivals - departures)`` (the flows identity of every place). Summed over places the
+        parts add up exactly to the month's change of the urban count.
+
+        Returns:
+            Tidy rows ``year, township_code, township, settlement, part, component, unit,
+            value``: persons (real) by calendar year of the month's end, township and
+            settlement type for the components ``reclassification`` (part ``statistical``) and
+            ``births``, ``deaths``, ``arrivals``, ``departures`` (part ``behavioural``, signed
+            as they change the urban count); plus county rows (``township_code`` ``all``,
+            unit ``points``) splitting the change of the urbanization rate: ``statistical`` =
+            the month's reclassified persons over its end-of-month residents, ``behavioural``
+            the rest of the rate's change (the flows and the change of the denominator).
+        """
+        m = self.model
+        geo = m.geo
+        w = m.weight
+        cols = ["year", "township_code", "township", "settlement", "part", "component",
+                "unit", "value"]  # fmt: skip
+        if len(self._dates) < 2:
+            return pd.DataFrame(columns=cols)
+        blocks = np.stack(self._township_rows)  # month, series, place
+        urban = np.stack(self._urban_rows).astype(float)
+        res = blocks[:, 0, :]
+        u0, u1 = urban[:-1], urban[1:]
+        parts = {
+            "reclassification": (u1 - u0) * res[:-1],
+            "births": u1 * blocks[1:, 2, :],
+            "deaths": -u1 * blocks[1:, 3, :],
+            "arrivals": u1 * blocks[1:, 4, :],
+            "departures": -u1 * blocks[1:, 5, :],
+        }
+        years = np.array([int(d[:4]) for d in self._dates[1:]])
+        in_county = np.flatnonzero(geo.kind != PlaceKind.OUTSIDE)
+        group = geo.township[in_county].astype(np.int64) * 4 + geo.kind[in_county]
+        codes = np.asarray(geo.township_codes, dtype=object)
+        towns = np.asarray(geo.township_names, dtype=object)
+        frames = []
+        for year in np.unique(years):
+            months = years == year
+            for component, values in parts.items():
+                by_place = values[months][:, in_county].sum(axis=0)
+                uniq, inv = np.unique(group, return_inverse=True)
+                sums = np.bincount(inv, weights=by_place, minlength=uniq.size) * w
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "year": int(year),
+                            "township_code": codes[uniq // 4],
+                            "township": towns[uniq // 4],
+                            "settlement": [SETTLEMENT_NAMES[PlaceKind(k)] for k in uniq % 4],
+                            "part": "statistical" if component == "reclassification"
+                            else "behavioural",
+                            "component": component,
+                            "unit": "persons",
+                            "value": sums,
+                        }
+                    )
+                )
+        total = res.sum(axis=1)
+        urban_count = (urban * res).sum(axis=1)
+        rate = urban_count / np.maximum(total, 1)
+        stat_points = parts["reclassification"].sum(axis=1) / np.maximum(total[1:], 1)
+        change = np.diff(rate)
+        for year in np.unique(years):
+            months = years == year
+            stat = float(stat_points[months].sum())
+            for part, value in (("statistical", stat),
+                                ("behavioural", float(change[months].sum()) - stat)):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "year": [int(year)], "township_code": ["all"], "township": ["all"],
+                            "settlement": ["all"], "part": [part],
+                            "component": ["reclassification" if part == "statistical"
+                                          else "behaviour"],
+                            "unit": ["points"], "value": [value],
+                        }
+                    )
+                )  # fmt: skip
+        return pd.concat(frames, ignore_index=True)[cols]
 
     def _registration(self, resident: np.ndarray, place: np.ndarray) -> dict[str, float]:
         """Residents registered elsewhere (人户分离), as the census counts them.

@@ -29,7 +29,7 @@ from typing import Any
 
 import matplotlib
 
-from hdsim.report import appendix, dictionary, sections, summary, townships
+from hdsim.report import appendix, dictionary, rate_split, sections, summary, townships
 from hdsim.report.catalogue import Catalogue
 from hdsim.report.document import (
     Document,
@@ -65,6 +65,7 @@ SECTION_BUILDERS = (
     appendix.section_prim,
     appendix.section_target,
     appendix.section_calibration,
+    rate_split.section_rate_split,
     appendix.section_assumptions,
     appendix.section_reproducibility,
     dictionary.section_dictionary,

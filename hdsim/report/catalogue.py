@@ -349,6 +349,21 @@ ZH: dict[str, str] = {
     "xl_total": "合计",
     "xl_year_column": "{year}年",
     "col_year": "年份",
+    "sec_rate_split": "城镇化率变化的统计部分与行为部分",
+    "rate_split_intro": (
+        "{label}：城镇人口的每一次变化分为统计部分和行为部分。统计部分是因所在地点的城乡划分代码改变"
+        "（城区或镇区扩展并入村庄、特殊区域、撤乡设镇并入镇区的村庄、合村并组）而由乡村人口变为城镇人口"
+        "（或反之）的人，没有人因此搬家；行为部分是城镇地点的出生、死亡、迁入和迁出。两部分之和恰为城镇"
+        "人口的变化。城镇化率的变化（百分点）按同样方法拆分，分母的变化计入行为部分。"
+    ),
+    "rate_split_caption": "城镇人口变化的统计部分与行为部分（{label}，人，各次模拟的均值）",
+    "rate_split_settlement_caption": "按地点类型的城镇人口变化（{label}，全部模拟期，人）",
+    "col_split_statistical": "统计部分（人）",
+    "col_split_behavioural": "行为部分（人）",
+    "col_split_total": "城镇人口变化（人）",
+    "col_split_statistical_pp": "城镇化率：统计部分（百分点）",
+    "col_split_behavioural_pp": "城镇化率：行为部分（百分点）",
+    "col_settlement": "地点类型",
     "col_measure": "措施",
     "col_budget": "年度预算",
     "col_total": "合计",
@@ -759,6 +774,27 @@ EN: dict[str, str] = {
     "xl_total": "total",
     "xl_year_column": "{year}",
     "col_year": "year",
+    "sec_rate_split": "Statistical and behavioural parts of the change of the rate",
+    "rate_split_intro": (
+        "{label}: every change of the urban population splits into a statistical part and a "
+        "behavioural part. The statistical part is the persons who became urban (or rural) "
+        "because the urban-rural code of their place changed (the county city or a town "
+        "seat growing over a village, a special area, the villages joined to an upgraded "
+        "township's centre, village mergers), without anybody moving; the behavioural part is "
+        "births, deaths, arrivals and departures at urban places. The two add up exactly to "
+        "the change of the urban population. The change of the rate (points) is split the same "
+        "way, the change of its denominator counted as behaviour."
+    ),
+    "rate_split_caption": "Statistical and behavioural parts of the change of the urban "
+    "population ({label}, persons, mean over the runs)",
+    "rate_split_settlement_caption": "Change of the urban population by settlement type "
+    "({label}, whole simulated period, persons)",
+    "col_split_statistical": "statistical (persons)",
+    "col_split_behavioural": "behavioural (persons)",
+    "col_split_total": "change of urban population (persons)",
+    "col_split_statistical_pp": "rate: statistical (points)",
+    "col_split_behavioural_pp": "rate: behavioural (points)",
+    "col_settlement": "settlement type",
     "col_measure": "lever",
     "col_budget": "yearly budget",
     "col_total": "total",

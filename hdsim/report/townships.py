@@ -4,7 +4,9 @@
 residents and the change of its village residents (:func:`draw_townships`, three dot-plot
 panels sharing the township rows, the township holding the county city on a row and scale of
 its own), their tables, and the county city's residents, built-up area, absorbed villages and
-upgraded townships (counts as the mean over the runs with their range).
+upgraded townships (counts as the mean over the runs with their range). The split of the
+urban population's change into its statistical and behavioural parts is
+:mod:`hdsim.report.rate_split`.
 """
 
 from __future__ import annotations

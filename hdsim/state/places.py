@@ -7,7 +7,10 @@ city. A last place stands for "outside the county".
 Each place carries the urban-rural statistical code of China's 统计用区划代码 scheme, which decides
 whether its residents count as urban: 111 (county city, 主城区), 112 (城乡结合区, villages absorbed
 by the county city's built-up area), 121 (镇中心区, seat of a town), 122 (镇乡结合区), 210
-(乡中心区, seat of a township: rural), 220 (村庄, village: rural).
+(乡中心区, seat of a township: rural), 220 (村庄, village: rural), and 123 (特殊区域: a development
+zone or park of 3,000 residents or more, counted as 镇区). Codes change only through
+:meth:`Geography.reclassify` and :meth:`Geography.merge` (the statistical layer,
+``hdsim.mechanisms.classification``, and the county city's built-up growth).
 
 Coordinates are a schematic estimate, not a survey: township seats sit on a circle around the
 county city at their road distance, villages on a sunflower spiral around their seat, so that
@@ -16,13 +19,13 @@ distances (commuting reach, moving cost, built-up growth) have the right order o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 
-URBAN_CODES = frozenset({111, 112, 121, 122})
+URBAN_CODES = frozenset({111, 112, 121, 122, 123})
 """Statistical codes whose residents count as urban."""
 
 
@@ -61,6 +64,10 @@ class Geography:
         seat_of: Place index of each township's seat (the county city for the county seat).
         county_city: Place index of the county city.
         outside: Place index of "outside the county".
+        merged_into: Administrative village each place belongs to now (itself unless its
+            village was merged into another, 合村并组); a merged place shares its code.
+        pinned: Places whose code the county folder gives by year (``village_codes.csv``):
+            the reclassification rules leave them alone.
     """
 
     kind: np.ndarray
@@ -76,6 +83,15 @@ class Geography:
     seat_of: np.ndarray
     county_city: int
     outside: int
+    merged_into: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        """Every place starts as its own administrative unit, its code left to the rules."""
+        if self.merged_into.size != self.kind.size:
+            self.merged_into = np.arange(self.kind.size, dtype=np.int64)
+        if self.pinned.size != self.kind.size:
+            self.pinned = np.zeros(self.kind.size, dtype=bool)
 
     @property
     def n_places(self) -> int:
@@ -121,8 +137,52 @@ class Geography:
         return np.array([SETTLEMENT_NAMES[PlaceKind(k)] for k in self.kind])
 
     def reclassify(self, place: int, code: int) -> None:
-        """Give ``place`` a new statistical code (e.g. 220 → 112 when the city absorbs it)."""
+        """Give ``place`` a new statistical code (e.g. 220 → 112 when the city absorbs it).
+
+        The places merged into ``place`` (one administrative village now) take the code too.
+        """
         self.code[place] = code
+        self.code[self.merged_into == place] = code
+
+    def merge(self, village: int, into: int) -> None:
+        """Merge administrative village ``village`` into ``into`` (合村并组).
+
+        ``village`` and the places already merged into it take the code of ``into``: residents
+        of a village merged into an urban-coded one become urban without moving.
+
+        Raises:
+            ValueError: ``into`` is itself merged into another village, or equals ``village``.
+        """
+        if into == village or self.merged_into[into] != into:
+            raise ValueError(f"place {village} cannot merge into {into}: not a separate village")
+        members = self.merged_into == village
+        self.merged_into[members] = into
+        self.code[members] = self.code[into]
+
+    def rural_villages(self, township: int | None = None) -> np.ndarray:
+        """Rural (220) administrative villages the reclassification rules may recode.
+
+        Args:
+            township: Only the villages of this township (all when None).
+
+        Returns:
+            Place indices in ascending order: not merged away, not pinned by the folder.
+        """
+        mask = (
+            (self.kind == PlaceKind.VILLAGE)
+            & (self.code == 220)
+            & (self.merged_into == np.arange(self.kind.size))
+            & ~self.pinned
+        )
+        if township is not None:
+            mask &= self.township == township
+        return np.flatnonzero(mask)
+
+    @property
+    def administrative_villages(self) -> np.ndarray:
+        """Indices of the villages that are administrative villages now (not merged away)."""
+        v = self.villages
+        return v[self.merged_into[v] == v]
 
 
 def _spiral(n: int, radius: float, inner: float) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,9 @@
   quality, what policy has added to it, and which village schools are still open
   (consolidation, 撤点并校, closes them).
 - Housing (dwellings, prices, tenure) is :mod:`hdsim.state.housing`.
-- **Built-up area** of the county city, and the counts of reclassified villages and upgraded
-  townships.
+- **Built-up area** of the county city and of the seats, and the counts of reclassified,
+  joined, zone-coded and merged villages and of upgraded townships (the statistical layer,
+  ``hdsim.mechanisms.classification``).
 
 :func:`build_services` initialises it at the census; ``hdsim.mechanisms.services`` updates the
 services, ``hdsim.mechanisms.housing`` the housing, ``hdsim.mechanisms.townships`` the
@@ -15,7 +16,7 @@ built-up area.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,8 +58,16 @@ class ServiceState:
         builtup_km2: Built-up area of the county city.
         density0: Residents per km² of the county city's built-up area at t0.
         pending_km2: Built-up growth not yet turned into absorbed villages.
-        reclassified: Villages absorbed into the urban area so far.
+        reclassified: Villages absorbed into the county city's urban area so far.
         upgraded: Townships upgraded to towns so far.
+        seat_builtup_km2: Built-up area of each township's seat (the statistical layer's
+            estimate: census-day seat residents over ``builtup_density``, then its growth).
+        seat_pending_km2: Seat built-up growth not yet turned into joined villages.
+        seat_joined: Villages joined to a town seat's built-up area so far (220 → 122).
+        zone_coded: Villages coded as a special area (123) so far.
+        upgrade_joined: Villages joined to a new town's centre after 撤乡设镇 so far.
+        merged: Administrative villages merged into another so far (合村并组).
+        overridden: Places whose code the county folder's ``village_codes.csv`` set so far.
     """
 
     pool: np.ndarray
@@ -76,6 +85,13 @@ class ServiceState:
     pending_km2: float = 0.0
     reclassified: int = 0
     upgraded: int = 0
+    seat_builtup_km2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seat_pending_km2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seat_joined: int = 0
+    zone_coded: int = 0
+    upgrade_joined: int = 0
+    merged: int = 0
+    overridden: int = 0
 
     def pool_users(self, residents_by_place: np.ndarray) -> np.ndarray:
         """Residents per service pool (simulated persons)."""
@@ -138,4 +154,6 @@ def build_services(
         amenity=np.array([amenity_of(PlaceKind(k), params) for k in kind]),
         builtup_km2=builtup,
         density0=float(geo.t0_population[geo.county_city] / max(builtup, 1e-9)),
+        seat_builtup_km2=geo.t0_population[geo.seat_of] / params.builtup_density,
+        seat_pending_km2=np.zeros(geo.n_townships),
     )
