@@ -21,6 +21,10 @@ from hdsim.data.table import DataError, MissingFigureError, to_frame
 
 _HERE = Path(__file__).resolve().parent
 EMBEDDED_DIR: Path = _HERE / json.loads((_HERE / "embedded.json").read_text("utf-8"))["folder"]
+
+HINDCAST_FILE = "calibration/hindcast.csv"
+"""A county folder's hindcast scores (``hdsim-hindcast --install``; the report quotes them).
+Not a data file: it is outside the folder's checksum."""
 """Folder of the embedded county data (named in ``embedded.json``, so no code names a county)."""
 
 PROVENANCE_COLUMNS: tuple[str, ...] = (
@@ -199,4 +203,11 @@ def load_county_data(directory: str | Path | None = None) -> CountyData:
     return CountyData(directory=path, checksum=checksum_of(path), **frames)
 
 
-__all__ = ["EMBEDDED_DIR", "CountyData", "DataError", "checksum_of", "load_county_data"]
+__all__ = [
+    "EMBEDDED_DIR",
+    "HINDCAST_FILE",
+    "CountyData",
+    "DataError",
+    "checksum_of",
+    "load_county_data",
+]

@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (-1: all cores)")
     p.add_argument("--out", type=Path, default=Path("outputs/hindcast"), help="output folder")
     p.add_argument("--doc", type=Path, default=None, help="note whose generated table to refresh")
+    p.add_argument(
+        "--install",
+        action="store_true",
+        help="also write the embedded county's rows, with the commit and date, into its "
+        "folder's calibration/hindcast.csv (the report's page 1 quotes them)",
+    )
     return p
 
 
@@ -137,6 +143,23 @@ def _replace_doc(path: Path, text: str) -> None:
     atomic_write_text(path, f"{head}{BEGIN}\n\n{text}\n{END}{tail}")
 
 
+def _install(frame: pd.DataFrame, commit: str, date: str) -> None:
+    """Write the embedded county's scores into its folder (``calibration/hindcast.csv``)."""
+    from hdsim.data import load_county_data
+    from hdsim.data.loader import HINDCAST_FILE
+    from hdsim.utils.io import atomic_write_csv
+
+    data = load_county_data()
+    code = str(data.identity.set_index("key").loc["code", "value"])
+    mine = frame[frame["county_code"].astype(str) == code]
+    if mine.empty:
+        print(f"hdsim-hindcast: --install: the embedded county ({code}) was not among the "
+              "counties; nothing installed", file=sys.stderr)
+        return
+    atomic_write_csv(data.directory / HINDCAST_FILE, mine.assign(commit=commit, made=date))
+    print(f"hdsim-hindcast: installed {len(mine)} rows into {data.directory / HINDCAST_FILE}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -193,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     atomic_write_csv(args.out / "hindcast.csv", frame)
     atomic_write_text(args.out / "hindcast.json", json.dumps(record, ensure_ascii=False,
                                                               indent=2, default=str))
+    if args.install:
+        _install(frame, commit, date)
     if args.doc is not None:
         header = f"Made by `{command}` at commit `{commit[:12]}` on {date}.\n\n"
         _replace_doc(args.doc, header + table_markdown(frame, summaries))

@@ -319,9 +319,17 @@ ZH: dict[str, str] = {
     "{replicates}次，延续到{end_year}年每个情景{n}次，规模{scale}），只反映模型的随机性，"
     "不反映观测数据尚不能确定的行为参数。",
     "summary_p_prior": "本页的模拟按先验范围抽取行为参数，不给出本县的概率。",
-    "summary_left_out": "这些概率没有包括：城乡划分调整（村改居、撤乡设镇、开发区计入镇区）、"
-    "年度常住人口城镇化率本身的估算误差，以及2030年人口普查后的重新校准"
-    "（普查前按抽样推算的年度数据可能与普查结果相差数个百分点）。",
+    "summary_left_out": "这些概率按普查口径的常住人口城镇化率计算。城乡划分调整按规则模拟"
+    "（镇区向邻近村庄扩展、开发区计入镇区、撤乡设镇后并入镇区的村庄、合村并居），"
+    "没有使用国家统计局逐村的城乡划分代码；没有包括年度公布数据相对普查口径的估算误差，"
+    "以及2030年人口普查后的重新校准（普查前按抽样推算的年度数据可能与普查结果相差数个百分点）。",
+    "summary_validation": "回溯检验（不使用2020年普查数据）：模型从2010年普查状态起步，"
+    "预测2020年普查的常住人口城镇化率为{model}（90%区间{lo}–{hi}），普查实际为{observed}，"
+    "相差{gap}个百分点，{covered}；{reading}（docs/validation.md，代码版本{commit}）。",
+    "validation_floor": "上表的城镇化率更接近公布数据的下限",
+    "validation_ceiling": "上表的城镇化率可能高于公布数据",
+    "validation_covered": "实际值在区间内",
+    "validation_not_covered": "实际值不在区间内",
     "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的概率。",
     "summary_levers": "最关键的措施：{items}。",
     "summary_lever_item": "{label}（较基准提高{gain}，投入{cost}亿元）",
@@ -740,10 +748,20 @@ EN: dict[str, str] = {
     "{end_year} at scale {scale}): the model's randomness only, not what the data leave open.",
     "summary_p_prior": "These runs sample behaviour over prior ranges: no probability of the "
     "county is given.",
-    "summary_left_out": "Not in these probabilities: reclassification of places as urban (村改居, "
-    "撤乡设镇, zones counted as 镇区), the estimation error of the yearly resident rate itself, "
-    "and the re-benchmarking after the 2030 census (a census can revise the pre-census "
-    "yearly estimates by several points).",
+    "summary_left_out": "These probabilities are for the census-basis resident rate. "
+    "Reclassification is simulated by rule (town seats growing over their villages, zones "
+    "counted as 镇区, villages joined to an upgraded town, village mergers), not read from the "
+    "NBS village code lists. Not included: the estimation error of the published yearly rate "
+    "against the census basis, and the re-benchmarking after the 2030 census (a census can "
+    "revise the pre-census yearly estimates by several points).",
+    "summary_validation": "Hindcast with the 2020 census held out: started from the 2010 "
+    "census, the model put the 2020 census rate at {model} (90% interval {lo}–{hi}) against "
+    "{observed} observed, {gap} points off, {covered}; {reading} (docs/validation.md, code "
+    "{commit}).",
+    "validation_floor": "read the rates above as closer to a floor of the published figures",
+    "validation_ceiling": "the rates above may run ahead of the published figures",
+    "validation_covered": "inside the interval",
+    "validation_not_covered": "outside the interval",
     "summary_outlook_missing": "These outputs hold no continued runs, so the probability of "
     "reaching the target later with the levers on is not known.",
     "summary_levers": "The levers that matter most: {items}.",

@@ -32,6 +32,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from hdsim.data import CountyData, DataError, load_county_data
+from hdsim.data.loader import HINDCAST_FILE
 
 SERIES_FILES: tuple[str, ...] = ("ensemble.parquet", "aggregate/runs.parquet")
 """Tidy county series of many runs, tried in this order (main job; ``hdsim-aggregate``)."""
@@ -133,6 +134,8 @@ class ReportInputs:
         township: Tidy township series of the completed runs, or None.
         rate_change: The runs' split of the urban count's change into its statistical and
             behavioural parts (``rate_change.parquet``), or None when no run has one.
+        validation: The county folder's hindcast scores (``calibration/hindcast.csv``, written
+            by ``hdsim-hindcast --install``: the 2020 census held out), or None.
         summary: One row per scenario (``summary.csv`` or recomputed from ``county``).
         scenarios: Scenario names in report order.
         info: Configuration facts per scenario.
@@ -170,6 +173,7 @@ class ReportInputs:
     run_configs: dict[Path, dict[str, Any]] = field(default_factory=dict)
     derived: dict[str, Any] = field(default_factory=dict)
     rate_change: pd.DataFrame | None = None
+    validation: pd.DataFrame | None = None
 
     @property
     def failed(self) -> list[RunRecord]:
@@ -365,6 +369,26 @@ def _load_data(provenance: list[dict[str, Any]], config: dict[str, Any]) -> tupl
     return data, note
 
 
+def _validation(data: CountyData) -> pd.DataFrame | None:
+    """The county folder's hindcast scores, or None when it has none.
+
+    Raises:
+        ReportError: The file exists but cannot be read or lacks a column the summary needs.
+    """
+    path = Path(data.directory) / HINDCAST_FILE
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:
+        raise ReportError(f"{path}: cannot be read ({type(exc).__name__})") from exc
+    needed = {"figure", "method", "observed_2020", "estimate", "p05", "p95", "covered", "commit"}
+    if not needed <= set(frame.columns):
+        missing = ", ".join(sorted(needed - set(frame.columns)))
+        raise ReportError(f"{path}: lacks the column(s) {missing}; rerun hdsim-hindcast --install")
+    return frame
+
+
 def _find_optional(root: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Path]]:
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
@@ -513,6 +537,7 @@ def load_inputs(folder: str | Path) -> ReportInputs:
         data_note=note,
         run_configs=run_configs,
         rate_change=rate_change,
+        validation=_validation(data),
     )
 
 

@@ -367,6 +367,36 @@ def _top_sensitivity(ctx: Context) -> str:
     return ""
 
 
+def _validation_sentence(ctx: Context) -> list[Paragraph]:
+    """How the model did on the decade it never saw (the hindcast of the county's folder)."""
+    table = ctx.inputs.validation
+    if table is None:
+        return []
+    model = table["method"] == "model (posterior)"
+    rows = table[(table["figure"] == "urbanization_rate") & model]
+    if rows.empty:
+        return []
+    r = rows.iloc[0]
+    cat = ctx.cat
+    gap = float(r.estimate) - float(r.observed_2020)
+    covered = str(r.covered).strip().lower() == "true"
+    return [
+        Paragraph(
+            cat(
+                "summary_validation",
+                model=cat.pct(float(r.estimate)),
+                lo=cat.pct(float(r.p05)),
+                hi=cat.pct(float(r.p95)),
+                observed=cat.pct(float(r.observed_2020)),
+                gap=cat.pp(gap),
+                covered=cat("validation_covered" if covered else "validation_not_covered"),
+                reading=cat("validation_floor" if gap < 0 else "validation_ceiling"),
+                commit=str(r.commit)[:7],
+            )
+        )
+    ]
+
+
 def section_summary(ctx: Context) -> Section | None:
     """The decision summary: verdict, scenario table, outlook, headline chart, key levers."""
     cat = ctx.cat
@@ -380,6 +410,7 @@ def section_summary(ctx: Context) -> Section | None:
         summary_table(ctx, cost, out),
     ]
     blocks += _outlook_sentences(ctx, out)
+    blocks += _validation_sentence(ctx)
     blocks.append(
         FigureBlock(
             "headline",
