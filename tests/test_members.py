@@ -65,3 +65,22 @@ def test_households_counted_in_without_members_get_empty_segments():
     assert_index_equals_full_sort(index)
     assert index.members(np.array([3, 4])).size == 0
     np.testing.assert_array_equal(index.members(np.array([2])), [3, 4, 5])
+
+
+def test_reserve_rebuilds_exactly_when_the_next_lookup_would(monkeypatch):
+    """``reserve(k)`` counts what a lookup counts (appended and moved rows, plus the k to
+    come): a caller that appends k rows and re-points them afterwards (returners settling)
+    never meets a rebuild in between. Counting only appended rows missed the moved ones,
+    and a full-scale run's index then lost 652 persons of re-pointed returners."""
+    monkeypatch.setattr(MemberIndex, "REBUILD_TAIL", 10)
+    persons = PersonTable(40, capacity=128)
+    persons.household[:40] = np.repeat(np.arange(10), 4)
+    index = MemberIndex(persons, 10)
+    moved = np.arange(0, 24, 4)  # six rows change household: tail 6
+    persons.household[moved] = 9
+    index.reassign(moved)
+    index.reserve(3)  # 6 + 3 <= 10: no rebuild yet
+    assert index.moved.size == 6 and index.n_indexed == 40
+    index.reserve(5)  # 6 + 5 > 10, although 0 appended + 5 <= 10
+    assert index.moved.size == 0 and index.n_indexed == 40
+    assert_index_equals_full_sort(index)

@@ -397,8 +397,7 @@ class Demography:
         parent = p.household[rows].astype(np.int64)
         origin = h.origin[parent].astype(np.int64)
         k = rows.size
-        if p.n + k - members.n_indexed > members.REBUILD_TAIL:
-            members.rebuild()  # no rebuild may happen while the new rows are re-pointed
+        members.reserve(k)  # no rebuild may happen while the new rows are re-pointed
         first = h.n
         new = h.append(k)
         homes = np.arange(new.start, new.stop, dtype=np.int64)

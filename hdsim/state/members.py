@@ -157,6 +157,20 @@ class MemberIndex:
             self._n_starts -= k
             self.n_households -= k
 
+    def tail_size(self, extra: int = 0) -> int:
+        """Rows a lookup scans unsorted (appended or moved since the rebuild), plus ``extra``."""
+        return self.persons.n - self.n_indexed + self.moved.size + extra
+
+    def reserve(self, k: int) -> None:
+        """Rebuild now if appending ``k`` person rows would make the next lookup rebuild.
+
+        A caller that appends rows and re-points their household afterwards (without
+        :meth:`reassign`, since tail rows are not indexed) calls this first, so that no lookup
+        in between sorts the new rows under their provisional household.
+        """
+        if self.tail_size(k) > self.REBUILD_TAIL:
+            self.rebuild()
+
     def members(self, rows: np.ndarray, refresh: bool = True) -> np.ndarray:
         """Person rows (living or not, resident or away) of households ``rows``.
 
@@ -166,7 +180,7 @@ class MemberIndex:
                 not change the order later lookups return (the recorder) passes False.
         """
         rows = np.asarray(rows, dtype=np.int64)
-        if refresh and self.persons.n - self.n_indexed + self.moved.size > self.REBUILD_TAIL:
+        if refresh and self.tail_size() > self.REBUILD_TAIL:
             self.rebuild()
         lo = self.starts[rows]
         lens = self.starts[rows + 1] - lo
