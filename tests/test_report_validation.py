@@ -60,9 +60,13 @@ def test_page_one_quotes_the_installed_hindcast_of_the_county(lang: str) -> None
     (para,) = _sentence(below, lang)
     assert cat.pct(0.38) in para.text and cat.pct(0.3954) in para.text
     assert cat.pp(0.38 - 0.3954) in para.text and "abcdef1" in para.text
-    assert cat("validation_floor") in para.text
+    assert cat("validation_floor") in para.text  # below the census and outside the interval
     (above,) = _sentence(_scores(0.4100).assign(commit="abcdef1234"), lang)
     assert cat("validation_ceiling") in above.text
+    inside = _scores(0.3900).assign(commit="abcdef1234", covered=True)
+    (covered,) = _sentence(inside, lang)
+    assert cat("validation_covered") in covered.text
+    assert cat("validation_floor") not in covered.text
     assert _sentence(None, lang) == []
 
 

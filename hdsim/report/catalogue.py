@@ -325,9 +325,9 @@ ZH: dict[str, str] = {
     "以及2030年人口普查后的重新校准（普查前按抽样推算的年度数据可能与普查结果相差数个百分点）。",
     "summary_validation": "回溯检验（不使用2020年普查数据）：模型从2010年普查状态起步，"
     "预测2020年普查的常住人口城镇化率为{model}（90%区间{lo}–{hi}），普查实际为{observed}，"
-    "相差{gap}个百分点，{covered}；{reading}（docs/validation.md，代码版本{commit}）。",
-    "validation_floor": "上表的城镇化率更接近公布数据的下限",
-    "validation_ceiling": "上表的城镇化率可能高于公布数据",
+    "相差{gap}个百分点，{covered}{reading}（docs/validation.md，代码版本{commit}）。",
+    "validation_floor": "；上表的城镇化率更接近公布数据的下限",
+    "validation_ceiling": "；上表的城镇化率可能高于公布数据",
     "validation_covered": "实际值在区间内",
     "validation_not_covered": "实际值不在区间内",
     "summary_outlook_missing": "本次输出没有延续模拟，无法给出措施持续时达到目标的概率。",
@@ -756,10 +756,10 @@ EN: dict[str, str] = {
     "revise the pre-census yearly estimates by several points).",
     "summary_validation": "Hindcast with the 2020 census held out: started from the 2010 "
     "census, the model put the 2020 census rate at {model} (90% interval {lo}–{hi}) against "
-    "{observed} observed, {gap} points off, {covered}; {reading} (docs/validation.md, code "
+    "{observed} observed, {gap} points off, {covered}{reading} (docs/validation.md, code "
     "{commit}).",
-    "validation_floor": "read the rates above as closer to a floor of the published figures",
-    "validation_ceiling": "the rates above may run ahead of the published figures",
+    "validation_floor": "; read the rates above as closer to a floor of the published figures",
+    "validation_ceiling": "; the rates above may run ahead of the published figures",
     "validation_covered": "inside the interval",
     "validation_not_covered": "outside the interval",
     "summary_outlook_missing": "These outputs hold no continued runs, so the probability of "

@@ -175,9 +175,7 @@ def unit_costs(ctx: Context) -> pd.DataFrame:
                 "effect": any(n not in BASE_LEVER_FIELDS for n in fields),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["lever", "cost_yi", "running_yi", "basis", "flag", "effect"]
-    )
+    return pd.DataFrame(rows, columns=["lever", "cost_yi", "running_yi", "basis", "flag", "effect"])
 
 
 def _basis(fields: dict[str, dataclasses.Field[Any]], settings: dict[str, Any]) -> str:
@@ -390,7 +388,9 @@ def _validation_sentence(ctx: Context) -> list[Paragraph]:
                 observed=cat.pct(float(r.observed_2020)),
                 gap=cat.pp(gap),
                 covered=cat("validation_covered" if covered else "validation_not_covered"),
-                reading=cat("validation_floor" if gap < 0 else "validation_ceiling"),
+                reading=""
+                if covered
+                else cat("validation_floor" if gap < 0 else "validation_ceiling"),
                 commit=str(r.commit)[:7],
             )
         )
