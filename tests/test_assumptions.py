@@ -14,6 +14,7 @@ import pytest
 from hdsim.composition import compose
 from hdsim.config.fields import ConfigError
 from hdsim.experiments.assumptions import (
+    arm_config,
     assumptions_of,
     load_settings,
     main,
@@ -49,6 +50,16 @@ def test_the_whole_plan_varies_each_levers_magnitudes_together():
     for key, high in industry.settings["high"].items():
         low = industry.settings["low"][key]
         assert low < high
+
+
+def test_every_arm_of_the_whole_plan_is_a_valid_configuration():
+    """Integer magnitudes (jobs, dwellings) stay integers when halved or doubled, so every arm
+    validates (a float for an int field was refused by the schema)."""
+    cfg = compose("seven_actions", TINY)
+    found = assumptions_of(cfg, ["location.beta_hukou"], 2.0, 3)
+    for arm in plan_arms({"seven_actions": cfg}, "baseline", {"seven_actions": found}):
+        base = cfg if arm.scenario == "seven_actions" else compose("baseline", TINY)
+        arm_config(base, arm.changes)
 
 
 def test_a_declared_uncertainty_range_is_tried_instead_of_halving():

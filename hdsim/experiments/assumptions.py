@@ -110,7 +110,7 @@ def _clip(value: float, bounds: tuple[float | None, float | None], integer: bool
         value = max(value, lo)
     if hi is not None:
         value = min(value, hi)
-    return float(round(value)) if integer else float(value)
+    return round(value) if integer else float(value)
 
 
 def _low_high(value: float, f: dataclasses.Field[Any], factor: float) -> tuple[float, float] | None:
@@ -215,10 +215,17 @@ def assumptions_of(
 
 
 def arm_config(base: HdsimConfig, changes: tuple[tuple[str, float], ...]) -> HdsimConfig:
-    """``base`` with the arm's keys set (behaviour keys recorded as the user's overrides)."""
+    """``base`` with the arm's keys set (behaviour keys recorded as the user's overrides).
+
+    A changed arm may overspend the yearly budget (``allow_over_budget``): the question is what
+    the gain rests on with the spending as planned, not whether the budget line holds.
+    """
     if not changes:
         return base
     conf = OmegaConf.structured(base)
+    # a changed magnitude (e.g. the financing lever halved) may break the yearly budget line:
+    # what a gain rests on is asked with the spending as planned, so arms may overspend
+    OmegaConf.update(conf, "scenario.policies.budget.allow_over_budget", True, merge=False)
     for key, value in changes:
         OmegaConf.update(conf, key, value, merge=False)
     new = to_config(conf)
