@@ -230,3 +230,18 @@ def test_outlook_runs_draw_the_posterior_and_give_the_same_table_in_any_process_
     assert (one["behaviour"] == "posterior").all()
     assert one["basis"].iloc[0] == probability_basis(outlook_replicates(1), "posterior")
     assert (np.diff(one["p"].to_numpy()) >= 0).all() and one["p"].between(0, 1).all()
+
+
+def test_too_many_drawn_parameters_are_grouped_for_an_exact_shapley_sum():
+    """With more drawn parameters than an exact Shapley sum allows (the posterior now has 18),
+    the behaviour grouping gives one player per parameter group, each parameter in exactly one;
+    with few, each parameter stays its own player."""
+    from hdsim.experiments.sensitivity import behaviour_players
+    from hdsim.experiments.shapley import MAX_PLAYERS
+
+    few = [f"behaviour.location.p{i}" for i in range(3)]
+    assert behaviour_players(few) == {k: [k] for k in few}
+    many = [f"behaviour.{g}.p{i}" for g in ("location", "demography", "family") for i in range(6)]
+    players = behaviour_players(many)
+    assert len(players) + 1 <= MAX_PLAYERS
+    assert sorted(k for cols in players.values() for k in cols) == sorted(many)

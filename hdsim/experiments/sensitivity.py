@@ -42,7 +42,7 @@ from hdsim.experiments.design import (
     is_prior_exploration,
     salib_problem,
 )
-from hdsim.experiments.shapley import shapley_effects
+from hdsim.experiments.shapley import MAX_PLAYERS, shapley_effects
 from hdsim.utils.io import atomic_write_text
 
 OUTPUTS = ("rate_target", "p_reach")
@@ -163,13 +163,30 @@ def _ranked(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame
 
 
+def behaviour_players(behaviour: list[str]) -> dict[str, list[str]]:
+    """The players of the behaviour grouping of the Shapley effects.
+
+    Each drawn parameter is its own player, or, when that would exceed the exact sum's
+    :data:`MAX_PLAYERS` (with the levers as one more player), each parameter group is one
+    (``location``, ``demography``, ``classification``...: ``behaviour.<group>.<name>``).
+    """
+    if len(behaviour) + 1 <= MAX_PLAYERS:
+        return {k: [k] for k in behaviour}
+    groups: dict[str, list[str]] = {}
+    for key in behaviour:
+        parts = key.removeprefix("behaviour.").split(".")
+        groups.setdefault(f"behaviour.{parts[0]}", []).append(key)
+    return groups
+
+
 def posterior_shapley(
     levers: list[str], outcomes: pd.DataFrame, drawn: pd.DataFrame
 ) -> pd.DataFrame:
     """Shapley effects of the target-year rate over runs with posterior-drawn behaviour.
 
     Two groupings of the same runs: each lever with the whole drawn behaviour as one input
-    (``grouping = levers``), and each behavioural parameter with the levers as one input
+    (``grouping = levers``), and each behavioural parameter (or parameter group, when there are
+    too many for an exact sum: :func:`behaviour_players`) with the levers as one input
     (``grouping = behaviour``).
 
     Args:
@@ -189,7 +206,7 @@ def posterior_shapley(
     x = runs[levers + behaviour].astype(float)
     y = runs["rate_target"].to_numpy(dtype=float)
     by_lever = {k: [k] for k in levers} | {BEHAVIOUR_GROUP: behaviour}
-    by_behaviour = {LEVER_GROUP: levers} | {k: [k] for k in behaviour}
+    by_behaviour = {LEVER_GROUP: levers} | behaviour_players(behaviour)
     frames = [
         shapley_effects(x, y, by_lever).assign(grouping="levers"),
         shapley_effects(x, y, by_behaviour).assign(grouping="behaviour"),
