@@ -343,11 +343,11 @@ def test_every_library_scenario_runs_on_a_scaffolded_county(folders, scenario) -
     """Every scenario of the library runs on a scaffolded county (永和县, scale 0.02, to end 2021)
     and reports that county's townships only, with rates in (0, 1)."""
     from hdsim.calibration.effective import run_effective
-    from hdsim.experiments.target import compose
+    from hdsim.composition import compose
 
     folder = folders["141032"]
     cfg = compose(
-        [
+        overrides=[
             f"data.dir={folder}",
             f"scenario={scenario}",
             "households.scale=0.02",
