@@ -44,7 +44,7 @@ from hdsim.composition import compose
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
 from hdsim.experiments.design import schema_field
-from hdsim.experiments.target import init_worker, run_rate
+from hdsim.experiments.target import init_worker, run_rate, split_overrides
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.utils.io import atomic_write_text
 from hdsim.utils.pool import process_pool, stop_pool
@@ -507,13 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point of ``hdsim-assumptions``."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    options: list[str] = []
-    overrides: list[str] = []
-    previous = ""
-    for arg in argv:  # KEY=VALUE overrides may come anywhere, even after a nargs="+" option
-        is_override = "=" in arg and not arg.startswith("-") and previous not in VALUE_OPTIONS
-        (overrides if is_override else options).append(arg)
-        previous = arg
+    options, overrides = split_overrides(argv, VALUE_OPTIONS)
     args = build_parser().parse_args(options)
     out = args.out or Path("assumptions") / time.strftime("%Y-%m-%d_%H-%M-%S")
     try:

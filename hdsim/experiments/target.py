@@ -398,18 +398,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     overrides (``KEY=VALUE`` not given as an option's value) are set aside first.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    options, overrides = split_overrides(argv, VALUE_OPTIONS)
+    args = build_parser().parse_args(options)
+    args.overrides = [*args.overrides, *overrides]
+    return args
+
+
+def split_overrides(argv: list[str], value_options: frozenset[str]) -> tuple[list[str], list[str]]:
+    """A command line's options and its ``KEY=VALUE`` overrides, which may come anywhere.
+
+    An argument with ``=`` that is not an option and not the value of one of
+    ``value_options`` is an override, even after an option with any number of values.
+
+    Returns:
+        ``(options, overrides)``, each in the command line's order.
+    """
     options: list[str] = []
     overrides: list[str] = []
     previous = ""
     for arg in argv:
-        if "=" in arg and not arg.startswith("-") and previous not in VALUE_OPTIONS:
+        if "=" in arg and not arg.startswith("-") and previous not in value_options:
             overrides.append(arg)
         else:
             options.append(arg)
         previous = arg
-    args = build_parser().parse_args(options)
-    args.overrides = [*args.overrides, *overrides]
-    return args
+    return options, overrides
 
 
 def main(argv: list[str] | None = None) -> None:
