@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,24 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: f
 
 def job_dirs(sweep: Path) -> list[Path]:
     return sorted(p for p in sweep.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def settled_accounting(job: int, cwd: Path, state: Path, within: float = 30.0) -> list[str]:
+    """``sacct``'s rows for ``job`` once no row says RUNNING (or after ``within`` seconds).
+
+    The sweep ends when submitit has read the tasks' result files; the scheduler records a
+    task's end a moment later (the fake polls every 0.2 s, Slurm's accounting lags likewise),
+    so the rows are read again until they settle rather than at one instant.
+    """
+    sacct = ["sacct", "-o", "JobID,State,NodeList", "--parsable2", "-j", str(job)]
+    deadline = time.monotonic() + within
+    while True:
+        acct = run(sacct, cwd, slurm_env(state))
+        assert acct.returncode == 0, acct.stderr
+        rows = acct.stdout.splitlines()
+        if not any("|RUNNING|" in r for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
 
 
 def test_hdsim_slurm_sweep_runs_as_a_job_array_and_matches_the_basic_launcher(tmp_path):
@@ -73,10 +92,7 @@ def test_hdsim_slurm_sweep_runs_as_a_job_array_and_matches_the_basic_launcher(tm
     # both array tasks went through the scheduler, and submitit's job environment read the
     # fake's SLURM_* variables (its log names the array task it ran as)
     job = record["id"]
-    sacct = ["sacct", "-o", "JobID,State,NodeList", "--parsable2", "-j", str(job)]
-    acct = run(sacct, tmp_path, slurm_env(state))
-    assert acct.returncode == 0, acct.stderr
-    rows = acct.stdout.splitlines()
+    rows = settled_accounting(job, tmp_path, state)
     assert rows[0] == "JobID|State|NodeList"
     for i in (0, 1):
         assert f"{job}_{i}|COMPLETED|fakenode1" in rows
