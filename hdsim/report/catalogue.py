@@ -398,6 +398,22 @@ ZH: dict[str, str] = {
     "sheet_costs": "成本",
     "sheet_series": "年度序列",
     "sheet_townships": "乡镇×情景",
+    "sheet_rate_split": "城镇化率变化分解",
+    "settlement_all": "全县",
+    "split_part_statistical": "统计部分",
+    "split_part_behavioural": "行为部分",
+    "split_component_reclassification": "城乡重新划分",
+    "split_component_births": "出生",
+    "split_component_deaths": "死亡",
+    "split_component_arrivals": "迁入城镇",
+    "split_component_departures": "迁出城镇",
+    "split_component_behaviour": "行为及人口变动",
+    "split_unit_persons": "人",
+    "split_unit_points": "百分点",
+    "xl_settlement": "居住地类型",
+    "xl_part": "部分",
+    "xl_component": "组成",
+    "xl_unit": "单位",
     "sheet_inputs": "输入数据",
     "xl_scenario": "情景代码",
     "xl_label": "情景",
@@ -427,7 +443,7 @@ ZH: dict[str, str] = {
     "xl_confidence": "可信度",
     "xl_note": "说明",
     "workbook_note": "同一文件夹中的 report.xlsx 是本报告的Excel工作簿"
-    "（摘要、成本、各措施年度支出、年度序列、乡镇×情景、输入数据）。",
+    "（摘要、成本、各措施年度支出、年度序列、乡镇×情景、城镇化率变化分解、输入数据）。",
 }
 
 EN: dict[str, str] = {
@@ -841,6 +857,22 @@ EN: dict[str, str] = {
     "sheet_costs": "costs",
     "sheet_series": "yearly series",
     "sheet_townships": "townships x scenarios",
+    "sheet_rate_split": "rate change split",
+    "settlement_all": "whole county",
+    "split_part_statistical": "statistical",
+    "split_part_behavioural": "behavioural",
+    "split_component_reclassification": "reclassification",
+    "split_component_births": "births",
+    "split_component_deaths": "deaths",
+    "split_component_arrivals": "arrivals in urban places",
+    "split_component_departures": "departures from urban places",
+    "split_component_behaviour": "behaviour and population change",
+    "split_unit_persons": "persons",
+    "split_unit_points": "percentage points",
+    "xl_settlement": "settlement type",
+    "xl_part": "part",
+    "xl_component": "component",
+    "xl_unit": "unit",
     "sheet_inputs": "inputs",
     "xl_scenario": "scenario code",
     "xl_label": "scenario",
@@ -871,7 +903,7 @@ EN: dict[str, str] = {
     "xl_note": "note",
     "workbook_note": "report.xlsx in the same folder is this report's Excel workbook "
     "(summary, costs, spending by lever and year, yearly series, townships x scenarios, "
-    "inputs).",
+    "rate change split, inputs).",
 }
 
 

@@ -11,6 +11,10 @@ formatted as percentages in Excel, money in 亿元):
 - series (年度序列): year-end means of every county indicator per scenario;
 - townships (乡镇×情景): every township indicator at the end of the target year, mean over
   replicates, one row per township and scenario;
+- rate split (城镇化率变化分解): the yearly change of the urban count split into its
+  statistical part (reclassification) and its behavioural parts (births, deaths, arrivals,
+  departures at urban places), per scenario, township and settlement type, mean over the runs
+  (persons; the county's change of the rate in percentage points, settlement 全县);
 - inputs (输入数据): every input figure of the county data with unit, source and confidence.
 
 :func:`write_workbook` writes them with openpyxl (atomically); :func:`write_people_csv` writes
@@ -26,7 +30,9 @@ import pandas as pd
 
 from hdsim.report.sections import Context
 
-SHEETS: tuple[str, ...] = ("summary", "costs", "levers", "series", "townships", "inputs")
+SHEETS: tuple[str, ...] = (
+    "summary", "costs", "levers", "series", "townships", "rate_split", "inputs"
+)
 """Sheet keys in workbook order; their titles are ``sheet_<key>`` in the catalogue."""
 
 PERCENT_COLUMNS: tuple[str, ...] = (
@@ -91,6 +97,37 @@ def township_frame(ctx: Context) -> pd.DataFrame | None:
     return wide
 
 
+def rate_split_frame(ctx: Context) -> pd.DataFrame | None:
+    """The split of the urban count's change, every scenario: mean over its runs.
+
+    One row per scenario, year, township, settlement type, part and component, in
+    ``rate_change.parquet``'s units (persons, or points for the county's rate); a run that
+    has no row for a key counts as zero there, so the means add up like the runs' sums.
+    None when no run wrote a split.
+    """
+    split = ctx.inputs.rate_change
+    if split is None or split.empty:
+        return None
+    keys = ["scenario", "year", "township_code", "township", "settlement", "part",
+            "component", "unit"]  # fmt: skip
+    runs = ["scenario", "replicate"] + (["seed"] if "seed" in split.columns else [])
+    per_run = split.groupby(runs + keys[1:], sort=False, dropna=False)["value"].sum()
+    n_runs = split.groupby("scenario", sort=False)[runs[1:]].apply(
+        lambda f: len(f.drop_duplicates())
+    )
+    total = per_run.groupby(level=keys, sort=False, dropna=False).sum().reset_index()
+    total["value"] = total["value"] / total["scenario"].map(n_runs).astype(float)
+    points = (total["unit"] == "points").to_numpy()
+    total.loc[points, "value"] *= 100.0  # the parquet's rate rows are fractions of residents
+    total.insert(1, "label", [ctx.label(str(s)) for s in total["scenario"]])
+    cat = ctx.cat
+    total["settlement"] = [cat(f"settlement_{v}") for v in total["settlement"]]
+    total["part"] = [cat(f"split_part_{v}") for v in total["part"]]
+    total["component"] = [cat(f"split_component_{v}") for v in total["component"]]
+    total["unit"] = [cat(f"split_unit_{v}") for v in total["unit"]]
+    return total
+
+
 def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
     """The workbook's sheets by key (see the module docstring), untranslated columns."""
     from hdsim.report.summary import costs, lever_spending
@@ -111,6 +148,9 @@ def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
     towns = township_frame(ctx)
     if towns is not None:
         frames["townships"] = towns
+    split = rate_split_frame(ctx)
+    if split is not None:
+        frames["rate_split"] = split
     frames["inputs"] = ctx.inputs.data.provenance()
     return frames
 
@@ -159,6 +199,7 @@ def write_people_csv(path: Path, frame: pd.DataFrame) -> None:
 
 __all__ = [
     "SHEETS",
+    "rate_split_frame",
     "series_frame",
     "summary_frame",
     "township_frame",
