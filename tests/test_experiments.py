@@ -445,6 +445,18 @@ def test_aggregate_statistics_are_consistent(launcher_sweeps):
     assert np.allclose(crossing.groupby("scenario")["share"].sum(), 1.0)
     outcomes = pd.read_parquet(out / "outcomes.parquet")
     assert (outcomes["reached"] == (outcomes["rate_target"] >= 0.55)).all()
+    # the split of the rate's change adds up to the change itself, per run and so per group:
+    # statistical + behavioural points to the end of the target year = rate there - rate at t0
+    split = pd.read_csv(out / "rate_split.csv").set_index("scenario")
+    assert np.allclose(split["statistical_pp"] + split["behavioural_pp"], split["total_pp"])
+    runs = pd.read_parquet(out / "runs.parquet")
+    rate = runs[runs["indicator"] == "urbanization_rate"].sort_values("date")
+    start = rate.groupby("scenario", observed=True)["value"].first()
+    change = outcomes.groupby("scenario", observed=True)["rate_target"].mean() - start
+    assert np.allclose(split.loc[change.index, "total_pp"], 100 * change, atol=1e-9)
+    assert (split["runs"] == 1).all()
+    per_run = pd.read_parquet(out / "rate_change.parquet")
+    assert set(per_run["part"]) == {"statistical", "behavioural"}
 
 
 def test_a_design_sweep_runs_its_rows_and_feeds_sensitivity_and_prim(tmp_path):

@@ -22,6 +22,11 @@ and writes into ``<folder>/aggregate/`` (names and columns: ``docs/experiments.m
 - for a sampled design: ``design.csv`` and, from :mod:`~hdsim.experiments.sensitivity` and
   :mod:`~hdsim.experiments.discovery`, ``sensitivity_sobol.csv`` or ``sensitivity_morris.csv``,
   ``prim_boxes.csv`` and ``prim_trajectory.csv``;
+- ``rate_change.parquet`` and ``rate_split.csv``: every complete run's split of the urban
+  count's yearly change into its statistical part (reclassification) and behavioural part
+  (births, deaths, moves), with the identity columns of ``runs.parquet``; and per group the
+  mean over runs of the rate's change to the end of the target year in points, split the same
+  way (when the runs wrote ``rate_change.parquet``);
 - ``report.md``: the same in a few tables for a reader.
 
 Failed runs are listed and left out; the others still aggregate. So are damaged ones (status
@@ -342,24 +347,34 @@ def run_index(records: list[RunRecord], root: Path, factors: list[str]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def tidy_runs(records: list[RunRecord], index: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
-    """The county series of every complete run with the experiment's identity columns."""
+def _with_identity(
+    records: list[RunRecord], index: pd.DataFrame, factors: list[str], file: str
+) -> list[pd.DataFrame]:
+    """Each complete run's ``file`` with the experiment's identity columns in front.
+
+    Runs without the file are left out; a file damaged after the check is skipped, and said.
+    """
     frames = []
-    complete = [(r, row) for r, row in zip(records, index.itertuples(), strict=True)]
-    for r, row in complete:
-        if r.status != "complete":
+    for r, row in zip(records, index.itertuples(), strict=True):
+        if r.status != "complete" or not (r.path / file).is_file():
             continue
         try:
-            county = pd.read_parquet(r.path / "county.parquet")
-        except (OSError, ValueError) as exc:  # damaged after the check: skip it, say so
-            print(f"hdsim-aggregate: skipped {r.path}: {_first_line(exc)}", file=sys.stderr)
+            table = pd.read_parquet(r.path / file)
+        except (OSError, ValueError) as exc:
+            print(f"hdsim-aggregate: skipped {r.path / file}: {_first_line(exc)}", file=sys.stderr)
             continue
         ident = {"experiment": row.experiment, "scenario": row.scenario}
         ident |= {k: r.flat.get(k) for k in factors}
         ident |= {"sample_id": r.flat.get("experiment.sample_id")}
-        front = pd.DataFrame(ident, index=county.index)
-        county = county.drop(columns=["scenario"])
-        frames.append(pd.concat([front, county], axis=1))
+        front = pd.DataFrame(ident, index=table.index)
+        table = table.drop(columns=[c for c in ("scenario",) if c in table.columns])
+        frames.append(pd.concat([front, table], axis=1))
+    return frames
+
+
+def tidy_runs(records: list[RunRecord], index: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """The county series of every complete run with the experiment's identity columns."""
+    frames = _with_identity(records, index, factors, "county.parquet")
     if not frames:
         raise AggregateError("no complete run to aggregate")
     tidy = pd.concat(frames, ignore_index=True)
@@ -370,6 +385,43 @@ def tidy_runs(records: list[RunRecord], index: pd.DataFrame, factors: list[str])
         tidy[col] = tidy[col].astype("category")
     tidy["sample_id"] = tidy["sample_id"].astype("Int64")
     return tidy
+
+
+def rate_split_runs(
+    records: list[RunRecord], index: pd.DataFrame, factors: list[str]
+) -> pd.DataFrame | None:
+    """Every complete run's split of the urban count's change (``rate_change.parquet``).
+
+    Tidy rows with the identity columns of ``runs.parquet`` in front of the run's own
+    (replicate, seed, year, township, settlement, part, component, unit, value); None when no
+    run wrote a split (runs of an hdsim older than the statistical layer).
+    """
+    frames = _with_identity(records, index, factors, "rate_change.parquet")
+    if not frames:
+        return None
+    split = pd.concat(frames, ignore_index=True)
+    for col in ("experiment", "scenario", "part", "component", "unit"):
+        split[col] = split[col].astype("category")
+    split["sample_id"] = split["sample_id"].astype("Int64")
+    return split
+
+
+def rate_split_summary(split: pd.DataFrame, groups: list[str], target_year: int) -> pd.DataFrame:
+    """Per group, the mean over runs of the rate's change to the end of ``target_year``.
+
+    In percentage points, statistical and behavioural (the county rows of the split).
+    """
+    county = split[(split["unit"] == "points") & (split["year"] <= target_year)]
+    runs = [*groups, "sample_id", "replicate", "seed"]
+    runs = [c for c in dict.fromkeys(runs) if c in county.columns]
+    per_run = county.groupby([*runs, "part"], observed=True, dropna=False)["value"].sum()
+    wide = per_run.unstack("part").fillna(0.0) * 100.0
+    wide = wide.reindex(columns=["statistical", "behavioural"], fill_value=0.0)
+    wide["total"] = wide["statistical"] + wide["behavioural"]
+    mean = wide.groupby(level=groups, observed=True, dropna=False).mean()
+    mean["runs"] = wide.groupby(level=groups, observed=True, dropna=False).size()
+    mean.columns = [f"{c}_pp" if c != "runs" else c for c in mean.columns]
+    return mean.reset_index()
 
 
 def run_outcomes(tidy: pd.DataFrame, id_cols: list[str], horizon: Any) -> pd.DataFrame:
@@ -509,6 +561,12 @@ def aggregate(
     atomic_write_parquet(out / "bands.parquet", ensemble_bands(tidy, groups))
     crossing = crossing_years(outcomes, groups, h.end_year)
     atomic_write_text(out / "crossing_years.csv", crossing.to_csv(index=False))
+    split = rate_split_runs(records, index, names)
+    split_summary = None
+    if split is not None:
+        atomic_write_parquet(out / "rate_change.parquet", split)
+        split_summary = rate_split_summary(split, groups, h.target_year)
+        atomic_write_text(out / "rate_split.csv", split_summary.to_csv(index=False))
     report = [
         f"# Experiment {cfg.experiment.name or root.name}\n",
         f"Runs: {(index['status'] == 'complete').sum()} complete, "
@@ -533,6 +591,15 @@ def aggregate(
         f"Runs per group: {summary['basis'].iloc[0] if len(summary) else ''}.\n\n",
         _markdown(summary.drop(columns=["basis"])),
     ]
+    if split_summary is not None:
+        report += [
+            f"\n## The rate's change to end {h.target_year}: statistical and behavioural "
+            "(percentage points, mean over runs)\n\n",
+            "Statistical: places reclassified under their residents (城乡划分, 撤乡设镇, "
+            "village mergers); behavioural: births, deaths and moves. Per run in "
+            "rate_change.parquet.\n\n",
+            _markdown(split_summary),
+        ]
     spec = cfg.experiment.design
     if spec.method != "none":
         atomic_write_text(out / "design.csv", design_frame(spec).to_csv(index=False))
