@@ -80,10 +80,12 @@ def test_split_parts_add_up_exactly_to_the_change_of_the_urban_count_every_year(
 
 
 def test_statistical_part_is_zero_with_every_reclassification_rule_off() -> None:
-    """No rule, no built-up growth, no dated upgrade: the statistical part is exactly zero."""
+    """No rule, no built-up growth, no dated upgrade or merger: the statistical part is exactly
+    zero."""
     cfg = config(townships={"builtup_growth_share": 0.0, "builtup_pressure": 0.0}, **OFF)
     model = CountyModel(cfg, data=county_data())
     model.admin.pending.clear()
+    model.classification.mergers = model.classification.mergers.iloc[:0]
     model.run()
     split = model.recorder.rate_change_frame()
     stat = split[split["part"] == "statistical"]
@@ -95,27 +97,31 @@ def test_statistical_part_is_zero_with_every_reclassification_rule_off() -> None
 
 
 def test_layer_with_every_pace_zero_leaves_the_codes_as_without_it() -> None:
-    """Result neutrality: the layer's step with every pace 0 changes no code at any cut-off."""
+    """Result neutrality: the layer's step with every pace 0 (and the folder's dated mergers
+    dropped) changes no code at any cut-off."""
     model = CountyModel(config(**OFF), data=county_data())
     model.step_order = [s for s in model.step_order if s != "classification"]
     model.run()
-    with_layer = run(config(**OFF))
+    with_layer = CountyModel(config(**OFF), data=county_data())
+    with_layer.classification.mergers = with_layer.classification.mergers.iloc[:0]
+    with_layer.run()
     np.testing.assert_array_equal(model.geo.code, with_layer.geo.code)
 
 
 def test_town_seats_grow_over_their_nearest_rural_villages_and_township_seats_do_not() -> None:
-    """Seat growth joins 122 villages only in towns, nearest the seat first."""
+    """Seat growth joins 122 villages only in towns, nearest the seat first (administrative
+    villages: one merged away shares the code of the village it joined)."""
     model = run(config(**{**OFF, "seat_growth_share": 0.5}))
     geo = model.geo
     joined = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.code == 122))
+    joined = joined[geo.merged_into[joined] == joined]
     start = CountyModel(config(**OFF), data=county_data()).geo
     new = joined[start.code[joined] != 122]
     assert new.size == model.state.services.seat_joined > 0
     for t in np.unique(geo.township[new]):
         assert geo.township_is_town[t]
         seat = geo.seat_of[t]
-        villages = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.township == t))
-        still_rural = villages[geo.code[villages] == 220]
+        still_rural = geo.rural_villages(int(t))
         if still_rural.size:
             mine = new[geo.township[new] == t]
             assert geo.distance[seat, mine].max() <= geo.distance[seat, still_rural].min()

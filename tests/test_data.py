@@ -59,7 +59,10 @@ def _assert_one_line(exc: DataError, *parts: str) -> str:
 
 
 def test_embedded_files_exist() -> None:
-    assert sorted(p.name for p in EMBEDDED_DIR.glob("*.csv")) == FILES
+    # plus the statistical layer's optional dated village mergers (docs/data.md §10b)
+    assert sorted(p.name for p in EMBEDDED_DIR.glob("*.csv")) == sorted(
+        [*FILES, "village_mergers.csv"]
+    )
 
 
 def test_loads_and_shapes(data: CountyData) -> None:
@@ -88,7 +91,8 @@ def test_census_totals(data: CountyData) -> None:
     assert data.age_sex["male"].sum() == f("male_2020") == 318176
     assert data.age_sex["female"].sum() == f("female_2020") == 319636
     assert data.townships["population_2020"].sum() == 622879
-    assert data.townships["admin_villages"].sum() == 325
+    assert data.townships["admin_villages"].sum() == f("administrative_villages_census") == 366
+    assert f("administrative_villages_2021") == 325
     assert data.townships["farmland_mu"].sum() == pytest.approx(1_050_000, abs=0.5)
     assert data.firms["employees_2020"].sum() == f("nonfarm_jobs_2020")
 

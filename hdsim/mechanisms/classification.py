@@ -26,7 +26,17 @@ the 2009-2020 lists). :class:`StatisticalClassification` applies, at the end of 
   file, ``merger_share_per_year`` of each township's administrative villages at each cut-off.
   Which villages merge is not in the data, so the rule is stated: the smallest rural village
   (current residents) merges into its nearest administrative village of the same township and
-  takes its code, so a village merged into an urban-coded one becomes urban.
+  takes its code. The NBS rule codes each village committee's (村民委员会) area as one unit
+  (《统计上划分城乡的规定》 art. 3; by art. 5-6 it is urban when built up with a 城区 or
+  镇区), and a merged committee is one area that keeps the receiving committee's code, so a
+  rural village merged into an urban-coded one (112, 122, 123) becomes urban without anyone
+  moving, and one merged into a rural one stays rural. The reverse, an urban village merged
+  into a rural one, never happens here: only rural (220) villages are merged away, so a
+  merger never lowers the urban count. Persons, households and firms stay where they are (a
+  merger changes codes, not places); the change of the urban count is booked as statistical
+  (``reclassification``) in ``rate_change.parquet``. A county folder lists the mergers dated
+  after its census (the 2020 folder: those of the 2021-06-30 cut-off), so its
+  ``townships.csv`` holds the census-day villages and the layer brings them to the code list.
 - **The folder's own codes**: an optional ``village_codes.csv`` (``year, township_code, village,
   code, source, confidence, note``; ``village`` is the 1-based rank of the village among its
   township's villages in the model's order, nearest the seat first) sets those codes at the
@@ -344,7 +354,9 @@ class StatisticalClassification:
 
         The smallest by current residents (ties: the first in place order) among the rural
         administrative villages the rules may touch; it merges into the nearest other
-        administrative village of the township, whose code it takes.
+        administrative village of the township, whose code it takes (the NBS rule of the
+        module docstring: urban if that one is urban, rural otherwise; an urban village is
+        never merged away). Residents, households and firms keep their places.
         """
         st = self.state
         geo = st.geo
