@@ -104,28 +104,36 @@ class LifeEvents:
         p = m.persons
         n = p.n
         nh = m.households.n
-        since = (m.clock.calendar_month - p.birth_month[:n].astype(np.int64)) % 12
-        present = p.alive[:n] & ~p.away[:n]
-        recent = present & (since < window)
-        age = p.age[:n]
         par = self.params
-        reached = {
-            "school_entry": recent & (age == par.school_entry_age),
-            "junior_middle": recent & (age == par.junior_middle_age),
-            "birth": recent & (age == 0),
-            "retirement": recent & (age == self.retirement_age),
+        ages = {
+            "school_entry": par.school_entry_age,
+            "junior_middle": par.junior_middle_age,
+            "birth": 0,
+            "retirement": self.retirement_age,
         }
+        # Only persons at one of the event ages can have an event: select them first (one
+        # pass over the ages), then test presence and the months since the birthday on them.
+        age = p.age[:n]
+        at_age = age == ages["school_entry"]
+        for value in list(ages.values())[1:]:
+            at_age |= age == value
+        rows = np.flatnonzero(at_age)
+        since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % 12
+        recent = p.alive[rows] & ~p.away[rows] & (since < window)
+        rows, rows_age = rows[recent], age[rows[recent]]
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
-        lost = lost[present[lost]]
-        household = p.household[:n]
+        lost = lost[p.alive[lost] & ~p.away[lost]]
+        household = p.household
         flags: dict[str, np.ndarray] = {}
         rr = np.ones(nh)
         for event, factor in self.factors.items():
             flag = np.zeros(nh, dtype=bool)
-            rows = household[lost] if event == "job_loss" else household[reached[event]]
-            flag[rows] = True
+            if event == "job_loss":
+                flag[household[lost]] = True
+            else:
+                flag[household[rows[rows_age == ages[event]]]] = True
             flags[event] = flag
-            rr[flag] *= factor
+            np.multiply(rr, factor, out=rr, where=flag)  # rr[flag] *= factor, one pass
         self._current = MonthEvents(steps, flags, rr)
         return self._current
 
