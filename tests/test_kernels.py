@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from hdsim.mechanisms.hazards import EVENTS, LifeEvents, MonthEvents
+from hdsim.mechanisms.services import PublicServiceQuality
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
 from tests.conftest import county_data
@@ -63,3 +64,43 @@ def test_life_events_from_the_persons_at_event_ages_equal_a_scan_of_every_person
     model.run()
     assert len(checked) >= model.steps  # computed once a month
     assert sum(checked) > 0  # households had events
+
+
+def scanned_pupils(services: PublicServiceQuality) -> np.ndarray:
+    """Resident pupils by place by a scan of every person (the count before the kernel)."""
+    st = services.state
+    p = st.persons
+    n = p.n
+    age = p.age[:n]
+    pupil = (age >= services.params.pupil_age_min) & (age <= services.params.pupil_age_max)
+    pupil &= p.alive[:n] & ~p.away[:n]
+    counts = np.bincount(p.place[:n][pupil], minlength=st.geo.n_places)
+    counts[st.geo.outside] = 0
+    return counts
+
+
+def test_maintained_pupils_by_place_equal_a_scan_at_every_read_with_every_lever_on(monkeypatch):
+    """Moves, births, deaths, departures, returns, arrivals and birthdays keep the count exact.
+
+    Checked at every read (the services step each month) and after every step (the census
+    test's moment), so that a change of any choke point between reads is caught too.
+    """
+    kept = PublicServiceQuality.pupils_by_place
+    reads: list[int] = []
+
+    def both(services: PublicServiceQuality) -> np.ndarray:
+        out = kept(services)
+        np.testing.assert_array_equal(out, scanned_pupils(services))
+        reads.append(int(out.sum()))
+        return out
+
+    monkeypatch.setattr(PublicServiceQuality, "pupils_by_place", both)
+    cfg = every_lever_config()
+    model = CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0))
+    first = kept(model.services)
+    while model.running:
+        model.step()
+        np.testing.assert_array_equal(kept(model.services), scanned_pupils(model.services))
+    assert len(reads) >= model.steps
+    assert min(reads) > 0
+    assert not np.array_equal(kept(model.services), first)  # pupils moved, aged, were born
