@@ -140,6 +140,8 @@ class LifeEvents:
     def relative_risk(self, rows: np.ndarray) -> np.ndarray:
         """Relative risk of the household ``rows`` this month (1 for rows added since)."""
         rr = self.month_events().relative_risk
+        if rows.size == 0 or rows.max() < rr.size:
+            return rr[rows]
         out = np.ones(rows.size)
         known = rows < rr.size
         out[known] = rr[rows[known]]

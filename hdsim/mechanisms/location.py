@@ -185,7 +185,8 @@ class LocationChoice:
         rows = self.candidates()
         if rows.size == 0:
             return 0.0
-        p = np.minimum(self.household_probability(rows), 1.0)
+        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each
+        p = np.minimum(self.consider_probability() * self.events.relative_risk(rows), 1.0)
         return float(np.mean(1.0 - (1.0 - p) ** 12))
 
     # -- the household rule --------------------------------------------------------------------
