@@ -44,7 +44,8 @@ def scanned_events(events: LifeEvents) -> dict[str, np.ndarray]:
 
 
 def test_life_events_from_the_persons_at_event_ages_equal_a_scan_of_every_person(monkeypatch):
-    """Every month of a run with every lever on: the same households have each event."""
+    """Every month of a run with every lever on: the same households have each event, and the
+    same relative risks to the last bit (the factors multiplied in the events' order)."""
     kept = LifeEvents.month_events
     checked: list[int] = []
 
@@ -53,8 +54,11 @@ def test_life_events_from_the_persons_at_event_ages_equal_a_scan_of_every_person
         out = kept(events)
         if fresh:
             scan = scanned_events(events)
+            rr = np.ones(events.state.households.n)
             for event in EVENTS:
                 np.testing.assert_array_equal(out.flags[event], scan[event], err_msg=event)
+                rr[scan[event]] *= events.factors[event]
+            np.testing.assert_array_equal(out.relative_risk, rr)  # bit for bit
             checked.append(int(sum(flag.sum() for flag in scan.values())))
         return out
 

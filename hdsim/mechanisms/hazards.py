@@ -125,16 +125,24 @@ class LifeEvents:
         lost = lost[p.alive[lost] & ~p.away[lost]]
         household = p.household
         flags: dict[str, np.ndarray] = {}
-        rr = np.ones(nh)
-        for event, factor in self.factors.items():
-            flag = np.zeros(nh, dtype=bool)
+        code = np.zeros(nh, dtype=np.uint8)  # bit e set: the household had event e
+        for bit, event in enumerate(EVENTS):
             if event == "job_loss":
-                flag[household[lost]] = True
+                hit = household[lost]
             else:
-                flag[household[rows[rows_age == ages[event]]]] = True
+                hit = household[rows[rows_age == ages[event]]]
+            flag = np.zeros(nh, dtype=bool)
+            flag[hit] = True
             flags[event] = flag
-            np.multiply(rr, factor, out=rr, where=flag)  # rr[flag] *= factor, one pass
-        self._current = MonthEvents(steps, flags, rr)
+            code[hit] |= np.uint8(1 << bit)
+        # the relative risk of each combination of events, multiplied in the events' order
+        factors = [self.factors[event] for event in EVENTS]
+        product = np.ones(1 << len(EVENTS))
+        for c in range(product.size):
+            for bit, factor in enumerate(factors):
+                if c >> bit & 1:
+                    product[c] *= factor
+        self._current = MonthEvents(steps, flags, product[code])
         return self._current
 
     def relative_risk(self, rows: np.ndarray) -> np.ndarray:
