@@ -104,34 +104,52 @@ class LifeEvents:
         p = m.persons
         n = p.n
         nh = m.households.n
-        since = (m.clock.calendar_month - p.birth_month[:n].astype(np.int64)) % 12
-        present = p.alive[:n] & ~p.away[:n]
-        recent = present & (since < window)
-        age = p.age[:n]
         par = self.params
-        reached = {
-            "school_entry": recent & (age == par.school_entry_age),
-            "junior_middle": recent & (age == par.junior_middle_age),
-            "birth": recent & (age == 0),
-            "retirement": recent & (age == self.retirement_age),
+        ages = {
+            "school_entry": par.school_entry_age,
+            "junior_middle": par.junior_middle_age,
+            "birth": 0,
+            "retirement": self.retirement_age,
         }
+        # Only persons at one of the event ages can have an event: select them first (one
+        # pass over the ages), then test presence and the months since the birthday on them.
+        age = p.age[:n]
+        at_age = age == ages["school_entry"]
+        for value in list(ages.values())[1:]:
+            at_age |= age == value
+        rows = np.flatnonzero(at_age)
+        since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % 12
+        recent = p.alive[rows] & ~p.away[rows] & (since < window)
+        rows, rows_age = rows[recent], age[rows[recent]]
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
-        lost = lost[present[lost]]
-        household = p.household[:n]
+        lost = lost[p.alive[lost] & ~p.away[lost]]
+        household = p.household
         flags: dict[str, np.ndarray] = {}
-        rr = np.ones(nh)
-        for event, factor in self.factors.items():
+        code = np.zeros(nh, dtype=np.uint8)  # bit e set: the household had event e
+        for bit, event in enumerate(EVENTS):
+            if event == "job_loss":
+                hit = household[lost]
+            else:
+                hit = household[rows[rows_age == ages[event]]]
             flag = np.zeros(nh, dtype=bool)
-            rows = household[lost] if event == "job_loss" else household[reached[event]]
-            flag[rows] = True
+            flag[hit] = True
             flags[event] = flag
-            rr[flag] *= factor
-        self._current = MonthEvents(steps, flags, rr)
+            code[hit] |= np.uint8(1 << bit)
+        # the relative risk of each combination of events, multiplied in the events' order
+        factors = [self.factors[event] for event in EVENTS]
+        product = np.ones(1 << len(EVENTS))
+        for c in range(product.size):
+            for bit, factor in enumerate(factors):
+                if c >> bit & 1:
+                    product[c] *= factor
+        self._current = MonthEvents(steps, flags, product[code])
         return self._current
 
     def relative_risk(self, rows: np.ndarray) -> np.ndarray:
         """Relative risk of the household ``rows`` this month (1 for rows added since)."""
         rr = self.month_events().relative_risk
+        if rows.size == 0 or rows.max() < rr.size:
+            return rr[rows]
         out = np.ones(rows.size)
         known = rows < rr.size
         out[known] = rr[rows[known]]

@@ -185,7 +185,8 @@ class LocationChoice:
         rows = self.candidates()
         if rows.size == 0:
             return 0.0
-        p = np.minimum(self.household_probability(rows), 1.0)
+        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each
+        p = np.minimum(self.consider_probability() * self.events.relative_risk(rows), 1.0)
         return float(np.mean(1.0 - (1.0 - p) ** 12))
 
     # -- the household rule --------------------------------------------------------------------
@@ -273,28 +274,36 @@ class LocationChoice:
         pending = np.arange(k0)
         used = 0
         rounds = max_draws
-        # a round is ~12 numpy calls (~14 rounds a call): the error state is set once for all
+        # the pending rows' weights and whether each alternative is in the county, kept in
+        # step with ``pending`` (they change only when rows leave); picks looked up flat
+        w_pending = weight
+        in_pending = (alt != outside).ravel()
+        # a round is ~10 numpy calls (~14 rounds a call): the error state is set once for all
         # of them, not once a round (10 us each, 15% of the loop)
         with np.errstate(divide="ignore"):
             while pending.size and rounds:
                 k = pending.size
                 window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
                 block = ahead[used : used + window * k * width].reshape(window, k, width)
-                pick = np.argmin(block / weight[pending][None], axis=2)
-                picked = alt[pending][np.arange(k)[None, :], pick]
-                left = picked != outside
+                flat = np.argmin(block / w_pending, axis=2)
+                flat += np.arange(0, k * width, width)
+                left = in_pending[flat]
                 leaving = left.any(axis=1)
-                if not leaving.any():
+                first = int(leaving.argmax())
+                if not leaving[first]:
                     used += window * k * width
                     rounds -= window
                     continue
-                first = int(np.argmax(leaving))
                 out = left[first]
-                picked_at[pending[out]] = picked[first, out]
-                placed[pending[out]] = True
+                gone = pending[out]
+                picked_at[gone] = alt[gone, flat[first, out] % width]
+                placed[gone] = True
                 used += (first + 1) * k * width
                 rounds -= first + 1
-                pending = pending[~out]
+                stay = ~out
+                pending = pending[stay]
+                w_pending = w_pending[stay]
+                in_pending = in_pending.reshape(k, width)[stay].ravel()
         bits.state = saved
         self.rng.standard_exponential(used)
         return picked_at, placed

@@ -51,6 +51,7 @@ class PublicServiceQuality:
         seat_pool: Service pool of the seat of each place's township (where its pupils go
             when its school closes).
         pupils0: Pupils per school pool at t0 (simulated persons).
+        pupils: Resident pupils by place, kept up to date by ``state.residence``.
     """
 
     def __init__(self, state: CountyState, params: TownshipParams) -> None:
@@ -62,6 +63,7 @@ class PublicServiceQuality:
         self.villages = geo.kind == PlaceKind.VILLAGE
         seat = np.where(geo.township >= 0, geo.seat_of[np.maximum(geo.township, 0)], geo.outside)
         self.seat_pool = ts.pool[seat]
+        self.pupils = state.residence.track_ages(params.pupil_age_min, params.pupil_age_max)
         pupils = self.pupils_by_place()
         self.close_small_schools(pupils)
         self.pupils0 = self.pool_pupils(pupils)
@@ -70,18 +72,14 @@ class PublicServiceQuality:
     # -- users ---------------------------------------------------------------------------------
 
     def pupils_by_place(self) -> np.ndarray:
-        """Resident pupils living at each place now (simulated persons)."""
-        st = self.state
-        p = st.persons
-        n = p.n
-        age = p.age[:n]
-        pupil = (age >= self.params.pupil_age_min) & (age <= self.params.pupil_age_max)
-        pupil &= p.alive[:n]
-        pupil &= ~p.away[:n]
-        place = p.place[:n][pupil]
-        counts = np.bincount(place, minlength=st.geo.n_places)
-        counts[st.geo.outside] = 0
-        return counts
+        """Resident pupils living at each place now (simulated persons).
+
+        Kept up to date by the residence counts (``state.residence``, an age band of
+        ``pupil_age_min`` to ``pupil_age_max``) at every move, death, departure, return and
+        birthday, instead of a scan of every person each month; equal to that scan
+        (``tests/test_kernels.py``).
+        """
+        return self.state.residence.band_now(self.pupils)
 
     def pool_pupils(self, pupils: np.ndarray) -> np.ndarray:
         """Pupils per school pool: those of a closed village school count at their seat's."""

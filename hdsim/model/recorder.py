@@ -238,13 +238,16 @@ class Recorder:
         n = resident.size
         p = m.persons
         home = p.hukou_township[:n]
-        here = m.geo.township[place]
+        # np.take with the township table in the persons' index type: no intp copy of ``place``
+        here = np.take(m.geo.township.astype(place.dtype), place)
         origin = p.origin[:n]
         w = m.weight
+        elsewhere = home != here
+        elsewhere &= home >= 0
+        elsewhere &= origin == 0
+        elsewhere &= resident
         return {
-            "residents_away_from_hukou_township": float(
-                np.count_nonzero(resident & (origin == 0) & (home >= 0) & (home != here)) * w
-            ),
+            "residents_away_from_hukou_township": float(np.count_nonzero(elsewhere) * w),
             "residents_from_other_counties_of_province": float(
                 np.count_nonzero(resident & (origin == 1)) * w
             ),

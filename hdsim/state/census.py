@@ -48,6 +48,23 @@ class Census:
     labour_force: np.ndarray
 
 
+@dataclass
+class AgeBand:
+    """Residents of an age band by place, kept up to date by :class:`Residence`.
+
+    Attributes:
+        low: Youngest age in the band.
+        high: Oldest age in the band.
+        by_place: Residents aged ``low`` to ``high`` per place (0 for outside).
+        member: Whether each person row was last counted in the band.
+    """
+
+    low: int
+    high: int
+    by_place: np.ndarray
+    member: np.ndarray
+
+
 def take_census(persons: PersonTable, n_places: int, outside: int, retirement_age: int) -> Census:
     """Count where everybody lives now by scanning every person.
 
@@ -134,6 +151,49 @@ class Residence:
         self.residents_by_place = full.residents_by_place.astype(np.int64)
         self.working_by_place = full.working_by_place.astype(np.int64)
         self.seen = n
+        self.bands: list[AgeBand] = []
+
+    def track_ages(self, low: int, high: int) -> AgeBand:
+        """Keep the residents aged ``low`` to ``high`` by place up to date from now on.
+
+        Counted once by a scan of the persons counted so far; afterwards every
+        :meth:`recount` and every birthday at ``low`` or ``high + 1`` keeps the count, as for
+        residents. Read it with :meth:`band_now`.
+
+        Args:
+            low: Youngest age in the band.
+            high: Oldest age in the band.
+
+        Returns:
+            The band (its ``by_place`` is live).
+        """
+        n = self.seen
+        age = self.persons.age[:n]
+        member = np.zeros(self._place.size, dtype=bool)
+        member[:n] = self._resident[:n] & (age >= low) & (age <= high)
+        by_place = np.bincount(self._place[:n][member[:n]], minlength=self.n_places)
+        band = AgeBand(int(low), int(high), by_place.astype(np.int64), member)
+        self.bands.append(band)
+        return band
+
+    def band_now(self, band: AgeBand) -> np.ndarray:
+        """Residents of ``band`` by place now, person rows appended since the census included.
+
+        Args:
+            band: A band from :meth:`track_ages`.
+
+        Returns:
+            A copy of the band's counts (equal to a scan of every person now).
+        """
+        self._count_appended()
+        return band.by_place.copy()
+
+    def _count_appended(self) -> None:
+        """Count the person rows appended since the last count (births, arrivals)."""
+        n = self.persons.n
+        if n > self.seen:
+            self.recount(np.arange(self.seen, n))
+        self.seen = n
 
     def recount(self, rows: np.ndarray) -> None:
         """Count persons ``rows`` again after a change of place, life, absence or age.
@@ -166,6 +226,17 @@ class Residence:
                 np.where(old_working[changed], old_place[changed], -1),
                 np.where(working[changed], new_place[changed], -1),
             )
+        for band in self.bands:
+            inside = resident & (age >= band.low) & (age <= band.high)
+            was = band.member[rows]
+            moved = (old_place != new_place) | (was != inside)
+            if moved.any():
+                self._shift(
+                    band.by_place,
+                    np.where(was[moved], old_place[moved], -1),
+                    np.where(inside[moved], new_place[moved], -1),
+                )
+            band.member[rows] = inside
         self._place[rows] = new_place
         self._working[rows] = working
         self._resident[rows] = resident
@@ -174,8 +245,9 @@ class Residence:
     def aged(self, rows: np.ndarray) -> None:
         """Count again those of ``rows``, who have just turned a year older, at an age limit.
 
-        Only a person who has just reached 18, 23 or the retirement age changes how it is
-        counted, so the rest of the month's birthdays (sorted or not) are not counted again.
+        Only a person who has just reached 18, 23, the retirement age or an age band's limit
+        (:meth:`track_ages`: ``low`` or ``high + 1``) changes how it is counted, so the rest
+        of the month's birthdays (sorted or not) are not counted again.
 
         Args:
             rows: Person rows whose age has just gone up by one year.
@@ -183,6 +255,8 @@ class Residence:
         rows = np.asarray(rows, dtype=np.int64)
         age = self.persons.age[rows]
         limit = (age == LABOUR_AGE) | (age == STUDENT_AGE) | (age == self.retirement_age)
+        for band in self.bands:
+            limit |= (age == band.low) | (age == band.high + 1)
         self.recount(rows[limit])
 
     def _shift(self, counts: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
@@ -202,6 +276,10 @@ class Residence:
                 grown = np.full(cap, fill, dtype=old.dtype)
                 grown[: old.size] = old
                 setattr(self, name, grown)
+            for band in self.bands:
+                member = np.zeros(cap, dtype=bool)
+                member[: band.member.size] = band.member
+                band.member = member
 
     def census(self) -> Census:
         """The census of now: counts the rows appended since the last one, then snapshots.
@@ -209,10 +287,8 @@ class Residence:
         Returns:
             A :class:`Census` equal to :func:`take_census` of the current state.
         """
+        self._count_appended()
         n = self.persons.n
-        if n > self.seen:
-            self.recount(np.arange(self.seen, n))
-        self.seen = n
         return Census(
             person_place=self.persons.place[:n],
             resident=self._resident[:n].copy(),
