@@ -7,13 +7,13 @@ at every call of a run with every lever on, against the scan it replaced.
 from __future__ import annotations
 
 import numpy as np
+from conftest import county_data
+from test_census import every_lever_config
 
 from hdsim.mechanisms.hazards import EVENTS, LifeEvents, MonthEvents
 from hdsim.mechanisms.services import PublicServiceQuality
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
-from tests.conftest import county_data
-from tests.test_census import every_lever_config
 
 
 def scanned_events(events: LifeEvents) -> dict[str, np.ndarray]:
