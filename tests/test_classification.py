@@ -75,7 +75,7 @@ def test_split_parts_add_up_exactly_to_the_change_of_the_urban_count_every_year(
     assert stat["value"].sum() > 0  # the rules did reclassify somebody
     rate = model.recorder.county_wide()["urbanization_rate"]
     ends = pd.concat([rate.iloc[:1], rate[rate.index.month == 12]]).diff().dropna()
-    points = split[split["unit"] == "points"].groupby("year")["value"].sum()
+    points = split[split["unit"] == "rate"].groupby("year")["value"].sum()
     np.testing.assert_allclose(points.to_numpy(), ends.to_numpy(), rtol=0, atol=1e-12)
 
 

@@ -411,7 +411,7 @@ def rate_split_summary(split: pd.DataFrame, groups: list[str], target_year: int)
 
     In percentage points, statistical and behavioural (the county rows of the split).
     """
-    county = split[(split["unit"] == "points") & (split["year"] <= target_year)]
+    county = split[(split["unit"] == "rate") & (split["year"] <= target_year)]
     runs = [*groups, "sample_id", "replicate", "seed"]
     runs = [c for c in dict.fromkeys(runs) if c in county.columns]
     per_run = county.groupby([*runs, "part"], observed=True, dropna=False)["value"].sum()

@@ -151,7 +151,8 @@ class Recorder:
             settlement type for the components ``reclassification`` (part ``statistical``) and
             ``births``, ``deaths``, ``arrivals``, ``departures`` (part ``behavioural``, signed
             as they change the urban count); plus county rows (``township_code`` ``all``,
-            unit ``points``) splitting the change of the urbanization rate: ``statistical`` =
+            unit ``rate``: a change of the rate as a fraction, 0.01 = one percentage point)
+            splitting the change of the urbanization rate: ``statistical`` =
             the month's reclassified persons over its end-of-month residents, ``behavioural``
             the rest of the rate's change (the flows and the change of the denominator).
         """
@@ -217,7 +218,7 @@ class Recorder:
                             "settlement": ["all"], "part": [part],
                             "component": ["reclassification" if part == "statistical"
                                           else "behaviour"],
-                            "unit": ["points"], "value": [value],
+                            "unit": ["rate"], "value": [value],
                         }
                     )
                 )  # fmt: skip

@@ -47,7 +47,7 @@ def rate_split_blocks(ctx: Context) -> list[Paragraph | Table]:
     if frame.empty:
         return []
     persons = frame[frame["unit"] == "persons"]
-    points = frame[frame["unit"] == "points"]
+    points = frame[frame["unit"] == "rate"]
     yearly = _mean_over_runs(persons, ["year", "part"]).pivot(
         index="year", columns="part", values="value"
     )

@@ -117,8 +117,9 @@ def rate_split_frame(ctx: Context) -> pd.DataFrame | None:
     )
     total = per_run.groupby(level=keys, sort=False, dropna=False).sum().reset_index()
     total["value"] = total["value"] / total["scenario"].map(n_runs).astype(float)
-    points = (total["unit"] == "points").to_numpy()
-    total.loc[points, "value"] *= 100.0  # the parquet's rate rows are fractions of residents
+    rate = (total["unit"] == "rate").to_numpy()
+    total.loc[rate, "value"] *= 100.0  # the parquet's rate rows are fractions: shown in points
+    total["unit"] = total["unit"].replace({"rate": "points"})
     total.insert(1, "label", [ctx.label(str(s)) for s in total["scenario"]])
     cat = ctx.cat
     total["settlement"] = [cat(f"settlement_{v}") for v in total["settlement"]]
