@@ -496,6 +496,16 @@ def main() -> None:
     except KeyboardInterrupt as exc:  # a sweep's launcher stopped its workers; exit 130
         if _debug():
             raise
+        if not MULTIRUN_FLAGS & set(split_argv(argv)[0]):
+            # a single job interrupted before its task caught it (while Hydra composed it;
+            # its workers may already be starting): no run has started, nothing is kept
+            command = shlex.join(["hdsim", *argv])
+            print(
+                f"hdsim: interrupted before the first run (nothing kept); resume with: {command}",
+                file=sys.stderr,
+                flush=True,
+            )
+            sys.exit(130)
         sweep = getattr(exc, "folder", None) or _named_sweep_dir(argv)
         where = f" kept in {sweep}" if sweep else ""
         again = [a for a in argv if not a.startswith("hydra.sweep.dir=")]
