@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tqdm import tqdm
 
-from hdsim.calibration.effective import effective_config
+from hdsim.calibration.effective import NOTED_ENV, effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.population.fit import write_job_fit
@@ -53,14 +53,18 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
     return root / "runs" / scenario / f"rep_{replicate:03d}"
 
 
-def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
+def _init_worker(data_dir: str | None, job_pid: int | None = None, noted: bool = False) -> None:
     """Worker set-up: watch the job's main process, then load the county data once.
 
     A pool worker (``job_pid`` given) also imports the model (Mesa, 1.3-2 s) now, while the
     parent is still checking the job, rather than in its first run; the pool then freezes
-    what it holds (``hdsim.utils.pool``).
+    what it holds (``hdsim.utils.pool``). ``noted``: the job prints the posterior's notices
+    itself (``announce_calibration``) before its first run, so this worker does not repeat
+    them (a worker started before that cannot inherit :data:`NOTED_ENV` from it).
     """
     global _WORKER_DATA, _WORKER_SYNTHESIS
+    if noted:
+        os.environ[NOTED_ENV] = "1"
     if job_pid is not None:
         threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
         import hdsim.model.model  # noqa: F401  (warm: every run needs it)
@@ -190,7 +194,8 @@ def job_workers(n_jobs: int, runs: int) -> int:
 def start_pool(n_jobs: int, runs: int, data_dir: str | None) -> bool:
     """Start the workers of a job of ``runs`` runs now, for :func:`run_ensemble` to use.
 
-    The ``hdsim`` command calls this as soon as its configuration is checked, so the workers'
+    The ``hdsim`` command calls this as soon as its configuration is checked (it prints the
+    posterior's notices itself before the first run: the workers are told not to), so the workers'
     start (Python, numpy, pandas, hdsim and Mesa imported and the county data loaded in each,
     2-4 s) overlaps what the parent still does before the first run (Hydra's composition of
     the job, the scenario configs, the posterior's notices) instead of following it. The pool
@@ -210,7 +215,7 @@ def start_pool(n_jobs: int, runs: int, data_dir: str | None) -> bool:
     if workers == 1:
         return False
     release_pool()
-    pool = process_pool(workers, _init_worker, (data_dir, os.getpid()))
+    pool = process_pool(workers, _init_worker, (data_dir, os.getpid(), True))
     for _ in range(workers):  # loky spawns its workers at the first submit
         pool.submit(_ready)
     _KEPT_POOL = ((workers, data_dir), pool)
