@@ -16,7 +16,10 @@ numpy reference of ``measure.py`` measured in the same session.
 - **The main job**: ``hdsim output.report=false n_jobs=2`` (5 scenarios × replicates): seconds of
   runs (the job's ``timing.json`` when it writes one, else the whole command), the whole command,
   and the peak memory of the whole process tree (summed PSS, and summed RSS); then
-  ``hdsim-report FOLDER``: seconds of the report.
+  ``hdsim-report FOLDER``: seconds of the report. From the runs' own seconds
+  (``provenance.json``: build, steps and series) it also gives the time a run costs a worker
+  outside the model: seconds of runs × processes / runs − the runs' mean.
+- **The outlook**: the main job's 2035 outlook alone (``write_outlook``, no report), seconds.
 
 Usage (normally through ``run_all.py``): ``python benchmarks/bench_speed.py --kernels SCALE``
 prints the kernel table of one profiled run as JSON.
@@ -148,6 +151,11 @@ def main_job(
     job = run_sampled(cmd, where)
     timing = folder / "timing.json"
     runs_s = json.loads(timing.read_text())["seconds"] if timing.exists() else job["wall_s"]
+    model = [
+        float(json.loads(p.read_text())["seconds"])
+        for p in folder.glob("runs/*/rep_*/provenance.json")
+    ]  # build + steps + series of each run, as the worker timed it (hdsim.run.run_replicate)
+    model_mean = sum(model) / max(len(model), 1)
     report_cmd = [hd.HDSIM_REPORT, str(folder)]
     if report_format:
         report_cmd += ["--format", report_format]
@@ -158,12 +166,29 @@ def main_job(
         "processes": jobs,
         "runs_s": float(runs_s),
         "runs_from": "timing.json" if timing.exists() else "command",
+        "runs": len(model),
+        "model_s_mean": model_mean,
+        "outside_model_s_per_run": float(runs_s) * jobs / max(len(model), 1) - model_mean,
         "command_s": job["wall_s"],
         "peak_tree_mb": job["peak_tree_mb"],
         "peak_tree_rss_mb": job["peak_tree_rss_mb"],
         "report_s": report["wall_s"],
         "report_peak_mb": report["peak_tree_mb"],
     }
+
+
+def outlook_child(scale: float, replicates: int, jobs: int, where: Path) -> dict:
+    """The main job's 2035 outlook in a fresh process (:func:`entry_points.outlook`)."""
+    folder = where / f"outlook_{scale}_{replicates}"
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import entry_points as hd; "
+        f"hd.quiet_mesa(); from pathlib import Path; "
+        f"print(json.dumps(hd.outlook({scale}, {replicates}, {jobs}, Path({str(folder)!r}))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=where, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ job, including the launcher's start), runs per minute, the speed-up over the ser
 the same scale measured in the same session (ratio of runs per minute), and the peak resident
 memory of each worker process (``job.json``).
 
-    .venv/bin/python benchmarks/bench_sweep.py          # brief: 40 runs at 0.1, 8 at 1.0
+    .venv/bin/python benchmarks/bench_sweep.py          # brief: 60 runs at 0.1, 8 at 1.0
     .venv/bin/python benchmarks/bench_sweep.py --runs 1000 --full-runs 1000   # the issue's figure
     .venv/bin/python benchmarks/bench_sweep.py --runs 1000 --full-runs 1000 --full-serial-runs 200
 
@@ -74,7 +74,9 @@ def sweep(scale: float, runs: int, launcher: str | None, jobs: int, where: Path)
 def main() -> None:
     """Run the sweeps and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="runs at the small scale")
+    parser.add_argument(
+        "--runs", type=int, default=60, help="runs at the small scale (60: a user's sweep)"
+    )
     parser.add_argument("--scale", type=float, default=0.1, help="the small scale (0.1)")
     parser.add_argument("--full-runs", type=int, default=8, help="runs at full scale")
     parser.add_argument(

@@ -88,6 +88,37 @@ def seed(replicate: int) -> np.random.SeedSequence:
     return replicate_seed(1, replicate)
 
 
+def outlook(scale: float, replicates: int, jobs: int, folder: Path) -> dict[str, float]:
+    """Run the main job's 2035 outlook alone (``hdsim.outlook.write_outlook``), no report.
+
+    The configs are the main job's (its five scenarios at ``scale``, ``replicates``
+    replicates), composed as the command composes them; the outlook runs them at its own
+    scale and replicates (``outlook_configs``, ``outlook_replicates``) into ``folder/outlook``.
+
+    Returns:
+        ``seconds`` (wall) and ``runs`` of the outlook.
+    """
+    import time
+
+    from hdsim.composition import compose
+    from hdsim.ensemble import with_scenario
+    from hdsim.model.scenarios import load_scenario
+    from hdsim.outlook import outlook_replicates, write_outlook
+
+    cfg = compose(None, [f"households.scale={scale}", f"replicates={replicates}",
+                         f"n_jobs={jobs}", "progress=false"])  # fmt: skip
+    configs = [
+        cfg if name == cfg.scenario.name else with_scenario(cfg, load_scenario(name))
+        for name in cfg.compare
+    ]
+    start = time.perf_counter()
+    write_outlook(configs, cfg, folder)  # cfg.output.report is true by default: it runs
+    return {
+        "seconds": time.perf_counter() - start,
+        "runs": len(configs) * outlook_replicates(replicates),
+    }
+
+
 def quiet_mesa() -> None:
     """Silence Mesa's info logging in a benchmark process."""
     import logging

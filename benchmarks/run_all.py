@@ -10,9 +10,12 @@ One session measures, in this order (each section can be skipped with ``--skip``
 5. ``kernels``: the five leading kernels per step under cProfile (``bench_speed.py``);
 6. ``main-full`` and ``main-tenth``: the main job (5 scenarios × 20 replicates, 2 processes) at
    full scale and at 0.1, seconds of runs and of its report, peak memory of the process tree;
-7. ``sweep``: runs per minute of a 0.1× sweep with the pool launcher against serial
-   (``bench_sweep.py``, ``--sweep-runs`` runs each);
-8. ``policies``: the policy table of ``bench_policies.py`` (not a speed figure; skipped in quick).
+   (and, from the runs' own seconds, what a run costs a worker outside the model);
+7. ``outlook``: the main job's 2035 outlook alone (0.1× job of 20 replicates: 5 × 40 runs at
+   0.03× to 2035), seconds;
+8. ``sweep``: runs per minute of a 0.1× sweep with the pool launcher against serial
+   (``bench_sweep.py``, ``--sweep-runs`` runs each, 60 by default: a user's sweep);
+9. ``policies``: the policy table of ``bench_policies.py`` (not a speed figure; skipped in quick).
 
 Every time is also given as a ratio to the reference of the same session, so that sessions on a
 busy or a different machine can be compared. The session is written to
@@ -49,8 +52,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 SECTIONS = (
-    "reference", "startup", "command", "core", "kernels", "main-full", "main-tenth", "sweep",
-    "policies",
+    "reference", "startup", "command", "core", "kernels", "main-full", "main-tenth", "outlook",
+    "sweep", "policies",
 )  # fmt: skip
 KERNELS = 5
 SESSIONS_SHOWN = 4
@@ -69,7 +72,7 @@ class Plan:
     core_repeat: int = 3
     curve: str = "0.1,1,4"
     agents_scale: float = 0.1
-    sweep_runs: int = 100
+    sweep_runs: int = 60
     reference_repeat: int = 3
     reference_months: int = 62
     report_format: str | None = None
@@ -119,6 +122,9 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "main_tenth_report_s": ("main job, 0.1×: `hdsim-report FOLDER`", "s", ""),
     "main_tenth_peak_mb": ("main job, 0.1×: peak memory, all processes (PSS)", "MB", ""),
     "main_tenth_peak_rss_mb": ("main job, 0.1×: peak of summed RSS", "MB", ""),
+    "main_tenth_model_s": ("main job, 0.1×: a run's model (build, steps, series), mean", "s", ""),
+    "main_tenth_outside_s": ("main job, 0.1×: a run's time outside the model, per worker", "s", ""),
+    "outlook_s": ("main job's 2035 outlook (0.1× job: 5 × 40 runs at 0.03×)", "s", ""),
     "sweep_serial_rpm": ("sweep 0.1×, serial (basic launcher)", "runs/min", ""),
     "sweep_pool_rpm": ("sweep 0.1×, `hdsim_joblib`, 2 workers", "runs/min", ""),
     "sweep_speedup": ("sweep 0.1×, pool over serial", "×", "≥ 2.0"),
@@ -139,7 +145,8 @@ SECTION_FIGURES = {
     "main-full": ["main_full_runs_s", "main_full_command_s", "main_full_report_s",
                   "main_full_peak_mb", "main_full_peak_rss_mb"],
     "main-tenth": ["main_tenth_runs_s", "main_tenth_command_s", "main_tenth_report_s",
-                   "main_tenth_peak_mb", "main_tenth_peak_rss_mb"],
+                   "main_tenth_peak_mb", "main_tenth_peak_rss_mb", "main_tenth_model_s"],
+    "outlook": ["outlook_s"],
     "sweep": ["sweep_serial_rpm", "sweep_pool_rpm", "sweep_speedup"],
     "policies": [],
 }  # fmt: skip
@@ -167,6 +174,7 @@ def machine() -> dict[str, str | int]:
 
 def commit() -> str:
     """Short commit of the checkout, with ``+dirty`` when the tree has changes."""
+
     def git(*args: str) -> str:
         out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return out.stdout.strip()
@@ -238,15 +246,21 @@ def measure(plan: Plan, skip: set[str], quick: bool, where: Path) -> dict:
         ("main-tenth", "main_tenth", plan.tenth_scale),
     ):
         if section(name):
-            job = bench_speed.main_job(
-                scale, plan.replicates, plan.jobs, where, plan.report_format
-            )
+            job = bench_speed.main_job(scale, plan.replicates, plan.jobs, where, plan.report_format)
             raw[name] = job
             fig[f"{prefix}_runs_s"] = job["runs_s"]
             fig[f"{prefix}_command_s"] = job["command_s"]
             fig[f"{prefix}_report_s"] = job["report_s"]
             fig[f"{prefix}_peak_mb"] = job["peak_tree_mb"]
             fig[f"{prefix}_peak_rss_mb"] = job["peak_tree_rss_mb"]
+            if prefix == "main_tenth":
+                fig["main_tenth_model_s"] = job["model_s_mean"]
+                if job["outside_model_s_per_run"] > 0:  # negative only in a 1-run smoke check
+                    fig["main_tenth_outside_s"] = job["outside_model_s_per_run"]
+    if section("outlook"):
+        out = bench_speed.outlook_child(plan.tenth_scale, plan.replicates, plan.jobs, where)
+        raw["outlook"] = out
+        fig["outlook_s"] = out["seconds"]
     if section("sweep"):
         out = where / "sweep.json"
         _script(

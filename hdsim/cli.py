@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 from hdsim.paths import require_config_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
     from omegaconf import DictConfig
 
@@ -121,14 +123,14 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
     )
     _check_resume(
         cfg,
-        [
+        (
             (effective_config(c, r), run_dir_for(out_dir, c.scenario.name, r))
             for c in configs
             for r in range(cfg.replicates)
-        ],
+        ),
         out_dir,
         data,
-    )
+    )  # a generator: the runs' effective configs are resolved only for output.resume=strict
     ensemble = run_ensemble(
         configs, cfg.replicates, out_dir, cfg.n_jobs, cfg.progress, keep_pool=cfg.output.report
     )  # its workers run the outlook (write_outlook)
@@ -147,7 +149,7 @@ def execute(cfg: HdsimConfig, out_dir: Path) -> float | None:
 
 
 def _check_resume(
-    cfg: HdsimConfig, runs: list[tuple[HdsimConfig, Path]], out_dir: Path, data: CountyData
+    cfg: HdsimConfig, runs: Iterable[tuple[HdsimConfig, Path]], out_dir: Path, data: CountyData
 ) -> None:
     """With ``output.resume=strict``, refuse a folder holding runs made from other inputs.
 
@@ -360,12 +362,15 @@ def split_argv(argv: list[str]) -> tuple[list[str], list[str]]:
     return flags, overrides
 
 
-def _preflight(argv: list[str]) -> None:
+def _preflight(argv: list[str]) -> HdsimConfig | None:
     """Check the overrides and, for a single job, compose and validate its config first.
 
     Hydra reports a bad override over several lines and drops its reason; this turns it into
     one line (``hdsim.usage.describe_error``) with exit status 2. The validation notes (e.g. a
     target year that follows a shortened horizon) are printed by the job itself.
+
+    Returns:
+        The validated configuration of a single job (None for a sweep or Hydra's flags).
     """
     from hdsim.usage import OverrideError, check_overrides, describe_error
 
@@ -375,7 +380,7 @@ def _preflight(argv: list[str]) -> None:
     except OverrideError as exc:
         _fail(str(exc))
     if flags:  # multirun (each job is checked by Hydra and the job), --help, --cfg, ...
-        return
+        return None
     from hydra import compose, initialize_config_dir
 
     from hdsim.config.fields import ConfigError
@@ -385,7 +390,7 @@ def _preflight(argv: list[str]) -> None:
     try:
         with initialize_config_dir(config_dir=_CONFIG_PATH, version_base="1.3"):
             raw = compose(config_name="hdsim", overrides=config)
-        to_config(raw, notes=[], explicit=config)
+        checked = to_config(raw, notes=[], explicit=config)
     except ConfigError as exc:
         if _debug():
             raise
@@ -400,6 +405,23 @@ def _preflight(argv: list[str]) -> None:
             _check_output_folder(folder)
         except OSError as exc:
             _fail(str(exc))
+    return checked
+
+
+def _start_workers(cfg: HdsimConfig, overrides: list[str]) -> None:
+    """Start the main job's workers now, while Hydra composes the job again and it sets up.
+
+    Only for the main job (no ``replicate``): its runs are the scenarios of
+    :func:`_scenario_configs` (one when a ``scenario`` override narrows it) times
+    ``replicates``; ``hdsim.ensemble.run_ensemble`` takes the started pool.
+    """
+    if cfg.replicate is not None:
+        return
+    from hdsim.ensemble import start_pool
+
+    one = any(o.lstrip("+~").startswith("scenario") for o in overrides)
+    runs = (1 if one else len(cfg.compare)) * int(cfg.replicates)
+    start_pool(cfg.n_jobs, runs, cfg.data.dir)
 
 
 HELP_FLAGS: frozenset[str] = frozenset({"-h", "--help"})
@@ -466,12 +488,24 @@ def main() -> None:
     from hdsim.model.config import register_configs
 
     register_configs()
-    _preflight(argv)
+    checked = _preflight(argv)
+    if checked is not None:
+        _start_workers(checked, [a for a in split_argv(argv)[1] if not a.startswith("hydra")])
     try:
         _app()
     except KeyboardInterrupt as exc:  # a sweep's launcher stopped its workers; exit 130
         if _debug():
             raise
+        if not MULTIRUN_FLAGS & set(split_argv(argv)[0]):
+            # a single job interrupted before its task caught it (while Hydra composed it;
+            # its workers may already be starting): no run has started, nothing is kept
+            command = shlex.join(["hdsim", *argv])
+            print(
+                f"hdsim: interrupted before the first run (nothing kept); resume with: {command}",
+                file=sys.stderr,
+                flush=True,
+            )
+            sys.exit(130)
         sweep = getattr(exc, "folder", None) or _named_sweep_dir(argv)
         where = f" kept in {sweep}" if sweep else ""
         again = [a for a in argv if not a.startswith("hydra.sweep.dir=")]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tqdm import tqdm
 
-from hdsim.calibration.effective import effective_config
+from hdsim.calibration.effective import NOTED_ENV, effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.population.fit import write_job_fit
@@ -53,21 +53,33 @@ def run_dir_for(root: Path, scenario: str, replicate: int) -> Path:
     return root / "runs" / scenario / f"rep_{replicate:03d}"
 
 
-def _init_worker(data_dir: str | None, job_pid: int | None = None) -> None:
+def _init_worker(data_dir: str | None, job_pid: int | None = None, noted: bool = False) -> None:
     """Worker set-up: watch the job's main process, then load the county data once.
 
     A pool worker (``job_pid`` given) also imports the model (Mesa, 1.3-2 s) now, while the
     parent is still checking the job, rather than in its first run; the pool then freezes
-    what it holds (``hdsim.utils.pool``).
+    what it holds (``hdsim.utils.pool``). ``noted``: the job prints the posterior's notices
+    itself (``announce_calibration``) before its first run, so this worker does not repeat
+    them (a worker started before that cannot inherit :data:`NOTED_ENV` from it).
     """
     global _WORKER_DATA, _WORKER_SYNTHESIS
+    if noted:
+        os.environ[NOTED_ENV] = "1"
     if job_pid is not None:
         threading.Thread(target=_watch_job, args=(job_pid,), daemon=True).start()
         import hdsim.model.model  # noqa: F401  (warm: every run needs it)
+    from hdsim.data import DataError
     from hdsim.population.reuse import SynthesisCache  # workers only: keep it out of the parent
 
-    _WORKER_DATA = load_county_data(data_dir)
     _WORKER_SYNTHESIS = SynthesisCache(size=1)
+    try:
+        _WORKER_DATA = load_county_data(data_dir)
+    except (DataError, OSError):
+        if job_pid is None:
+            raise
+        # a pool started early (start_pool) may start before the job reads the data: the job
+        # reports a broken folder in one line; a run given no data would load it and fail
+        _WORKER_DATA = None
 
 
 def _job_running(pid: int) -> bool:
@@ -174,6 +186,59 @@ def _pool(workers: int, data_dir: str | None) -> Executor:
     return process_pool(workers, _init_worker, (data_dir, os.getpid()))
 
 
+def job_workers(n_jobs: int, runs: int) -> int:
+    """Worker processes of a job of ``runs`` runs asked to use ``n_jobs`` (1: in-process)."""
+    return min(worker_count(n_jobs) if n_jobs else 1, max(1, runs))
+
+
+def start_pool(n_jobs: int, runs: int, data_dir: str | None) -> bool:
+    """Start the workers of a job of ``runs`` runs now, for :func:`run_ensemble` to use.
+
+    The ``hdsim`` command calls this as soon as its configuration is checked (it prints the
+    posterior's notices itself before the first run: the workers are told not to), so the workers'
+    start (Python, numpy, pandas, hdsim and Mesa imported and the county data loaded in each,
+    2-4 s) overlaps what the parent still does before the first run (Hydra's composition of
+    the job, the scenario configs, the posterior's notices) instead of following it. The pool
+    is kept as the outlook's is: :func:`run_ensemble` with the same workers and data takes it,
+    any other shuts it down first; :func:`release_pool` or the process's exit ends it.
+
+    Args:
+        n_jobs: Processes asked for (see :func:`hdsim.utils.pool.worker_count`).
+        runs: Runs of the job (no more workers than runs).
+        data_dir: County folder of the job's runs (None: the embedded data).
+
+    Returns:
+        Whether a pool was started (not for a job that runs in this process).
+    """
+    global _KEPT_POOL
+    workers = job_workers(n_jobs, runs)
+    if workers == 1:
+        return False
+    release_pool()
+    pool = process_pool(workers, _init_worker, (data_dir, os.getpid(), True))
+    for _ in range(workers):  # loky spawns its workers at the first submit
+        pool.submit(_ready)
+    _KEPT_POOL = ((workers, data_dir), pool)
+    atexit.register(_stop_unused_pool)
+    return True
+
+
+def _stop_unused_pool() -> None:
+    """At exit: end a pool no job took (the command failed after :func:`start_pool`) at once.
+
+    Its workers may still be starting; waiting for them would delay the one-line error.
+    """
+    global _KEPT_POOL
+    if _KEPT_POOL is not None:
+        pool, _KEPT_POOL = _KEPT_POOL[1], None
+        stop_pool(pool)
+
+
+def _ready() -> bool:
+    """A task that returns at once (submitting it starts the pool's workers)."""
+    return True
+
+
 def release_pool() -> None:
     """Shut down the pool a job kept for its outlook (nothing when none is kept)."""
     global _KEPT_POOL
@@ -207,13 +272,14 @@ def run_ensemble(
     """
     global _KEPT_POOL
     n_runs = len(configs) * replicates
-    workers = min(worker_count(n_jobs) if n_jobs else 1, max(1, n_runs))
+    workers = job_workers(n_jobs, n_runs)
     tasks = replicate_tasks(configs, replicates, root, workers)
     frames: list[pd.DataFrame] = []
     bar = tqdm(total=n_runs, desc="runs", unit="run", disable=not progress)
     started = time.perf_counter()
     data_dir = configs[0].data.dir if configs else None
     if workers == 1:
+        release_pool()  # a pool started for another job shape (start_pool) is not used
         _init_worker(data_dir)
         for runs, r in tasks:
             frames += _work(runs, r)

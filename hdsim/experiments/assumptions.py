@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ from hdsim.composition import compose
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
 from hdsim.experiments.design import schema_field
-from hdsim.experiments.target import init_worker, run_rate, split_overrides
+from hdsim.experiments.target import init_worker, interrupted, run_rate, split_overrides
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.utils.io import atomic_write_text
 from hdsim.utils.pool import process_pool, stop_pool
@@ -523,17 +522,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"hdsim-assumptions: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        done = sum(1 for _ in out.glob("runs/*/rep_*/_SUCCESS"))
-        command = shlex.join(
-            ["hdsim-assumptions", *argv, *(["--out", str(out)] if "--out" not in argv else [])]
-        )
-        print(
-            f"hdsim-assumptions: interrupted; {done} finished run(s) kept in {out}; "
-            f"resume with: {command}",
-            file=sys.stderr,
-            flush=True,
-        )
-        sys.exit(130)
+        interrupted("hdsim-assumptions", out, "runs/*/rep_*/_SUCCESS", argv)
     print((out / "assumptions.md").read_text(encoding="utf-8"))
     print(f"hdsim-assumptions: outputs in {out}")
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -447,24 +448,30 @@ def main(argv: list[str] | None = None) -> None:
         print(f"hdsim-target: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        _interrupted(out, argv)
+        interrupted("hdsim-target", out, "candidates/*/rep_*/_SUCCESS", argv)
     print((out / "target.md").read_text(encoding="utf-8"))
     print(f"hdsim-target: outputs in {out}")
 
 
-def _interrupted(out: Path, argv: list[str] | None) -> None:
+def interrupted(program: str, out: Path, runs: str, argv: list[str] | None) -> NoReturn:
     """Ctrl-C: one line saying what is kept and how to resume; exit status 130.
 
-    Every candidate's runs are written with their completion key, so the same command with the
-    same ``--out`` reuses the finished ones and recomputes the rest.
+    The drivers write every run with its completion key, so the same command with the same
+    ``--out`` reuses the finished runs and recomputes the rest.
+
+    Args:
+        program: The command's name (``hdsim-target``, ``hdsim-assumptions``).
+        out: Its output folder.
+        runs: Glob, under ``out``, of the finished runs' ``_SUCCESS`` keys.
+        argv: The command's arguments (None: ``sys.argv[1:]``); ``--out`` is added when absent.
     """
-    done = sum(1 for _ in out.glob("candidates/*/rep_*/_SUCCESS"))
+    done = sum(1 for _ in out.glob(runs))
     args = list(sys.argv[1:] if argv is None else argv)
     if "--out" not in args:
         args += ["--out", str(out)]
-    command = shlex.join(["hdsim-target", *args])
+    command = shlex.join([program, *args])
     print(
-        f"hdsim-target: interrupted; {done} finished run(s) kept in {out}; resume with: {command}",
+        f"{program}: interrupted; {done} finished run(s) kept in {out}; resume with: {command}",
         file=sys.stderr,
         flush=True,
     )
