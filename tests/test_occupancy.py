@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import county_data
+from test_census import every_lever_config
 
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
-from tests.conftest import county_data
-from tests.test_census import every_lever_config
 
 
 def fresh_count(model: CountyModel) -> np.ndarray:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from conftest import county_data, small_config
 
 from hdsim.calibration.effective import effective_config
 from hdsim.ensemble import replicate_tasks, run_dir_for, run_ensemble
 from hdsim.population.reuse import SynthesisCache
 from hdsim.run import run_and_write, run_replicate
-from tests.conftest import county_data, small_config
 
 SCENARIOS = ("baseline", "seven_actions")
 
