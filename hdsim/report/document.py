@@ -25,6 +25,7 @@ from typing import Any
 from matplotlib.figure import Figure, FigureBase
 
 from hdsim.report.catalogue import Catalogue
+from hdsim.report.figures import SnappedLayout
 
 WHERE = ("all", "pdf", "web")
 """Where a block appears: every format, only the PDF, or only HTML and Markdown."""
@@ -90,11 +91,11 @@ class FigureBlock:
         The source line is inside the image, so a pasted chart keeps its provenance.
         """
         if not source:
-            fig = Figure(figsize=self.size, layout="constrained")
+            fig = Figure(figsize=self.size, layout=SnappedLayout())
             self.draw(fig)
             return fig
         width, height = self.size
-        fig = Figure(figsize=(width, height + SOURCE_LINE_IN), layout="constrained")
+        fig = Figure(figsize=(width, height + SOURCE_LINE_IN), layout=SnappedLayout())
         parts: Any = fig.subfigures(2, 1, height_ratios=(height, SOURCE_LINE_IN), hspace=0)
         chart, foot = parts[0], parts[1]
         self.draw(chart)
