@@ -61,7 +61,7 @@ def _positions(fig: Figure) -> str:
 
 @pytest.fixture(autouse=True)
 def _report_rc() -> Iterator[None]:
-    with matplotlib.rc_context(report_rc()):
+    with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
         yield
 
 
