@@ -175,6 +175,8 @@ def stable_svg_ids(svg: bytes) -> bytes:
     Matplotlib names a clip rectangle by a hash of its float bounds, so bounds equal to six
     decimals but not to the last bit (the same figure drawn after other figures in another
     process) gave different ids and different files; numbered ids depend only on the drawing.
+    (The bounds themselves are now rounded by :class:`hdsim.report.figures.SnappedLayout`;
+    the numbering stays, so ids never depend on the bounds' last bits.)
     """
     names: dict[bytes, bytes] = {}
 
