@@ -25,6 +25,7 @@ from typing import Any
 from matplotlib.figure import Figure, FigureBase
 
 from hdsim.report.catalogue import Catalogue
+from hdsim.report.figures import SnappedLayout
 
 WHERE = ("all", "pdf", "web")
 """Where a block appears: every format, only the PDF, or only HTML and Markdown."""
@@ -90,11 +91,11 @@ class FigureBlock:
         The source line is inside the image, so a pasted chart keeps its provenance.
         """
         if not source:
-            fig = Figure(figsize=self.size, layout="constrained")
+            fig = Figure(figsize=self.size, layout=SnappedLayout())
             self.draw(fig)
             return fig
         width, height = self.size
-        fig = Figure(figsize=(width, height + SOURCE_LINE_IN), layout="constrained")
+        fig = Figure(figsize=(width, height + SOURCE_LINE_IN), layout=SnappedLayout())
         parts: Any = fig.subfigures(2, 1, height_ratios=(height, SOURCE_LINE_IN), hspace=0)
         chart, foot = parts[0], parts[1]
         self.draw(chart)
@@ -174,6 +175,8 @@ def stable_svg_ids(svg: bytes) -> bytes:
     Matplotlib names a clip rectangle by a hash of its float bounds, so bounds equal to six
     decimals but not to the last bit (the same figure drawn after other figures in another
     process) gave different ids and different files; numbered ids depend only on the drawing.
+    (The bounds themselves are now rounded by :class:`hdsim.report.figures.SnappedLayout`;
+    the numbering stays, so ids never depend on the bounds' last bits.)
     """
     names: dict[bytes, bytes] = {}
 

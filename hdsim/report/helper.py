@@ -9,9 +9,18 @@ from the front of the list while this process draws from the back, until none ar
 (:meth:`Helper.drawer`), and makes the font subset while this process writes the Markdown,
 the PDF and the workbook.
 
-The images are the same bytes wherever a figure is drawn: the worker draws inside the same
-``report_rc()`` settings with the same font, and warnings it records are re-emitted here. If
-the worker cannot start or fails, everything is drawn here, as without a helper.
+The images are the same bytes wherever a figure is drawn and whatever was drawn before it:
+the worker draws inside the same ``report_rc()`` settings with the same font, and warnings it
+records are re-emitted here. Which process draws which figure depends on timing, and each
+process has its own history (modules imported, figures drawn, memory allocated); the layout
+solver's results depended on that history in their last bits (it orders variables by memory
+address), which changed a few antialiased pixels (CI: 7 pixels of ``migration.png`` by one
+level, in 3 of 20 helped builds of the main job). Figures are therefore laid out by
+:class:`hdsim.report.figures.SnappedLayout`, which rounds the layout to a grid of 1e-6 of the
+figure; every later step of drawing is the same arithmetic on the same numbers in either
+process. What remains is the chance that the solver's two results fall on either side of a
+rounding boundary, about 1e-9 per coordinate. If the worker cannot start or fails,
+everything is drawn here, as without a helper.
 """
 
 from __future__ import annotations
