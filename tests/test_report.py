@@ -757,33 +757,44 @@ def test_lever_spending_sheet_equals_the_parquet(
 def test_rate_split_sheet_adds_up_to_the_change_of_the_urban_population(
     job: tuple[Path, subprocess.CompletedProcess],
 ) -> None:
-    """The workbook's rate-split sheet (zh headers): for every scenario and year its persons,
-    statistical plus behavioural over all townships, equal the mean over replicates of the
-    change of ``urban_population`` in ensemble.parquet (year end over the previous year end,
-    or over the census day in the first year): the split is a decomposition, nothing lost."""
+    """The workbook's rate-split sheet (zh headers): for every scenario and year its township
+    rows, statistical plus behavioural persons, equal the mean over replicates of the change of
+    ``urban_population`` in ensemble.parquet (year end over the previous year end, or over the
+    census day in the first year), and so does its whole-county row, whose two point columns
+    add up to the change of the mean urbanization rate: the split is a decomposition."""
     import openpyxl
 
     cat = Catalogue("zh")
     book = openpyxl.load_workbook(job[0] / "report" / "zh" / "report.xlsx", read_only=True)
     rows = list(book[cat("sheet_rate_split")].iter_rows(values_only=True))
     sheet = pd.DataFrame(rows[1:], columns=rows[0])
-    assert set(sheet[cat("xl_part")]) == {cat("split_part_statistical"),
-                                          cat("split_part_behavioural")}  # fmt: skip
-    persons = sheet[sheet[cat("xl_unit")] == cat("split_unit_persons")]
-    summed = persons.groupby([cat("xl_scenario"), cat("xl_year")])[cat("xl_value")].sum()
+    whole = sheet[cat("xl_township")] == cat("settlement_all")
+    total = sheet[cat("xl_statistical")] + sheet[cat("xl_behavioural")]
+    keys = [cat("xl_scenario"), cat("xl_year")]
+    by_township = total[~whole].groupby([sheet[k][~whole] for k in keys]).sum()
+    county = sheet[whole].set_index(keys)
     series = pd.read_parquet(job[0] / "ensemble.parquet")
     urban = series[series["indicator"] == "urban_population"]
+    rate = series[series["indicator"] == "urbanization_rate"]
     checked = 0
-    for (scenario, year), value in summed.items():
-        mine = urban[urban["scenario"] == scenario]
-        before = mine[mine["date"] < f"{year}-01-01"]
-        start = before.loc[before.groupby("replicate")["date"].idxmax()] if len(before) else (
-            mine.loc[mine.groupby("replicate")["date"].idxmin()]
-        )
-        end = mine[mine["date"] == f"{year}-12-31"]
-        if end.empty:
+    for (scenario, year), value in by_township.items():
+        change = {}
+        for name, frame in (("urban", urban), ("rate", rate)):
+            mine = frame[frame["scenario"] == scenario]
+            before = mine[mine["date"] < f"{year}-01-01"]
+            first = mine.groupby("replicate")["date"].idxmin()
+            start = before.loc[before.groupby("replicate")["date"].idxmax()] if len(before) else (
+                mine.loc[first]
+            )
+            end = mine[mine["date"] == f"{year}-12-31"]
+            diff = end.set_index("replicate")["value"] - start.set_index("replicate")["value"]
+            change[name] = diff.mean()
+        if pd.isna(change["urban"]):
             continue
-        change = end.set_index("replicate")["value"] - start.set_index("replicate")["value"]
-        assert value == pytest.approx(change.mean(), rel=1e-9, abs=1e-6), (scenario, year)
+        assert value == pytest.approx(change["urban"], rel=1e-9, abs=1e-6), (scenario, year)
+        row = county.loc[(scenario, year)]
+        assert row[cat("xl_statistical")] + row[cat("xl_behavioural")] == pytest.approx(value)
+        points = row[cat("xl_statistical_pp")] + row[cat("xl_behavioural_pp")]
+        assert points == pytest.approx(100 * change["rate"], abs=1e-9), (scenario, year)
         checked += 1
     assert checked >= 2 * len(SCENARIO_NAMES)

@@ -14,7 +14,8 @@ formatted as percentages in Excel, money in 亿元):
 - rate split (城镇化率变化分解): the yearly change of the urban count split into its
   statistical part (reclassification) and its behavioural parts (births, deaths, arrivals,
   departures at urban places), per scenario, township and settlement type, mean over the runs
-  (persons; the county's change of the rate in percentage points, settlement 全县);
+  (persons, one column per component), and per scenario and year for the whole county (全县)
+  with the change of the rate split in percentage points;
 - inputs (输入数据): every input figure of the county data with unit, source and confidence.
 
 :func:`write_workbook` writes them with openpyxl (atomically); :func:`write_people_csv` writes
@@ -97,36 +98,52 @@ def township_frame(ctx: Context) -> pd.DataFrame | None:
     return wide
 
 
+SPLIT_COMPONENTS: tuple[str, ...] = ("reclassification", "births", "deaths", "arrivals",
+                                     "departures")  # fmt: skip
+"""Components of ``rate_change.parquet``'s persons rows, one column each in the sheet."""
+
+
 def rate_split_frame(ctx: Context) -> pd.DataFrame | None:
     """The split of the urban count's change, every scenario: mean over its runs.
 
-    One row per scenario, year, township, settlement type, part and component, in
-    ``rate_change.parquet``'s units (persons, or points for the county's rate); a run that
-    has no row for a key counts as zero there, so the means add up like the runs' sums.
-    None when no run wrote a split.
+    One row per scenario, year, township and settlement type, with one column per component
+    (persons; a run without a row for a key counts as zero there, so the means add up like the
+    runs' sums) and their statistical (reclassification) and behavioural (the rest) totals;
+    then one row per scenario and year for the whole county, whose last two columns split the
+    change of the rate in percentage points. None when no run wrote a split.
     """
     split = ctx.inputs.rate_change
     if split is None or split.empty:
         return None
-    keys = ["scenario", "year", "township_code", "township", "settlement", "part",
-            "component", "unit"]  # fmt: skip
-    runs = ["scenario", "replicate"] + (["seed"] if "seed" in split.columns else [])
-    per_run = split.groupby(runs + keys[1:], sort=False, dropna=False)["value"].sum()
-    n_runs = split.groupby("scenario", sort=False)[runs[1:]].apply(
-        lambda f: len(f.drop_duplicates())
+    runs = ["replicate"] + (["seed"] if "seed" in split.columns else [])
+    n_runs = split.groupby("scenario", sort=False)[runs].apply(lambda f: len(f.drop_duplicates()))
+    where = ["scenario", "year", "township_code", "township", "settlement"]
+    persons = split[split["unit"] == "persons"]
+    wide = persons.pivot_table(
+        index=where, columns="component", values="value", aggfunc="sum", fill_value=0.0,
+        sort=False,
+    ).reindex(columns=list(SPLIT_COMPONENTS), fill_value=0.0)  # fmt: skip
+    wide = wide.div(wide.index.get_level_values("scenario").map(n_runs).astype(float), axis=0)
+    wide["statistical"] = wide["reclassification"]
+    wide["behavioural"] = wide[list(SPLIT_COMPONENTS[1:])].sum(axis=1)
+    wide = wide.reset_index()
+    county = wide.groupby(["scenario", "year"], sort=False)[
+        [*SPLIT_COMPONENTS, "statistical", "behavioural"]
+    ].sum()
+    rate = split[split["unit"] == "rate"].pivot_table(
+        index=["scenario", "year"], columns="part", values="value", aggfunc="sum", sort=False
     )
-    total = per_run.groupby(level=keys, sort=False, dropna=False).sum().reset_index()
-    total["value"] = total["value"] / total["scenario"].map(n_runs).astype(float)
-    rate = (total["unit"] == "rate").to_numpy()
-    total.loc[rate, "value"] *= 100.0  # the parquet's rate rows are fractions: shown in points
-    total["unit"] = total["unit"].replace({"rate": "points"})
-    total.insert(1, "label", [ctx.label(str(s)) for s in total["scenario"]])
+    rate = rate.div(rate.index.get_level_values("scenario").map(n_runs).astype(float), axis=0)
+    county["statistical_pp"] = 100.0 * rate.get("statistical", 0.0)
+    county["behavioural_pp"] = 100.0 * rate.get("behavioural", 0.0)
+    county = county.reset_index().assign(township_code="all", township="all", settlement="all")
+    frame = pd.concat([wide, county], ignore_index=True)
+    frame = frame.sort_values(["scenario", "year"], kind="stable", ignore_index=True)
+    frame.insert(1, "label", [ctx.label(str(s)) for s in frame["scenario"]])
     cat = ctx.cat
-    total["settlement"] = [cat(f"settlement_{v}") for v in total["settlement"]]
-    total["part"] = [cat(f"split_part_{v}") for v in total["part"]]
-    total["component"] = [cat(f"split_component_{v}") for v in total["component"]]
-    total["unit"] = [cat(f"split_unit_{v}") for v in total["unit"]]
-    return total
+    frame["settlement"] = [cat(f"settlement_{v}") for v in frame["settlement"]]
+    frame.loc[frame["township"] == "all", "township"] = cat("settlement_all")
+    return frame
 
 
 def workbook_frames(ctx: Context) -> dict[str, pd.DataFrame]:
