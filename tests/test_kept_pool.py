@@ -17,11 +17,9 @@ def _configs(end_year: int) -> list:
     return [small_config(s, 0.02, end_year=end_year) for s in SCENARIOS]
 
 
-def test_a_kept_pool_runs_the_next_job_with_the_same_bytes_as_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Reusing the workers (and their synthesis cache) changes no output; one pool is started."""
-    started = []
+def _count_pools(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """Make ``ensemble.process_pool`` record each pool it starts; return the record."""
+    started: list[tuple] = []
     real = ensemble.process_pool
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -29,6 +27,14 @@ def test_a_kept_pool_runs_the_next_job_with_the_same_bytes_as_one_process(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ensemble, "process_pool", counted)
+    return started
+
+
+def test_a_kept_pool_runs_the_next_job_with_the_same_bytes_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reusing the workers (and their synthesis cache) changes no output; one pool is started."""
+    started = _count_pools(monkeypatch)
     try:
         run_ensemble(_configs(2021), 2, tmp_path / "job", n_jobs=2, progress=False, keep_pool=True)
         assert ensemble._KEPT_POOL is not None
@@ -51,14 +57,7 @@ def test_a_pool_started_before_the_job_is_the_one_it_runs_on_and_changes_no_byte
 ) -> None:
     """``start_pool`` (the command starts the workers while it composes) of the job's shape
     is taken by ``run_ensemble``: one pool in all, outputs equal one process's bytes."""
-    started = []
-    real = ensemble.process_pool
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        started.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ensemble, "process_pool", counted)
+    started = _count_pools(monkeypatch)
     configs = _configs(2021)
     try:
         assert ensemble.start_pool(2, len(configs) * 2, configs[0].data.dir)

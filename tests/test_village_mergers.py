@@ -10,11 +10,10 @@ makes them in June 2021.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
-from conftest import county_data, point, small_config
+from conftest import county_data
+from test_classification import config
 
 from hdsim.data import EMBEDDED_DIR
 from hdsim.mechanisms.classification import VILLAGE_MERGERS_FILE
@@ -59,17 +58,9 @@ def _dated_after_census(frame: pd.DataFrame) -> int:
 
 
 def _config(end_year: int = 2021) -> HdsimConfig:
-    cfg = point(small_config("baseline", SCALE, end_year=end_year))
-    b = cfg.behaviour
-    return dataclasses.replace(
-        cfg,
-        behaviour=dataclasses.replace(
-            b,
-            classification=dataclasses.replace(b.classification, **LAYER_OFF),
-            townships=dataclasses.replace(
-                b.townships, builtup_growth_share=0.0, builtup_pressure=0.0
-            ),
-        ),
+    """The layer's rules and the county city's growth off: only the dated mergers recode."""
+    return config(
+        end_year, townships={"builtup_growth_share": 0.0, "builtup_pressure": 0.0}, **LAYER_OFF
     )
 
 
