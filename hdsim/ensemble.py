@@ -35,7 +35,13 @@ from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.population.fit import write_job_fit
 from hdsim.run import run_and_write
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
-from hdsim.utils.pool import WATCH_SECONDS, process_pool, stop_pool, worker_count
+from hdsim.utils.pool import (
+    WATCH_SECONDS,
+    process_pool,
+    start_workers,
+    stop_pool,
+    worker_count,
+)
 
 if TYPE_CHECKING:
     from hdsim.population.reuse import SynthesisCache
@@ -216,8 +222,7 @@ def start_pool(n_jobs: int, runs: int, data_dir: str | None) -> bool:
         return False
     release_pool()
     pool = process_pool(workers, _init_worker, (data_dir, os.getpid(), True))
-    for _ in range(workers):  # loky spawns its workers at the first submit
-        pool.submit(_ready)
+    start_workers(pool, workers)
     _KEPT_POOL = ((workers, data_dir), pool)
     atexit.register(_stop_unused_pool)
     return True
@@ -233,10 +238,6 @@ def _stop_unused_pool() -> None:
         pool, _KEPT_POOL = _KEPT_POOL[1], None
         stop_pool(pool)
 
-
-def _ready() -> bool:
-    """A task that returns at once (submitting it starts the pool's workers)."""
-    return True
 
 
 def release_pool() -> None:

@@ -222,8 +222,6 @@ def arm_config(base: HdsimConfig, changes: tuple[tuple[str, float], ...]) -> Hds
     if not changes:
         return base
     conf = OmegaConf.structured(base)
-    # a changed magnitude (e.g. the financing lever halved) may break the yearly budget line:
-    # what a gain rests on is asked with the spending as planned, so arms may overspend
     OmegaConf.update(conf, "scenario.policies.budget.allow_over_budget", True, merge=False)
     for key, value in changes:
         OmegaConf.update(conf, key, value, merge=False)

@@ -42,7 +42,7 @@ from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
-from hdsim.utils.pool import process_pool, stop_pool, worker_count
+from hdsim.utils.pool import process_pool, start_workers, stop_pool, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +66,6 @@ def _init_worker(
     Singleton.set_state(singleton_state)
     _WORKER.update(hydra_context=hydra_context, config=config, task_function=task_function)
     importlib.import_module(WARM_MODULE)  # what every job imports: paid while the parent checks
-
-
-def _ready() -> bool:
-    """A task that returns at once: submitting one starts the pool's workers."""
-    return True
 
 
 def _run_one(idx: int, overrides: Sequence[str]) -> JobReturn:
@@ -130,7 +125,7 @@ def start(
         initializer=_init_worker,  # runs once per worker: the context is pickled once
         initargs=(hydra_context, config, task_function, Singleton.get_state()),
     )
-    executor.submit(_ready)  # spawns every worker
+    start_workers(executor, workers)  # spawns every worker now
     return executor
 
 

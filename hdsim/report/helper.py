@@ -48,10 +48,6 @@ def _warm() -> None:
     report_rc()
 
 
-def _ready() -> bool:
-    return True
-
-
 def _draw(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn:
     """Worker task: draw one figure, with the warnings it emits recorded."""
     import matplotlib
@@ -85,13 +81,13 @@ class Helper:
 
     def __init__(self) -> None:
         """Start the worker now, so that its imports overlap with the caller's work."""
-        from hdsim.utils.pool import process_pool
+        from hdsim.utils.pool import process_pool, start_workers
 
         self.pool: Executor | None = None
         self._font: Future[bytes] | None = None
         try:
             self.pool = process_pool(1, initializer=_warm)
-            self.pool.submit(_ready)
+            start_workers(self.pool, 1)
         except Exception:  # no worker: everything is done in this process
             self.pool = None
 

@@ -153,6 +153,21 @@ def process_pool(
     return LokyExecutor(max_workers=workers, env=env, initializer=_bootstrap, initargs=setup)
 
 
+def _ready() -> bool:
+    """A task that returns at once (submitting it starts a worker)."""
+    return True
+
+
+def start_workers(pool: Executor, workers: int) -> None:
+    """Start ``pool``'s ``workers`` processes now rather than at its first real task.
+
+    Loky spawns every worker at the first submit, the standard pool one per task: one no-op
+    task per worker starts them all either way, so their imports overlap the caller's work.
+    """
+    for _ in range(max(1, workers)):
+        pool.submit(_ready)
+
+
 def stop_pool(pool: Executor) -> None:
     """Cancel the queued runs of ``pool`` and end its workers without waiting for them.
 
