@@ -35,6 +35,7 @@ import dataclasses
 import enum
 import errno
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -58,6 +59,7 @@ from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.version import __version__
 
 if TYPE_CHECKING:
+    from hdsim.model.model import CountyModel
     from hdsim.population.reuse import SynthesisCache
 
 SUCCESS = "_SUCCESS"
@@ -190,16 +192,79 @@ def run_replicate(
         cfg, data=data, seed_sequence=run_seed(cfg, replicate), synthesis=synthesis
     )
     model.run()
+    return _result(model, replicate, time.perf_counter() - start)
+
+
+def run_scenarios(
+    configs: list[HdsimConfig],
+    replicate: int,
+    data: CountyData | None = None,
+    synthesis: SynthesisCache | None = None,
+) -> Iterator[tuple[int, RunResult]]:
+    """Run one replicate of several scenarios, simulating the months they share once.
+
+    The months before the first lever of any of them acts are the same in every scenario of a
+    replicate (``hdsim.model.branching``): a model of the first config runs them, copies of it
+    run on as the other scenarios, and then it runs on as the first. Each run's outputs are the
+    bytes :func:`run_replicate` gives for it; configs that share no months (e.g. different
+    behaviour) are run one by one.
+
+    Args:
+        configs: Effective configurations of the scenarios, all of replicate ``replicate``.
+        replicate: Replicate number.
+        data: County data; loaded from the first config's ``data.dir`` when omitted.
+        synthesis: Populations to reuse (see :func:`run_replicate`).
+
+    Yields:
+        ``(i, result)`` for ``configs[i]``, each as soon as its run has finished (the first
+        config's last). A result's ``seconds`` count the shared months too.
+    """
+    from hdsim.model.branching import branch, shared_months
+    from hdsim.model.model import CountyModel
+
+    for cfg in configs:
+        require_effective(cfg)
+    months = shared_months(configs)
+    if months == 0:
+        for i, cfg in enumerate(configs):
+            yield i, run_replicate(cfg, replicate, data, synthesis)
+        return
+    start = time.perf_counter()
+    first = configs[0]
+    trunk = CountyModel(
+        first, data=data, seed_sequence=run_seed(first, replicate), synthesis=synthesis
+    )
+    for _ in range(months):
+        trunk.step()
+    shared = time.perf_counter() - start
+    for i, cfg in enumerate(configs[1:], start=1):
+        begun = time.perf_counter()
+        model = branch(trunk, cfg).run()
+        result = _result(model, replicate, shared + time.perf_counter() - begun)
+        del model
+        gc.collect()  # a model is a cycle (agents refer to it): free it before the next copy
+        yield i, result
+    begun = time.perf_counter()
+    trunk.run()
+    yield 0, _result(trunk, replicate, shared + time.perf_counter() - begun)
+
+
+def _result(model: CountyModel, replicate: int, seconds: float) -> RunResult:
+    """The outputs of a finished run of ``model``, labelled with scenario, replicate, seed."""
+    cfg = model.config
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
-    county = model.recorder.county_frame().assign(**labels)
-    township = model.recorder.township_frame().assign(**labels)
     front = ["scenario", "replicate", "seed"]
-    county = county[front + [c for c in county.columns if c not in front]]
-    township = township[front + [c for c in township.columns if c not in front]]
-    split = model.recorder.rate_change_frame().assign(**labels)
-    split = split[front + [c for c in split.columns if c not in front]]
+
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.assign(**labels)
+        return frame[front + [c for c in frame.columns if c not in front]]
+
+    recorder = model.recorder
     return RunResult(
-        county=county, township=township, seconds=time.perf_counter() - start, rate_change=split
+        county=labelled(recorder.county_frame()),
+        township=labelled(recorder.township_frame()),
+        seconds=seconds,
+        rate_change=labelled(recorder.rate_change_frame()),
     )
 
 

@@ -239,15 +239,15 @@ class CountyModel(mesa.Model):
             "admin": self.admin.step,
             "demography": self.demography.step,
             "collective": self.collective.step,
-            "firms": lambda: self.agents_by_type[Firm].do("step"),
+            "firms": self.firm_stage,
             "labour": self.labour.step,
-            "location": lambda: self.household_stage(),
+            "location": self.household_stage,
             "family": self.family_stage,
             "migration": self.migration.step,
             "housing": self.housing.step,
             "hukou": self.hukou.step,
             "services": self.services.step,
-            "builtup": lambda: self.agents_by_type[Township].do("step"),
+            "builtup": self.township_stage,
             "classification": self.classification.step,
             "record": self.recorder.record,
         }
@@ -415,6 +415,14 @@ class CountyModel(mesa.Model):
             self.step_functions[name]()
         if self.steps >= self.n_steps:
             self.running = False
+
+    def firm_stage(self) -> None:
+        """The firms step: every ``Firm`` agent grows (``Firm.step``)."""
+        self.agents_by_type[Firm].do("step")
+
+    def township_stage(self) -> None:
+        """The built-up step: every ``Township`` agent extends its seat (``Township.step``)."""
+        self.agents_by_type[Township].do("step")
 
     def household_stage(self) -> None:
         """The location step: households consider moving and choose where to live.
