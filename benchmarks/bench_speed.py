@@ -122,6 +122,13 @@ def kernels_child(scale: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _model_seconds(prov: dict) -> float:
+    """A run's model seconds: its own months plus its share of the months it shares."""
+    return float(prov["seconds"]) + float(prov.get("shared_seconds", 0.0)) / int(
+        prov.get("shared_by", 1)
+    )
+
+
 def main_job(
     scale: float, replicates: int, jobs: int, where: Path, report_format: str | None = None
 ) -> dict:
@@ -152,9 +159,9 @@ def main_job(
     timing = folder / "timing.json"
     runs_s = json.loads(timing.read_text())["seconds"] if timing.exists() else job["wall_s"]
     model = [
-        float(json.loads(p.read_text())["seconds"])
+        _model_seconds(json.loads(p.read_text()))
         for p in folder.glob("runs/*/rep_*/provenance.json")
-    ]  # build + steps + series of each run, as the worker timed it (hdsim.run.run_replicate)
+    ]  # build + steps + series of each run, as the worker timed it (hdsim.run.run_scenarios)
     model_mean = sum(model) / max(len(model), 1)
     report_cmd = [hd.HDSIM_REPORT, str(folder)]
     if report_format:

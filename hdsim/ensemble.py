@@ -160,9 +160,10 @@ def replicate_tasks(
 ) -> list[tuple[list[tuple[HdsimConfig, Path]], int]]:
     """The runs of a job grouped by replicate, so that a worker builds each county once.
 
-    The scenarios of a replicate share its random streams, hence its synthesized county: one
-    task runs them in turn and synthesizes once. With fewer replicates than about two tasks per
-    worker, a replicate's scenarios are split into smaller tasks so that every worker has work.
+    The scenarios of a replicate share its random streams, hence its synthesized county and its
+    months before the levers: one task runs them together (:func:`hdsim.run.run_scenarios`).
+    With several workers and fewer replicates than about two tasks per worker, a replicate's
+    scenarios are split into smaller tasks so that every worker has work.
 
     Args:
         configs: One config per scenario.
@@ -174,6 +175,8 @@ def replicate_tasks(
         ``(runs, replicate)`` tasks, replicate by replicate, scenarios in their order.
     """
     chunks = min(max(1, len(configs)), max(1, math.ceil(2 * workers / max(replicates, 1))))
+    if workers == 1:
+        chunks = 1  # one process: a replicate's scenarios share its months before the levers
     size = max(1, math.ceil(len(configs) / chunks))
     tasks = []
     for r in range(replicates):

@@ -3,7 +3,7 @@
 A *run* is one replicate of one scenario, given as its *effective configuration*: the
 configuration whose behaviour holds the values the run uses, posterior draw and the user's
 overrides applied (``hdsim.calibration.effective.effective_config``, which every driver calls;
-this module does not draw). A run Its random stream derives from the base seed and the
+this module does not draw). A run's random stream derives from the base seed and the
 replicate number through ``numpy.random.SeedSequence``, never from the order in which runs
 execute, so a run gives the same outputs in any process, under any launcher. Scenarios share
 the streams of a replicate on purpose (common random numbers): the difference between a policy
@@ -19,7 +19,9 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
 - ``config.yaml``: the effective configuration of the run (given back to ``hdsim``, it
   reproduces the run byte for byte);
 - ``provenance.json``: hdsim, Mesa, Python and numpy versions, config hash, seed entropy and
-  spawn key, data directory and checksum, command line;
+  spawn key, data directory and checksum, command line, and the seconds the run took (a run
+  branched from a model shared with other scenarios also gives that model's seconds and the
+  number of runs sharing it: ``shared_seconds``, ``shared_by``);
 - ``_SUCCESS``: the run's completion key (:func:`completion_key`: the config hash, the data
   checksum and the hdsim version; the posterior checksum is part of the config), written last;
   a folder without it, or whose key differs, is not a result and is recomputed.
@@ -153,14 +155,21 @@ class RunResult:
     Attributes:
         county: Tidy county series.
         township: Tidy township series.
-        seconds: Wall time of building and running the model.
+        seconds: Wall time of building and running the model; for a run branched from a
+            model it shares with other scenarios (:func:`run_scenarios`), of the months it ran
+            on its own.
         rate_change: The statistical/behavioural split of the urban count (tidy, labelled).
+        shared_seconds: Wall time of building and running the shared model before the branch
+            (0 for a run on its own); ``shared_by`` runs share it.
+        shared_by: Runs that share ``shared_seconds`` (this one included).
     """
 
     county: pd.DataFrame
     township: pd.DataFrame
     seconds: float
     rate_change: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    shared_seconds: float = 0.0
+    shared_by: int = 1
 
 
 def run_replicate(
@@ -217,7 +226,8 @@ def run_scenarios(
 
     Yields:
         ``(i, result)`` for ``configs[i]``, each as soon as its run has finished (the first
-        config's last). A result's ``seconds`` count the shared months too.
+        config's last). A result's ``seconds`` are those of its own months; the build and the
+        shared months are its ``shared_seconds``, shared by ``len(configs)`` runs.
     """
     from hdsim.model.branching import branch, shared_months
     from hdsim.model.model import CountyModel
@@ -240,17 +250,22 @@ def run_scenarios(
     for i, cfg in enumerate(configs[1:], start=1):
         begun = time.perf_counter()
         model = branch(trunk, cfg).run()
-        result = _result(model, replicate, shared + time.perf_counter() - begun)
+        result = _result(model, replicate, time.perf_counter() - begun, shared, len(configs))
         del model
         gc.collect()  # a model is a cycle (agents refer to it): free it before the next copy
         yield i, result
     begun = time.perf_counter()
     trunk.run()
-    yield 0, _result(trunk, replicate, shared + time.perf_counter() - begun)
+    yield 0, _result(trunk, replicate, time.perf_counter() - begun, shared, len(configs))
 
 
-def _result(model: CountyModel, replicate: int, seconds: float) -> RunResult:
-    """The outputs of a finished run of ``model``, labelled with scenario, replicate, seed."""
+def _result(
+    model: CountyModel, replicate: int, seconds: float, shared: float = 0.0, shared_by: int = 1
+) -> RunResult:
+    """The outputs of a finished run of ``model``, labelled with scenario, replicate, seed.
+
+    ``seconds``, ``shared`` and ``shared_by``: see :class:`RunResult`.
+    """
     cfg = model.config
     labels = {"scenario": cfg.scenario.name, "replicate": int(replicate), "seed": int(cfg.seed)}
     front = ["scenario", "replicate", "seed"]
@@ -265,6 +280,8 @@ def _result(model: CountyModel, replicate: int, seconds: float) -> RunResult:
         township=labelled(recorder.township_frame()),
         seconds=seconds,
         rate_change=labelled(recorder.rate_change_frame()),
+        shared_seconds=shared,
+        shared_by=shared_by,
     )
 
 
@@ -385,6 +402,11 @@ def write_run(
     atomic_write_parquet(run_dir / "rate_change.parquet", result.rate_change)
     atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
+    if result.shared_by > 1:  # built and run in part with other scenarios (run_scenarios)
+        prov |= {
+            "shared_seconds": round(result.shared_seconds, 3),
+            "shared_by": result.shared_by,
+        }
     atomic_write_text(run_dir / "provenance.json", json.dumps(prov, indent=2, ensure_ascii=False))
     atomic_write_text(run_dir / SUCCESS, completion_key(cfg, data))
 

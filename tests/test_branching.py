@@ -129,3 +129,18 @@ def test_run_scenarios_gives_each_scenario_the_result_of_its_own_run():
             (got.rate_change, alone.rate_change),
         ):
             pd.testing.assert_frame_equal(x, y, check_exact=True, obj=cfg.scenario.name)
+
+
+def test_a_main_job_run_records_the_model_time_it_shares_with_its_replicate(tmp_path):
+    import json
+
+    from hdsim.ensemble import run_dir_for, run_ensemble
+
+    configs = [small_config(n, SCALE) for n in ("baseline", "seven_actions")]
+    run_ensemble(configs, 1, tmp_path, n_jobs=1, progress=False)
+    for cfg in configs:
+        prov = json.loads(
+            (run_dir_for(tmp_path, cfg.scenario.name, 0) / "provenance.json").read_text()
+        )
+        # the build and the 26 months before 2023-01 ran once for both scenarios
+        assert prov["shared_by"] == 2 and prov["shared_seconds"] > 0 and prov["seconds"] > 0
