@@ -33,7 +33,7 @@ from hdsim.calibration.effective import NOTED_ENV, effective_config
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, ScenarioConfig
 from hdsim.population.fit import write_job_fit
-from hdsim.run import is_complete, run_scenarios, write_run
+from hdsim.run import run_and_write_scenarios
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
 from hdsim.utils.pool import (
     WATCH_SECONDS,
@@ -131,28 +131,15 @@ def _work(runs: list[tuple[HdsimConfig, Path]], replicate: int) -> list[pd.DataF
     """Run scenarios ``runs`` of one replicate, sharing its county and its months before levers.
 
     The county is built once, and the months before any of their levers acts are simulated
-    once (:func:`hdsim.run.run_scenarios`). Runs whose folders already hold their outputs are
-    read back, not run; each other run is written as soon as it has finished.
+    once (:func:`hdsim.run.run_and_write_scenarios`); runs already in their folders are read.
     """
-    data = _WORKER_DATA if _WORKER_DATA is not None else load_county_data(runs[0][0].data.dir)
-    frames: dict[int, pd.DataFrame] = {}
-    todo: list[tuple[int, HdsimConfig, Path]] = []
-    for i, (cfg, run_dir) in enumerate(runs):
-        eff = effective_config(cfg, replicate)
-        if is_complete(run_dir, eff, data):
-            frames[i] = pd.read_parquet(run_dir / "county.parquet")
-        else:
-            todo.append((i, eff, run_dir))
+    eff = [(effective_config(cfg, replicate), run_dir) for cfg, run_dir in runs]
     try:
-        results = run_scenarios([eff for _, eff, _ in todo], replicate, data, _WORKER_SYNTHESIS)
-        for j, result in results:
-            i, eff, run_dir = todo[j]
-            write_run(run_dir, eff, replicate, result, data)
-            frames[i] = result.county
+        frames = run_and_write_scenarios(eff, replicate, _WORKER_DATA, _WORKER_SYNTHESIS)
     except OutputError as exc:
         raise RunOutputError(str(exc)) from None
     gc.collect()  # the last model of the task (see run_scenarios) before the next task's
-    return [frames[i] for i in range(len(runs))]
+    return frames
 
 
 def replicate_tasks(

@@ -436,6 +436,71 @@ def run_and_write(
     return result.county
 
 
+def run_and_write_scenarios(
+    runs: list[tuple[HdsimConfig, Path]],
+    replicate: int,
+    data: CountyData | None = None,
+    synthesis: SynthesisCache | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`run_and_write` for several scenarios of one replicate, run with :func:`run_scenarios`.
+
+    Args:
+        runs: ``(effective config, run folder)`` of each scenario, all of ``replicate``.
+        replicate: Replicate number.
+        data: County data; loaded from the first config's ``data.dir`` when omitted.
+        synthesis: Populations to reuse (see :func:`run_replicate`).
+
+    Returns:
+        The county series of each run, in the order of ``runs``: read back from its folder
+        when the folder already holds it, else run (the runs not yet done together) and written
+        as soon as it has finished.
+    """
+    if not runs:
+        return []
+    data = data if data is not None else load_county_data(runs[0][0].data.dir)
+    frames: dict[int, pd.DataFrame] = {}
+    todo = []
+    for i, (cfg, run_dir) in enumerate(runs):
+        if is_complete(Path(run_dir), cfg, data):
+            frames[i] = pd.read_parquet(Path(run_dir) / "county.parquet")
+        else:
+            todo.append(i)
+    for j, result in run_scenarios([runs[i][0] for i in todo], replicate, data, synthesis):
+        cfg, run_dir = runs[todo[j]]
+        write_run(Path(run_dir), cfg, replicate, result, data)
+        frames[todo[j]] = result.county
+    return [frames[i] for i in range(len(runs))]
+
+
+def sharing_groups(configs: list[HdsimConfig], size: int) -> list[list[int]]:
+    """Indices of ``configs`` (one replicate) in groups that share their first months.
+
+    Configs whose results-relevant parts other than the scenario agree (same
+    :func:`config_hash` with the scenario set aside) are candidates; each joins the first of
+    their groups it shares months with (``shared_months`` of the group and it above zero) that
+    has fewer than ``size`` members, else starts a group. Groups keep the order of ``configs``;
+    a config that shares with none is a group of its own.
+    """
+    from hdsim.model.branching import shared_months
+
+    if not configs:
+        return []
+    placeholder = configs[0].scenario
+    groups: list[list[int]] = []
+    open_groups: dict[str, list[list[int]]] = {}
+    for i, cfg in enumerate(configs):
+        key = config_hash(dataclasses.replace(cfg, scenario=placeholder))
+        candidates = open_groups.setdefault(key, [])
+        for group in candidates:
+            if len(group) < size and shared_months([*(configs[k] for k in group), cfg]) > 0:
+                group.append(i)
+                break
+        else:
+            candidates.append([i])
+            groups.append(candidates[-1])
+    return groups
+
+
 class FolderLockedError(OSError):
     """Another job writes into the output folder; the message is one line naming its PID."""
 

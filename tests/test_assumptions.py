@@ -103,3 +103,30 @@ def test_bad_input_is_one_line_and_exit_2(argv, says, tmp_path, capsys):
 def test_settings_reject_a_factor_that_changes_nothing():
     with pytest.raises(ConfigError, match="factor"):
         load_settings(factor=1.0)
+
+
+def test_arms_run_together_give_the_rates_and_files_of_arms_run_alone(tmp_path):
+    """The arms of a replicate share their months before 2023-01 (``run_rates``); each arm's
+    rate and files are those of its own run, and arms of different behaviour never share."""
+    from hdsim.experiments.target import init_worker, run_rate, run_rates
+    from hdsim.run import sharing_groups
+
+    items = ["households.scale=0.02", "horizon.end_year=2023", "horizon.target_year=2023"]
+    cfg = {"hukou_reform": compose("hukou_reform", items)}
+    found = {"hukou_reform": assumptions_of(cfg["hukou_reform"], ["location.beta_hukou"], 2.0, 3)}
+    arms = plan_arms(cfg, "baseline", found)
+    scenario_cfg = {"baseline": compose("baseline", items), **cfg}
+    configs = [arm_config(scenario_cfg[a.scenario], a.changes) for a in arms]
+    groups = sharing_groups(configs, 3)
+    assert sorted(i for g in groups for i in g) == list(range(len(arms)))
+    assert all(len(g) <= 3 for g in groups) and any(len(g) > 1 for g in groups)
+    for g in groups:  # a group never mixes behaviour settings
+        assert all(configs[i].behaviour == configs[g[0]].behaviour for i in g)
+    init_worker(None)
+    group = max(groups, key=len)
+    together = run_rates([(configs[i], tmp_path / "t" / arms[i].name) for i in group], 1)
+    for i, rate in zip(group, together, strict=True):
+        assert rate == run_rate(configs[i], 1, tmp_path / "a" / arms[i].name)
+        for name in ("county.parquet", "township.parquet", "rate_change.parquet"):
+            a = (tmp_path / "t" / arms[i].name / name).read_bytes()
+            assert a == (tmp_path / "a" / arms[i].name / name).read_bytes(), name

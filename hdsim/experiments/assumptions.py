@@ -43,8 +43,9 @@ from hdsim.composition import compose
 from hdsim.config.fields import ConfigError
 from hdsim.config.policies import Lever
 from hdsim.experiments.design import schema_field
-from hdsim.experiments.target import init_worker, interrupted, run_rate, split_overrides
+from hdsim.experiments.target import init_worker, interrupted, run_rates, split_overrides
 from hdsim.model.config import HdsimConfig, to_config
+from hdsim.run import sharing_groups
 from hdsim.utils.io import atomic_write_text
 from hdsim.utils.pool import process_pool, stop_pool
 
@@ -54,6 +55,10 @@ SETTINGS: Path = Path(__file__).with_suffix(".yaml")
 """The default settings (replicates, scale, factor, behaviour parameters)."""
 
 _BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(Lever))
+
+ARMS_PER_TASK = 8
+"""Arms of one replicate a task runs together at most: they simulate the months before their
+levers once (``hdsim.run.run_scenarios``); smaller tasks keep every worker busy to the end."""
 
 
 @dataclass(frozen=True)
@@ -297,40 +302,42 @@ def run_assumptions(
     }
     arms = plan_arms({n: configs[n] for n in names}, baseline, found)
     replicates = int(settings["replicates"])
+    arm_configs = [arm_config(configs[arm.scenario], arm.changes) for arm in arms]
+    groups = sharing_groups(arm_configs, ARMS_PER_TASK)
     tasks = [
-        (
-            arm_config(configs[arm.scenario], arm.changes),
-            r,
-            out / "runs" / arm.name / f"rep_{r:03d}",
-        )
+        ([(arm_configs[a], out / "runs" / arms[a].name / f"rep_{r:03d}") for a in group], r)
         for r in range(replicates)
-        for arm in arms
+        for group in groups
     ]
+    n_runs = len(arms) * replicates
     print(
-        f"hdsim-assumptions: {len(arms)} arms x {replicates} replicates = {len(tasks)} runs "
+        f"hdsim-assumptions: {len(arms)} arms x {replicates} replicates = {n_runs} runs "
         f"at scale {scale}",
         flush=True,
     )
     if n_jobs == 1:
         init_worker(base.data.dir)
-        rates = [run_rate(*t) for t in tasks]
+        done = [run_rates(*t) for t in tasks]
     else:
         pool = process_pool(n_jobs, init_worker, (base.data.dir,))
         try:
-            rates = list(pool.map(run_rate, *zip(*tasks, strict=True), chunksize=1))
+            done = list(pool.map(run_rates, *zip(*tasks, strict=True), chunksize=1))
         except BaseException:  # Ctrl-C or a failed run: end the workers now, keep finished runs
             stop_pool(pool)
             raise
         pool.shutdown(wait=True)
+    rates = np.empty((replicates, len(arms)))
+    for t, group_rates in enumerate(done):  # tasks run replicate by replicate, group by group
+        rates[t // len(groups), groups[t % len(groups)]] = group_rates
     by_arm: dict[str, np.ndarray] = {}
     for arm_index, arm in enumerate(arms):
-        by_arm[arm.name] = np.array([rates[r * len(arms) + arm_index] for r in range(replicates)])
+        by_arm[arm.name] = rates[:, arm_index]
     table = _table(arms, found, baseline, by_arm, replicates, scale)
     atomic_write_text(out / "assumptions.csv", table.to_csv(index=False))
     seconds = time.perf_counter() - started
     atomic_write_text(
         out / "assumptions.md",
-        _markdown(table, base, replicates, scale, float(settings["factor"]), len(tasks), seconds),
+        _markdown(table, base, replicates, scale, float(settings["factor"]), n_runs, seconds),
     )
     return table
 

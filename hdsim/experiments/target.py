@@ -43,7 +43,7 @@ from hdsim.data import CountyData, load_county_data
 from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import package_levers, schema_field
 from hdsim.model.config import HdsimConfig, to_config
-from hdsim.run import run_and_write
+from hdsim.run import run_and_write, run_and_write_scenarios
 from hdsim.utils.io import atomic_write_text
 from hdsim.utils.pool import process_pool, stop_pool, worker_count
 
@@ -168,6 +168,25 @@ def init_worker(data_dir: str | None) -> None:
 def run_rate(cfg: HdsimConfig, replicate: int, run_dir: Path) -> float:
     """Run (or reuse) one replicate; its rate at the end of the target year."""
     county = run_and_write(effective_config(cfg, replicate), replicate, run_dir, _WORKER_DATA)
+    return _target_year_rate(county, cfg)
+
+
+def run_rates(runs: list[tuple[HdsimConfig, Path]], replicate: int) -> list[float]:
+    """Run (or reuse) replicate ``replicate`` of several configs, sharing their first months.
+
+    The configs' months before any of their levers acts are simulated once
+    (:func:`hdsim.run.run_and_write_scenarios`); each run's files are those of its own run.
+
+    Returns:
+        The rate at the end of the target year of each run, in the order of ``runs``.
+    """
+    eff = [(effective_config(cfg, replicate), run_dir) for cfg, run_dir in runs]
+    frames = run_and_write_scenarios(eff, replicate, _WORKER_DATA)
+    return [_target_year_rate(county, cfg) for county, (cfg, _) in zip(frames, runs, strict=True)]
+
+
+def _target_year_rate(county: pd.DataFrame, cfg: HdsimConfig) -> float:
+    """The urbanization rate of a run's county series at the end of ``cfg``'s target year."""
     end = pd.Timestamp(f"{cfg.horizon.target_year}-12-31")
     rate = county[(county["indicator"] == "urbanization_rate") & (county["date"] == end)]
     return float(rate["value"].iloc[0])
