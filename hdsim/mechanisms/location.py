@@ -59,6 +59,10 @@ BLOCK_VALUES = 4096
 """Draws looked at together by :meth:`LocationChoice.draw_until_in_county` (a computing
 choice, not a model one: many rows get few rounds at a time, few rows many)."""
 
+CHUNK_VALUES = 2048
+"""Fewest exponentials :meth:`LocationChoice.draw_until_in_county` draws ahead at a time (a
+returners' call uses ~1,700 at full scale; a computing choice: the draws are the same)."""
+
 
 class LocationChoice:
     """Where households live: the consideration hazard and the logit choice.
@@ -255,8 +259,10 @@ class LocationChoice:
         The same draws and choices as calling :meth:`draw` once per round on the rows still
         outside (rows in order, each drawing one exponential per alternative), but a round in
         which nobody leaves costs no Python: the rounds up to the next row leaving are done
-        together on one block of the stream. The stream is drawn ahead for the worst case,
-        then set back and advanced by exactly the values the rounds used.
+        together on one block of the stream. The stream is drawn ahead in chunks of at least
+        :data:`CHUNK_VALUES` as the rounds need them (a call uses about a quarter of the worst
+        case ``rows x max_draws x alternatives`` that was drawn ahead before), then set back
+        to the start of the chunk in use and advanced by exactly the values the rounds used.
 
         Returns:
             The place each row drew (``outside`` where all ``max_draws`` drew outside) and
@@ -269,8 +275,11 @@ class LocationChoice:
         if k0 == 0 or max_draws <= 0:
             return picked_at, placed
         bits = self.rng.bit_generator
-        saved = bits.state
-        ahead = self.rng.standard_exponential(k0 * max_draws * width)
+        # the values drawn so far that no round has used yet, from stream offset ``start``; the
+        # generator's state before each chunk and the stream offset where the chunk begins
+        ahead = np.zeros(0)
+        start = 0
+        chunks: list[tuple[int, dict]] = []
         pending = np.arange(k0)
         used = 0
         rounds = max_draws
@@ -284,14 +293,23 @@ class LocationChoice:
             while pending.size and rounds:
                 k = pending.size
                 window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
-                block = ahead[used : used + window * k * width].reshape(window, k, width)
+                left_over = (start + ahead.size - used) // (k * width)  # rounds drawn ahead
+                if left_over:
+                    window = min(window, left_over)
+                else:
+                    chunks.append((start + ahead.size, bits.state))
+                    fresh = self.rng.standard_exponential(max(window * k * width, CHUNK_VALUES))
+                    ahead = np.concatenate([ahead[used - start :], fresh])
+                    start = used
+                size = window * k * width
+                block = ahead[used - start : used - start + size].reshape(window, k, width)
                 flat = np.argmin(block / w_pending, axis=2)
                 flat += np.arange(0, k * width, width)
                 left = in_pending[flat]
                 leaving = left.any(axis=1)
                 first = int(leaving.argmax())
                 if not leaving[first]:
-                    used += window * k * width
+                    used += size
                     rounds -= window
                     continue
                 out = left[first]
@@ -304,8 +322,10 @@ class LocationChoice:
                 pending = pending[stay]
                 w_pending = w_pending[stay]
                 in_pending = in_pending.reshape(k, width)[stay].ravel()
-        bits.state = saved
-        self.rng.standard_exponential(used)
+        at, state = next((a, st) for a, st in reversed(chunks) if a <= used)
+        if start + ahead.size != used:
+            bits.state = state
+            self.rng.standard_exponential(used - at)
         return picked_at, placed
 
     def choice_weights(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
