@@ -50,11 +50,25 @@ class MonthEvents:
         flags: For each event of :data:`EVENTS`, whether each household row had it in the
             window.
         relative_risk: Product of the relative risks of each household row's events.
+        code: Each household row's events as bits (bit ``e`` set: it had event ``e`` of
+            :data:`EVENTS`).
+        products: Relative risk of each code (``relative_risk == products[code]``).
     """
 
     month: int
     flags: dict[str, np.ndarray]
     relative_risk: np.ndarray
+    code: np.ndarray
+    products: np.ndarray
+
+    def codes(self, rows: np.ndarray) -> np.ndarray:
+        """Event code of the household ``rows`` (0, no event, for rows added since)."""
+        if rows.size == 0 or rows.max() < self.code.size:
+            return self.code[rows]
+        out = np.zeros(rows.size, dtype=self.code.dtype)
+        known = rows < self.code.size
+        out[known] = self.code[rows[known]]
+        return out
 
 
 class LifeEvents:
@@ -142,7 +156,7 @@ class LifeEvents:
             for bit, factor in enumerate(factors):
                 if c >> bit & 1:
                     product[c] *= factor
-        self._current = MonthEvents(steps, flags, product[code])
+        self._current = MonthEvents(steps, flags, product[code], code, product)
         return self._current
 
     def relative_risk(self, rows: np.ndarray) -> np.ndarray:

@@ -189,9 +189,14 @@ class LocationChoice:
         rows = self.candidates()
         if rows.size == 0:
             return 0.0
-        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each
-        p = np.minimum(self.consider_probability() * self.events.relative_risk(rows), 1.0)
-        return float(np.mean(1.0 - (1.0 - p) ** 12))
+        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each.
+        # A household's rate depends only on its events' code (32 values): computed per code,
+        # then gathered, it is the same value per household as computed per household (rows
+        # added since the events have code 0, relative risk 1), so the mean is the same
+        events = self.events.month_events()
+        p = np.minimum(self.consider_probability() * events.products, 1.0)
+        yearly = 1.0 - (1.0 - p) ** 12
+        return float(np.mean(yearly[events.codes(rows)]))
 
     # -- the household rule --------------------------------------------------------------------
 
