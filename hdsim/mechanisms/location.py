@@ -43,6 +43,9 @@ which is what the agent-by-agent reference path runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from hdsim.config.behaviour import HousingParams, LocationParams, TownshipParams
@@ -284,7 +287,7 @@ class LocationChoice:
         # generator's state before each chunk and the stream offset where the chunk begins
         ahead = np.zeros(0)
         start = 0
-        chunks: list[tuple[int, dict]] = []
+        chunks: list[tuple[int, Mapping[str, Any]]] = []
         pending = np.arange(k0)
         used = 0
         rounds = max_draws
