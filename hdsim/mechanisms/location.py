@@ -295,6 +295,7 @@ class LocationChoice:
         # step with ``pending`` (they change only when rows leave); picks looked up flat
         w_pending = weight
         in_pending = (alt != outside).ravel()
+        offsets = np.arange(0, k0 * width, width)  # of each pending row's picks, flat
         # a round is ~10 numpy calls (~14 rounds a call): the error state is set once for all
         # of them, not once a round (10 us each, 15% of the loop)
         with np.errstate(divide="ignore"):
@@ -312,14 +313,15 @@ class LocationChoice:
                 size = window * k * width
                 block = ahead[used - start : used - start + size].reshape(window, k, width)
                 flat = np.argmin(block / w_pending, axis=2)
-                flat += np.arange(0, k * width, width)
+                flat += offsets[:k]
                 left = in_pending[flat]
-                leaving = left.any(axis=1)
-                first = int(leaving.argmax())
-                if not leaving[first]:
+                # the first row of the window that leaves, found flat (round-major)
+                first_out = int(left.argmax())
+                if not left.item(first_out):
                     used += size
                     rounds -= window
                     continue
+                first = first_out // k
                 out = left[first]
                 gone = pending[out]
                 picked_at[gone] = alt[gone, flat[first, out] % width]
