@@ -63,8 +63,9 @@ BLOCK_VALUES = 4096
 choice, not a model one: many rows get few rounds at a time, few rows many)."""
 
 CHUNK_VALUES = 2048
-"""Fewest exponentials :meth:`LocationChoice.draw_until_in_county` draws ahead at a time (a
-returners' call uses ~1,700 at full scale; a computing choice: the draws are the same)."""
+"""Fewest exponentials :meth:`LocationChoice.draw_until_in_county` draws ahead at a time, unless
+the rounds left could use fewer (a returners' call uses ~1,700 at full scale, ~170 at 0.1×; a
+computing choice: the draws are the same)."""
 
 
 class LocationChoice:
@@ -307,7 +308,11 @@ class LocationChoice:
                     window = min(window, left_over)
                 else:
                     chunks.append((start + ahead.size, bits.state))
-                    fresh = self.rng.standard_exponential(max(window * k * width, CHUNK_VALUES))
+                    # at least a window, at most what the rounds left could use
+                    worst = rounds * k * width
+                    fresh = self.rng.standard_exponential(
+                        max(window * k * width, min(CHUNK_VALUES, worst))
+                    )
                     ahead = np.concatenate([ahead[used - start :], fresh])
                     start = used
                 size = window * k * width
