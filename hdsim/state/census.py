@@ -9,6 +9,10 @@ are the rules of demography (ageing, deaths, departures, returns) and
 :class:`hdsim.population.moves.Relocation` (every move of a household); a future mechanism
 that changes where people live through them stays counted.
 
+The same recount keeps, for a reader that asks for them, residents of an age band by place
+(:meth:`Residence.track_ages`) and residents by place and registration
+(:meth:`Residence.track_registration`, the recorder's 人户分离 figures).
+
 :meth:`Residence.census` turns the live counts into a :class:`Census`, the snapshot the
 mechanisms read until the next one. :func:`take_census` is the full scan, kept as the
 definition the incremental counts are tested against.
