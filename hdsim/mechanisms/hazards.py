@@ -45,16 +45,38 @@ EVENTS: tuple[str, ...] = ("school_entry", "junior_middle", "birth", "job_loss",
 class MonthEvents:
     """The life events of one month: which households had each, and their relative risk.
 
+    Only the households' codes are collected; the flags and relative risks of every household
+    are derived from them when read (the rules read the relative risk of a few rows).
+
     Attributes:
         month: Completed steps of the clock when the events were collected.
-        flags: For each event of :data:`EVENTS`, whether each household row had it in the
-            window.
-        relative_risk: Product of the relative risks of each household row's events.
+        code: Each household row's events as bits (bit ``e`` set: it had event ``e`` of
+            :data:`EVENTS`).
+        products: Relative risk of each code, the factors multiplied in the events' order.
     """
 
     month: int
-    flags: dict[str, np.ndarray]
-    relative_risk: np.ndarray
+    code: np.ndarray
+    products: np.ndarray
+
+    @property
+    def flags(self) -> dict[str, np.ndarray]:
+        """For each event of :data:`EVENTS`, whether each household row had it in the window."""
+        return {event: (self.code >> bit & 1).astype(bool) for bit, event in enumerate(EVENTS)}
+
+    @property
+    def relative_risk(self) -> np.ndarray:
+        """Product of the relative risks of each household row's events."""
+        return self.products[self.code]
+
+    def codes(self, rows: np.ndarray) -> np.ndarray:
+        """Event code of the household ``rows`` (0, no event, for rows added since)."""
+        if rows.size == 0 or rows.max() < self.code.size:
+            return self.code[rows]
+        out = np.zeros(rows.size, dtype=self.code.dtype)
+        known = rows < self.code.size
+        out[known] = self.code[rows[known]]
+        return out
 
 
 class LifeEvents:
@@ -124,16 +146,12 @@ class LifeEvents:
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
         lost = lost[p.alive[lost] & ~p.away[lost]]
         household = p.household
-        flags: dict[str, np.ndarray] = {}
         code = np.zeros(nh, dtype=np.uint8)  # bit e set: the household had event e
         for bit, event in enumerate(EVENTS):
             if event == "job_loss":
                 hit = household[lost]
             else:
                 hit = household[rows[rows_age == ages[event]]]
-            flag = np.zeros(nh, dtype=bool)
-            flag[hit] = True
-            flags[event] = flag
             code[hit] |= np.uint8(1 << bit)
         # the relative risk of each combination of events, multiplied in the events' order
         factors = [self.factors[event] for event in EVENTS]
@@ -142,15 +160,10 @@ class LifeEvents:
             for bit, factor in enumerate(factors):
                 if c >> bit & 1:
                     product[c] *= factor
-        self._current = MonthEvents(steps, flags, product[code])
+        self._current = MonthEvents(steps, code, product)
         return self._current
 
     def relative_risk(self, rows: np.ndarray) -> np.ndarray:
         """Relative risk of the household ``rows`` this month (1 for rows added since)."""
-        rr = self.month_events().relative_risk
-        if rows.size == 0 or rows.max() < rr.size:
-            return rr[rows]
-        out = np.ones(rows.size)
-        known = rows < rr.size
-        out[known] = rr[rows[known]]
-        return out
+        events = self.month_events()
+        return events.products[events.codes(rows)]  # code 0 (risk 1) for rows added since

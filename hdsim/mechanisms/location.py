@@ -43,6 +43,9 @@ which is what the agent-by-agent reference path runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from hdsim.config.behaviour import HousingParams, LocationParams, TownshipParams
@@ -58,6 +61,11 @@ from hdsim.state.places import PlaceKind
 BLOCK_VALUES = 4096
 """Draws looked at together by :meth:`LocationChoice.draw_until_in_county` (a computing
 choice, not a model one: many rows get few rounds at a time, few rows many)."""
+
+CHUNK_VALUES = 2048
+"""Fewest exponentials :meth:`LocationChoice.draw_until_in_county` draws ahead at a time, unless
+the rounds left could use fewer (a returners' call uses ~1,700 at full scale, ~170 at 0.1×; a
+computing choice: the draws are the same)."""
 
 
 class LocationChoice:
@@ -185,9 +193,14 @@ class LocationChoice:
         rows = self.candidates()
         if rows.size == 0:
             return 0.0
-        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each
-        p = np.minimum(self.consider_probability() * self.events.relative_risk(rows), 1.0)
-        return float(np.mean(1.0 - (1.0 - p) ** 12))
+        # candidates are all at risk: household_probability's factor ``at_risk`` is 1 for each.
+        # A household's rate depends only on its events' code (32 values): computed per code,
+        # then gathered, it is the same value per household as computed per household (rows
+        # added since the events have code 0, relative risk 1), so the mean is the same
+        events = self.events.month_events()
+        p = np.minimum(self.consider_probability() * events.products, 1.0)
+        yearly = 1.0 - (1.0 - p) ** 12
+        return float(np.mean(yearly[events.codes(rows)]))
 
     # -- the household rule --------------------------------------------------------------------
 
@@ -255,8 +268,10 @@ class LocationChoice:
         The same draws and choices as calling :meth:`draw` once per round on the rows still
         outside (rows in order, each drawing one exponential per alternative), but a round in
         which nobody leaves costs no Python: the rounds up to the next row leaving are done
-        together on one block of the stream. The stream is drawn ahead for the worst case,
-        then set back and advanced by exactly the values the rounds used.
+        together on one block of the stream. The stream is drawn ahead in chunks of at least
+        :data:`CHUNK_VALUES` as the rounds need them (a call uses about a quarter of the worst
+        case ``rows x max_draws x alternatives`` that was drawn ahead before), then set back
+        to the start of the chunk in use and advanced by exactly the values the rounds used.
 
         Returns:
             The place each row drew (``outside`` where all ``max_draws`` drew outside) and
@@ -269,8 +284,11 @@ class LocationChoice:
         if k0 == 0 or max_draws <= 0:
             return picked_at, placed
         bits = self.rng.bit_generator
-        saved = bits.state
-        ahead = self.rng.standard_exponential(k0 * max_draws * width)
+        # the values drawn so far that no round has used yet, from stream offset ``start``; the
+        # generator's state before each chunk and the stream offset where the chunk begins
+        ahead = np.zeros(0)
+        start = 0
+        chunks: list[tuple[int, Mapping[str, Any]]] = []
         pending = np.arange(k0)
         used = 0
         rounds = max_draws
@@ -278,22 +296,37 @@ class LocationChoice:
         # step with ``pending`` (they change only when rows leave); picks looked up flat
         w_pending = weight
         in_pending = (alt != outside).ravel()
+        offsets = np.arange(0, k0 * width, width)  # of each pending row's picks, flat
         # a round is ~10 numpy calls (~14 rounds a call): the error state is set once for all
         # of them, not once a round (10 us each, 15% of the loop)
         with np.errstate(divide="ignore"):
             while pending.size and rounds:
                 k = pending.size
                 window = max(1, min(rounds, BLOCK_VALUES // (k * width)))
-                block = ahead[used : used + window * k * width].reshape(window, k, width)
+                left_over = (start + ahead.size - used) // (k * width)  # rounds drawn ahead
+                if left_over:
+                    window = min(window, left_over)
+                else:
+                    chunks.append((start + ahead.size, bits.state))
+                    # at least a window, at most what the rounds left could use
+                    worst = rounds * k * width
+                    fresh = self.rng.standard_exponential(
+                        max(window * k * width, min(CHUNK_VALUES, worst))
+                    )
+                    ahead = np.concatenate([ahead[used - start :], fresh])
+                    start = used
+                size = window * k * width
+                block = ahead[used - start : used - start + size].reshape(window, k, width)
                 flat = np.argmin(block / w_pending, axis=2)
-                flat += np.arange(0, k * width, width)
+                flat += offsets[:k]
                 left = in_pending[flat]
-                leaving = left.any(axis=1)
-                first = int(leaving.argmax())
-                if not leaving[first]:
-                    used += window * k * width
+                # the first row of the window that leaves, found flat (round-major)
+                first_out = int(left.argmax())
+                if not left.item(first_out):
+                    used += size
                     rounds -= window
                     continue
+                first = first_out // k
                 out = left[first]
                 gone = pending[out]
                 picked_at[gone] = alt[gone, flat[first, out] % width]
@@ -304,8 +337,10 @@ class LocationChoice:
                 pending = pending[stay]
                 w_pending = w_pending[stay]
                 in_pending = in_pending.reshape(k, width)[stay].ravel()
-        bits.state = saved
-        self.rng.standard_exponential(used)
+        at, state = next((a, st) for a, st in reversed(chunks) if a <= used)
+        if start + ahead.size != used:
+            bits.state = state
+            self.rng.standard_exponential(used - at)
         return picked_at, placed
 
     def choice_weights(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -58,6 +58,8 @@ class Recorder:
         self._dates: list[str] = []
         self._urban_rows: list[np.ndarray] = []
         self._last_residents: np.ndarray | None = None
+        # residents by place and registration, kept up to date by every recount from now on
+        model.state.residence.track_registration(geo.n_townships)
 
     def record(self) -> None:
         """Record the indicators of the current month."""
@@ -91,7 +93,7 @@ class Recorder:
             "urban_village_population": residents[(kind == PlaceKind.VILLAGE) & urban].sum() * w,
             "rural_population": (total - urban_total) * w,
             "away_persons": np.count_nonzero(alive & m.persons.away[:n]) * w,
-            **self._registration(census.resident, census.person_place),
+            **self._registration(),
             "households_outside": np.count_nonzero(
                 m.households.place[: m.households.n] == geo.outside
             )
@@ -224,37 +226,27 @@ class Recorder:
                 )  # fmt: skip
         return pd.concat(frames, ignore_index=True)[cols]
 
-    def _registration(self, resident: np.ndarray, place: np.ndarray) -> dict[str, float]:
+    def _registration(self) -> dict[str, float]:
         """Residents registered elsewhere (人户分离), as the census counts them.
 
-        Args:
-            resident: Whether each person row is a resident now.
-            place: Place of each person row.
+        From the residents by place and registration that every recount keeps up to date
+        (:meth:`hdsim.state.census.Residence.track_registration`), not a scan of every person:
+        a resident of the county is away from its hukou township when it is registered in
+        another township of the county than that of its place now.
 
         Returns:
             Residents registered in another township of the county, in another county of the
             province, and in another province (real persons).
         """
         m = self.model
-        n = resident.size
-        p = m.persons
-        home = p.hukou_township[:n]
-        # np.take with the township table in the persons' index type: no intp copy of ``place``
-        here = np.take(m.geo.township.astype(place.dtype), place)
-        origin = p.origin[:n]
+        reg = m.state.residence.registration_now()
         w = m.weight
-        elsewhere = home != here
-        elsewhere &= home >= 0
-        elsewhere &= origin == 0
-        elsewhere &= resident
         return {
-            "residents_away_from_hukou_township": float(np.count_nonzero(elsewhere) * w),
-            "residents_from_other_counties_of_province": float(
-                np.count_nonzero(resident & (origin == 1)) * w
+            "residents_away_from_hukou_township": float(
+                reg.away_from_township(m.geo.township) * w
             ),
-            "residents_from_other_provinces": float(
-                np.count_nonzero(resident & (origin == 2)) * w
-            ),
+            "residents_from_other_counties_of_province": float(reg.from_other_counties() * w),
+            "residents_from_other_provinces": float(reg.from_other_provinces() * w),
         }
 
     def county_frame(self) -> pd.DataFrame:

@@ -9,6 +9,10 @@ are the rules of demography (ageing, deaths, departures, returns) and
 :class:`hdsim.population.moves.Relocation` (every move of a household); a future mechanism
 that changes where people live through them stays counted.
 
+The same recount keeps, for a reader that asks for them, residents of an age band by place
+(:meth:`Residence.track_ages`) and residents by place and registration
+(:meth:`Residence.track_registration`, the recorder's 人户分离 figures).
+
 :meth:`Residence.census` turns the live counts into a :class:`Census`, the snapshot the
 mechanisms read until the next one. :func:`take_census` is the full scan, kept as the
 definition the incremental counts are tested against.
@@ -65,6 +69,40 @@ class AgeBand:
     member: np.ndarray
 
 
+@dataclass
+class Registration:
+    """Residents by place and by where they are registered, kept up to date by :class:`Residence`.
+
+    Attributes:
+        n_townships: Townships of the county (``T``).
+        by_place: Residents of each place (rows; 0 for outside) by registration (columns):
+            column ``t < T`` registered in township ``t`` of the county; ``T`` born in the
+            county without a township of registration (or of an unknown origin); ``T + 1``
+            from another county of the province; ``T + 2`` from another province.
+    """
+
+    n_townships: int
+    by_place: np.ndarray
+
+    def away_from_township(self, township: np.ndarray) -> int:
+        """Residents registered in another township of the county than where they live.
+
+        Args:
+            township: Township of each place now (-1 where none).
+        """
+        local = self.by_place[:, : self.n_townships]
+        places = np.flatnonzero(township >= 0)
+        return int(local.sum() - local[places, township[places]].sum())
+
+    def from_other_counties(self) -> int:
+        """Residents from another county of the province."""
+        return int(self.by_place[:, self.n_townships + 1].sum())
+
+    def from_other_provinces(self) -> int:
+        """Residents from another province."""
+        return int(self.by_place[:, self.n_townships + 2].sum())
+
+
 def take_census(persons: PersonTable, n_places: int, outside: int, retirement_age: int) -> Census:
     """Count where everybody lives now by scanning every person.
 
@@ -119,6 +157,8 @@ class Residence:
         working_by_place: Residents aged 18 to retirement per place now.
         seen: Person rows counted so far (rows appended later, births, are counted at the
             next census).
+        registration: Residents by place and registration (:meth:`track_registration`), or
+            None while nobody reads it.
     """
 
     def __init__(
@@ -152,6 +192,7 @@ class Residence:
         self.working_by_place = full.working_by_place.astype(np.int64)
         self.seen = n
         self.bands: list[AgeBand] = []
+        self.registration: Registration | None = None
 
     def track_ages(self, low: int, high: int) -> AgeBand:
         """Keep the residents aged ``low`` to ``high`` by place up to date from now on.
@@ -187,6 +228,51 @@ class Residence:
         """
         self._count_appended()
         return band.by_place.copy()
+
+    def track_registration(self, n_townships: int) -> Registration:
+        """Keep the residents by place and by where they are registered up to date from now on.
+
+        Counted once by a scan of the persons counted so far; afterwards every :meth:`recount`
+        that moves a resident keeps the counts (a person's registration, ``origin`` and
+        ``hukou_township``, is written when its row is appended and never changes). Read them
+        with :meth:`registration_now`.
+
+        Args:
+            n_townships: Townships of the county (``Geography.n_townships``).
+
+        Returns:
+            The counts (live).
+        """
+        n = self.seen
+        resident = self._resident[:n]
+        key = self._registration_key(np.flatnonzero(resident), n_townships)
+        width = n_townships + 3
+        flat = self._place[:n][resident].astype(np.int64) * width + key
+        counts = np.bincount(flat, minlength=self.n_places * width)
+        self.registration = Registration(n_townships, counts.reshape(self.n_places, width))
+        return self.registration
+
+    def registration_now(self) -> Registration:
+        """The registration counts now, person rows appended since the census included.
+
+        Returns:
+            The live counts (equal to a scan of every person now).
+        """
+        assert self.registration is not None, "call track_registration first"
+        self._count_appended()
+        return self.registration
+
+    def _registration_key(self, rows: np.ndarray, n_townships: int) -> np.ndarray:
+        """Column of :attr:`Registration.by_place` that each person of ``rows`` counts in."""
+        p = self.persons
+        key = p.hukou_township[rows].astype(np.int64)
+        key[key < 0] = n_townships
+        origin = p.origin[rows]
+        if origin.any():  # most moves are of persons born in the county
+            key[origin != 0] = n_townships
+            key[origin == 1] = n_townships + 1
+            key[origin == 2] = n_townships + 2
+        return key
 
     def _count_appended(self) -> None:
         """Count the person rows appended since the last count (births, arrivals)."""
@@ -237,6 +323,8 @@ class Residence:
                     np.where(inside[moved], new_place[moved], -1),
                 )
             band.member[rows] = inside
+        if self.registration is not None:
+            self._shift_registration(rows, old_place, new_place)
         self._place[rows] = new_place
         self._working[rows] = working
         self._resident[rows] = resident
@@ -258,6 +346,22 @@ class Residence:
         for band in self.bands:
             limit |= (age == band.low) | (age == band.high + 1)
         self.recount(rows[limit])
+
+    def _shift_registration(
+        self, rows: np.ndarray, old_place: np.ndarray, new_place: np.ndarray
+    ) -> None:
+        """Move the registration count of ``rows`` whose counted place changed."""
+        reg = self.registration
+        assert reg is not None
+        moved = old_place != new_place
+        if not moved.any():
+            return
+        width = reg.by_place.shape[1]
+        key = self._registration_key(rows[moved], reg.n_townships)
+        old, new = old_place[moved].astype(np.int64), new_place[moved].astype(np.int64)
+        flat = reg.by_place.reshape(-1)  # a view: the counts change in place
+        np.subtract.at(flat, (old * width + key)[old >= 0], 1)
+        np.add.at(flat, (new * width + key)[new >= 0], 1)
 
     def _shift(self, counts: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
         """Move one count per person from place ``old`` to place ``new`` (-1 = not counted)."""

@@ -67,7 +67,11 @@ class MemberIndex:
 
         Every household's indexed rows are one segment of :attr:`order` (between its
         :attr:`starts`), ascending; a tail row goes into its household's segment before the
-        kept rows above it.
+        kept rows above it. The new order is written in one pass (the kept rows gathered into
+        the places the tail rows leave free: what ``np.insert(np.delete(order, gone), at,
+        tail)`` gives, without its intermediate copy of every row), and the starts are the old
+        ones shifted by the rows removed and added before each household (no per-household
+        counts).
         """
         k = self.n_households
         order, starts = self.order, self.starts
@@ -75,26 +79,33 @@ class MemberIndex:
             starts = np.r_[starts, np.full(k + 1 - starts.size, starts[-1])]
         if self.moved.size:
             gone = self._positions(self.moved, order, starts)  # of the moved rows, ascending
-            kept = np.delete(order, gone)
-            counts = np.diff(starts) - np.bincount(
-                np.searchsorted(starts, gone, side="right") - 1, minlength=k
-            )
         else:
             gone = np.zeros(0, dtype=np.int64)
-            kept = order
-            counts = np.diff(starts)
         tail = tail[np.argsort(hh[tail], kind="stable")]
         home = hh[tail].astype(np.int64)
         lo = starts[home] - np.searchsorted(gone, starts[home])
         size = starts[home + 1] - np.searchsorted(gone, starts[home + 1]) - lo
-        # kept rows of the household that come before each tail row (rows ascending within)
+        # kept rows of the household that come before each tail row (rows ascending within);
+        # a position among the kept rows is that in ``order`` plus the rows gone before it
         at = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
-        below = kept[at] < np.repeat(tail, size)
+        at += np.searchsorted(gone - np.arange(gone.size), at, side="right")
+        below = order[at] < np.repeat(tail, size)
         before = np.bincount(np.repeat(np.arange(tail.size), size), below, tail.size)
-        self.order = np.insert(kept, lo + before.astype(np.int64), tail)
-        counts = counts + np.bincount(home, minlength=k)
-        self.starts = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.starts[1:])
+        # where np.insert puts each tail row: its index among the kept rows plus its rank
+        into = lo + before.astype(np.int64)
+        into[np.argsort(into, kind="stable")] += np.arange(into.size)
+        merged = np.empty(order.size - gone.size + tail.size, dtype=order.dtype)
+        free = np.ones(merged.size, dtype=bool)
+        free[into] = False
+        keep = np.ones(order.size, dtype=bool)
+        keep[gone] = False
+        merged[free] = order[keep]
+        merged[into] = tail
+        self.order = merged
+        shift = np.zeros(k + 1, dtype=np.int64)  # rows added less rows removed, by household
+        np.add.at(shift, home + 1, 1)
+        np.subtract.at(shift, np.searchsorted(starts, gone, side="right"), 1)
+        self.starts = starts[: k + 1] - starts[0] + np.cumsum(shift)
 
     def _positions(self, rows: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Positions in ``order`` of indexed ``rows``, ascending.
