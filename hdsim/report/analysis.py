@@ -52,6 +52,11 @@ def start_date(county: pd.DataFrame) -> pd.Timestamp:
     return pd.Timestamp(county["date"].min())
 
 
+def _only(county: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of the indicators ``names``, taken out once for several :func:`at_date` calls."""
+    return county[county["indicator"].isin(names)]
+
+
 def at_date(county: pd.DataFrame, name: str, date: pd.Timestamp) -> pd.DataFrame:
     """Value of ``name`` at ``date`` by scenario and replicate (columns scenario, replicate, value).
 
@@ -93,6 +98,7 @@ def hukou_gap(county: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         Columns scenario, resident, hukou, gap (at ``end``), gap_start (at the census day).
     """
     start = start_date(county)
+    county = _only(county, ("urbanization_rate", "hukou_urbanization_rate"))
     res = at_date(county, "urbanization_rate", end).groupby("scenario", sort=False)["value"]
     huk = at_date(county, "hukou_urbanization_rate", end).groupby("scenario", sort=False)["value"]
     res0 = at_date(county, "urbanization_rate", start).groupby("scenario", sort=False)["value"]
@@ -150,6 +156,15 @@ def township_urban_change(
     return start, change.reset_index(drop=True)
 
 
+CITY_INDICATORS: tuple[str, ...] = (
+    "county_city_population",
+    "county_city_builtup_km2",
+    "reclassified_villages",
+    "upgraded_townships",
+)
+"""Indicators :func:`county_city` reads."""
+
+
 def county_city(county: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """County-city growth by scenario (means over replicates, and ranges of the counts).
 
@@ -159,6 +174,7 @@ def county_city(county: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         villages and upgraded townships (reclassified_min/max, upgraded_min/max).
     """
     start = start_date(county)
+    county = _only(county, CITY_INDICATORS)
 
     def at(name: str, date: pd.Timestamp, how: str = "mean") -> pd.Series:
         grouped = at_date(county, name, date).groupby("scenario", sort=False)["value"]
@@ -236,8 +252,8 @@ def township_profile(township: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     city = set(
         township.loc[
             township["settlement"].astype(str) == COUNTY_CITY_SETTLEMENT, "township_code"
-        ]
-    )
+        ].unique()
+    )  # unique first: a set of the column's 380,000 cells walks them in Python
     out = out.reset_index()
     out["county_city"] = out["township_code"].isin(city)
     order = [str(s) for s in pd.unique(township["scenario"])]
