@@ -207,9 +207,12 @@ Progress = Callable[[str], None]
 """Receives one line per stage of a report build (what is being done now)."""
 
 
-def stderr_progress(prefix: str = "hdsim-report") -> Progress:
-    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr."""
-    started = time.perf_counter()
+def stderr_progress(prefix: str = "hdsim-report", started: float | None = None) -> Progress:
+    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr.
+
+    Seconds count from ``started`` (a :func:`time.perf_counter` value; default: now).
+    """
+    started = time.perf_counter() if started is None else started
 
     def say(stage: str) -> None:
         print(f"{prefix}: [{time.perf_counter() - started:4.1f} s] {stage}", file=sys.stderr)
@@ -284,8 +287,7 @@ def _build(
     """:func:`build_report` once the formats are checked (``assistant``: a Helper or None)."""
     from hdsim.utils.io import atomic_write_text
 
-    inputs = load_inputs(folder)  # a bad folder fails here, before any progress line
-    say(f"read the outputs of {inputs.root.name} ({len(inputs.runs)} runs)")
+    inputs = load_inputs(folder, progress=say)  # a bad folder fails before any progress line
     target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
     target.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}

@@ -41,11 +41,14 @@ MIN_FIGURES = 3
 
 
 def _warm() -> None:
-    """Worker initializer: import what drawing and subsetting need, register the font."""
-    import fontTools.subset  # noqa: F401
+    """Worker initializer: import what drawing needs, register the font.
 
+    Only the modules of the drawing functions (``hdsim.report`` imports its modules when
+    used): the worker is ready before the first section is built.
+    """
     import hdsim.report.figures
-    import hdsim.report.summary  # noqa: F401
+    import hdsim.report.summary
+    import hdsim.report.townships  # noqa: F401
     from hdsim.report.fonts import report_rc
 
     report_rc()
