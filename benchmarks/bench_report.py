@@ -3,13 +3,16 @@
 Two measurements of one job folder (a copy: the report is written into it):
 
 - **whole process**: ``hdsim-report FOLDER`` in fresh processes, ``--repeat`` times, wall
-  seconds (median) with the 1-minute load average read just before each;
+  seconds and CPU seconds of its process tree (medians) with the 1-minute load average read
+  just before each; with ``--old`` an older checkout's command runs in turn with this one;
 - **phases**: one build in a fresh process with the helper process off, so that every phase
   runs in one process and the phases add up; each phase is timed by wrapping the function
   that does it (``time.perf_counter``; nested phases are not subtracted from their parents).
   ``--profile FILE`` also writes a cProfile of that build.
 
     python benchmarks/bench_report.py /tmp/job_copy --repeat 3 --out /tmp/report_bench.json
+    git archive ce336c1 | tar -x -C /tmp/old   # then, old and new in turn:
+    python benchmarks/bench_report.py /tmp/job_copy --repeat 3 --old /tmp/old
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,22 +39,52 @@ def load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def whole(folder: Path, repeat: int, extra: list[str] | None = None) -> dict[str, Any]:
-    """Wall seconds of ``hdsim-report FOLDER`` in ``repeat`` fresh processes (and the loads)."""
-    rows = []
+def _env(old: Path | None) -> dict[str, str]:
+    """The environment of a command: ``old`` (a ``git archive`` folder) first on the path."""
+    env = dict(os.environ)
+    if old is not None:
+        paths = [str(old), env.get("PYTHONPATH", "")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    return env
+
+
+def once(folder: Path, old: Path | None = None, out: Path | None = None) -> dict[str, Any]:
+    """One ``hdsim-report FOLDER`` in a fresh process: wall and CPU seconds (its whole tree).
+
+    Args:
+        folder: The job folder.
+        old: Code to run instead of this checkout (first on ``PYTHONPATH``), or None.
+        out: ``--out`` folder of the report, or None for the default.
+    """
+    before = load()
+    cmd = [hd.HDSIM_REPORT, str(folder), *(["--out", str(out)] if out else [])]
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, env=_env(old), cwd=tempfile.gettempdir()
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"hdsim-report failed: {done.stderr.strip().splitlines()[-1]}")
+    used = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
+    return {"wall_s": round(wall, 3), "cpu_s": round(used, 3), "load": before,
+            "stderr": done.stderr}  # fmt: skip
+
+
+def whole(folder: Path, repeat: int, old: Path | None = None) -> dict[str, Any]:
+    """``repeat`` runs of :func:`once` (this checkout, or old and new in turn when ``old``)."""
+    sides = {"new": [], "old": []} if old is not None else {"new": []}
     for _ in range(repeat):
-        before = load()
-        start = time.perf_counter()
-        done = subprocess.run(
-            [hd.HDSIM_REPORT, str(folder), *(extra or [])], capture_output=True, text=True
-        )
-        wall = time.perf_counter() - start
-        if done.returncode != 0:
-            raise SystemExit(f"hdsim-report failed: {done.stderr.strip().splitlines()[-1]}")
-        rows.append({"wall_s": round(wall, 3), "load": before, "stderr": done.stderr})
+        for side in sides:
+            sides[side].append(once(folder, old if side == "old" else None))
     return {
-        "median_s": statistics.median(r["wall_s"] for r in rows),
-        "runs": rows,
+        side: {
+            "median_s": statistics.median(r["wall_s"] for r in rows),
+            "median_cpu_s": statistics.median(r["cpu_s"] for r in rows),
+            "runs": rows,
+        }
+        for side, rows in sides.items()
     }
 
 
@@ -57,8 +92,13 @@ Timings = dict[str, list[float]]
 
 
 def _wrap(owner: Any, name: str, label: str | Callable[..., str], times: Timings) -> None:
-    """Replace ``owner.name`` by a timed copy recording under ``label`` (or ``label(*args)``)."""
-    inner = getattr(owner, name)
+    """Replace ``owner.name`` by a timed copy recording under ``label`` (or ``label(*args)``).
+
+    Nothing is done when ``owner`` has no ``name`` (an older checkout).
+    """
+    inner = getattr(owner, name, None)
+    if inner is None:
+        return
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -107,6 +147,7 @@ def phases(folder: str, profile: str | None) -> dict[str, float]:
     _wrap(build, "render_markdown", "md: render_markdown", times)
     _wrap(typeset, "markup", "pdf: typst markup", times)
     _wrap(typeset, "compile_pdf", "pdf: compile_pdf (typst)", times)
+    _wrap(typeset, "compile_folder", "pdf: compile_folder (typst)", times)
     _wrap(build, "write_workbook", "xlsx: write_workbook (all)", times)
     _wrap(workbook, "workbook_frames", "xlsx: frames", times)
     _wrap(fonts, "woff2_subset", "html: font subset (woff2_subset)", times)
@@ -127,12 +168,14 @@ def phases(folder: str, profile: str | None) -> dict[str, float]:
     return {k: round(sum(v), 3) for k, v in times.items()}
 
 
-def phases_child(folder: Path, profile: str | None) -> dict[str, float]:
-    """:func:`phases` in a fresh process (imports and caches not shared)."""
-    cmd = [sys.executable, __file__, str(folder), "--phases-only"]
+def phases_child(folder: Path, profile: str | None, old: Path | None = None) -> dict[str, float]:
+    """:func:`phases` in a fresh process (imports and caches not shared), of ``old`` if given."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), str(folder), "--phases-only"]
     if profile:
         cmd += ["--profile", profile]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, check=True, env=_env(old), cwd=tempfile.gettempdir()
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -151,20 +194,34 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3, help="whole-process runs (default 3)")
     p.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     p.add_argument("--profile", default=None, help="also write a cProfile of the phase build")
+    p.add_argument(
+        "--old", type=Path, default=None, help="older code (git archive), timed in turn with this"
+    )
     p.add_argument("--phases-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.phases_only:
         print(json.dumps(phases(str(args.folder), args.profile)))
         return
     result: dict[str, Any] = {"load_before": load(), "uptime": os.popen("uptime").read().strip()}
-    result["whole"] = whole(args.folder, args.repeat)
+    result["whole"] = whole(args.folder, args.repeat, args.old)
     result["phases_load"] = load()
     result["phases"] = phases_child(args.folder, args.profile)
+    if args.old is not None:
+        result["phases_old_load"] = load()
+        result["phases_old"] = phases_child(args.folder, None, args.old)
     result["load_after"] = load()
-    walls = ", ".join(f"{r['wall_s']:.2f} s (load {r['load']})" for r in result["whole"]["runs"])
-    print(f"hdsim-report {args.folder}: median {result['whole']['median_s']:.2f} s [{walls}]")
+    result["uptime_after"] = os.popen("uptime").read().strip()
+    for side, runs in result["whole"].items():
+        walls = ", ".join(
+            f"{r['wall_s']:.2f} s / {r['cpu_s']:.1f} CPU s (load {r['load']})" for r in runs["runs"]
+        )
+        print(f"{side}: median {runs['median_s']:.2f} s wall, {runs['median_cpu_s']:.1f} CPU s "
+              f"[{walls}]")  # fmt: skip
     print(f"phases, one build without the helper (load {result['phases_load']}):")
     print(table(result["phases"]))
+    if "phases_old" in result:
+        print(f"phases of the old code (load {result['phases_old_load']}):")
+        print(table(result["phases_old"]))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 

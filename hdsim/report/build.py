@@ -22,8 +22,8 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,8 +270,26 @@ def build_report(
     from hdsim.report.helper import Helper, worth_a_helper
 
     use_helper = worth_a_helper() if helper is None else helper
-    with Helper() if use_helper else nullcontext() as assistant:
+    with fewer_collections(), Helper() if use_helper else nullcontext() as assistant:
         return _build(folder, lang, formats, out, headline, hires, say, assistant)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect Python's youngest generation of garbage less often while a report is built.
+
+    See :data:`hdsim.report.helper.GC_THRESHOLD`; the caller's thresholds are restored on exit.
+    """
+    import gc
+
+    from hdsim.report.helper import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _build(
@@ -368,6 +386,7 @@ __all__ = [
     "ReportResult",
     "build_document",
     "build_report",
+    "fewer_collections",
     "parse_formats",
     "stderr_progress",
     "write_headline",

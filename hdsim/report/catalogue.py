@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 """Report languages; the first is the default."""
@@ -925,6 +926,13 @@ def lever_names() -> dict[str, dict[str, str]]:
         "zh": {name: spec.name_zh for name, spec in specs.items()},
         "en": {name: spec.name_en for name, spec in specs.items()},
     }
+
+
+def __getattr__(name: str) -> Any:
+    """``LEVERS``: :func:`lever_names`, made when first asked for (it imports every lever)."""
+    if name == "LEVERS":
+        return lever_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 SECTORS: dict[str, dict[str, str]] = {
