@@ -676,10 +676,12 @@ def test_helper_process_gives_the_same_files(
     job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
 ) -> None:
     """Figures and HTML are byte-identical whether a helper process draws part of the
-    figures and makes the font subset or this process does it all (the timestamp aside)."""
+    figures (from the moment each section is built), makes the font subset and compiles the PDF
+    or this process does it all (the timestamp aside); the PDFs have the same pages and text
+    and the workbooks the same cells."""
     code = (
         "import sys; from hdsim.report.build import build_report; "
-        "build_report(sys.argv[1], out=sys.argv[2], formats='html,md', helper=sys.argv[3] == '1')"
+        "build_report(sys.argv[1], out=sys.argv[2], helper=sys.argv[3] == '1')"
     )
     for name, flag in (("alone", "0"), ("helped", "1")):
         subprocess.run(
@@ -698,6 +700,120 @@ def test_helper_process_gives_the_same_files(
         return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", text)
 
     assert page(alone) == page(helped)
+    import openpyxl
+    from pypdf import PdfReader
+
+    def pdf_text(folder: Path) -> list[str]:
+        pages = PdfReader(folder / "report.pdf").pages
+        return [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", p.extract_text()) for p in pages]
+
+    assert pdf_text(alone) == pdf_text(helped)
+
+    def cells(folder: Path) -> dict[str, list[tuple]]:
+        book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+        return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+    assert cells(alone) == cells(helped)
+
+
+def test_streamed_workbook_holds_the_cells_dataframe_to_excel_writes(
+    job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """report.xlsx, streamed in openpyxl's write-only mode, holds every sheet with the cells
+    (values, empty cells, number formats), column widths and frozen header row that
+    DataFrame.to_excel writes from the same frames."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from hdsim.report.inputs import load_inputs
+    from hdsim.report.sections import Context
+    from hdsim.report.workbook import PERCENT_COLUMNS, SHEETS, _labelled, write_workbook
+
+    ctx = Context(load_inputs(job[0]), Catalogue("zh"))
+    streamed = tmp_path / "streamed.xlsx"
+    frames = write_workbook(ctx, streamed)
+    frames["series"].iloc[0, 3] = np.nan  # an empty cell and an infinity, as to_excel has them
+    frames["series"].iloc[1, 3] = np.inf
+    streamed.unlink()
+    import hdsim.report.workbook as wb
+
+    reference = tmp_path / "to_excel.xlsx"
+    with pd.ExcelWriter(reference, engine="openpyxl") as writer:
+        for key in [k for k in SHEETS if k in frames]:
+            title = ctx.cat(f"sheet_{key}")[:31]
+            _labelled(frames[key], ctx).to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
+            sheet.freeze_panes = "A2"
+            for j, column in enumerate(frames[key].columns, start=1):
+                letter = get_column_letter(j)
+                width = max(len(str(_labelled(frames[key], ctx).columns[j - 1])), 8)
+                sheet.column_dimensions[letter].width = min(40, width * 1.6 + 2)
+                fmt = "0.00%" if key == "summary" and column in PERCENT_COLUMNS else None
+                if key == "levers" and (isinstance(column, int) or column == "total"):
+                    fmt = "0.00"
+                for cell in sheet[letter][1:] if fmt else ():
+                    cell.number_format = fmt
+    original = wb.workbook_frames
+    wb.workbook_frames = lambda _ctx: frames  # type: ignore[assignment]
+    try:
+        write_workbook(ctx, streamed)
+    finally:
+        wb.workbook_frames = original
+    ours, theirs = openpyxl.load_workbook(streamed), openpyxl.load_workbook(reference)
+    assert ours.sheetnames == theirs.sheetnames and len(ours.sheetnames) >= 5
+    for name in ours.sheetnames:
+        a, b = ours[name], theirs[name]
+        assert [[(c.value, c.number_format) for c in r] for r in a.iter_rows()] == [
+            [(c.value, c.number_format) for c in r] for r in b.iter_rows()
+        ], name
+        assert a.freeze_panes == b.freeze_panes == "A2"
+        widths = {k: d.width for k, d in a.column_dimensions.items()}
+        assert widths == {k: d.width for k, d in b.column_dimensions.items()}, name
+    series = ours[ctx.cat("sheet_series")]
+    assert series.cell(2, 4).value is None and series.cell(3, 4).value == "inf"
+
+
+def test_report_costs_equal_cost_effectiveness_of_the_whole_series(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """The report's costs table, computed from the two indicators cost_effectiveness reads,
+    equals cost_effectiveness of the whole ensemble (rows, order and numbers)."""
+    from hdsim.policies.budget import cost_effectiveness
+    from hdsim.report.inputs import load_inputs
+    from hdsim.report.sections import Context
+    from hdsim.report.summary import costs
+
+    inputs = load_inputs(job[0])
+    ours = costs(Context(inputs, Catalogue("en")))
+    assert ours is not None and list(ours["scenario"]) == list(SCENARIO_NAMES)
+    whole = cost_effectiveness(inputs.county, inputs.horizon.target_year)
+    pd.testing.assert_frame_equal(ours, whole)
+
+
+def test_township_change_equals_the_runs_sums_at_the_two_dates(
+    job: tuple[Path, subprocess.CompletedProcess],
+) -> None:
+    """The township table's change of urban residents is, for every township and scenario,
+    the mean over the runs of their sums at the end of the target year minus the census day,
+    read straight from the runs' township.parquet files."""
+    from hdsim.report.analysis import township_urban_change
+
+    files = sorted((job[0] / "runs").glob("*/rep_*/township.parquet"))
+    assert files
+    raw = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    raw["date"] = pd.to_datetime(raw["date"])
+    start, change = township_urban_change(raw, TARGET_END)
+    urban = raw[raw["indicator"] == "urban_residents"]
+    first, last = urban["date"].min(), urban["date"][urban["date"] <= TARGET_END].max()
+    assert first < last
+    sums = urban.groupby(["scenario", "replicate", "date", "township_code"])["value"].sum()
+    for scenario in SCENARIO_NAMES:
+        for i, code in enumerate(start["township_code"]):
+            runs = sums.xs((scenario, code), level=("scenario", "township_code"))
+            expected = (
+                runs.xs(last, level="date").mean() - runs.xs(first, level="date").mean()
+            )
+            assert change.at[i, scenario] == pytest.approx(expected, abs=1e-9)
 
 
 def test_cli_hires_writes_300_dpi_pngs_and_prints_one_line_per_stage(
@@ -714,6 +830,7 @@ def test_cli_hires_writes_300_dpi_pngs_and_prints_one_line_per_stage(
     stage = re.compile(r"hdsim-report: \[\s*\d+\.\d s\]")
     stages = [line for line in err.splitlines() if stage.match(line)]
     assert len(stages) >= 4, err
+    assert "reading the outputs" in stages[0], err  # said before the Parquet is read
     pngs = sorted((out / "figures").glob("*@300dpi.png"))
     assert pngs
     for big in pngs:

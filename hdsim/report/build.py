@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,13 +105,36 @@ class ReportResult:
         return self.manifest
 
 
-def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
-    """The report of ``inputs`` in language ``lang``."""
+SectionHook = Callable[[Section, str], None]
+"""Receives each section as soon as it is built, with the documents' figure source line."""
+
+
+def build_document(
+    inputs: ReportInputs, lang: str = "zh", on_section: SectionHook | None = None
+) -> Document:
+    """The report of ``inputs`` in language ``lang``.
+
+    Args:
+        inputs: What the report is built from.
+        lang: ``"zh"`` or ``"en"``.
+        on_section: Called with every section as soon as it is built (and the source line
+            drawn inside every figure), so that its figures can be drawn while the rest of the
+            document is built (:meth:`hdsim.report.helper.Helper.submit`).
+    """
     cat = Catalogue(lang)
     ctx = sections.Context(inputs, cat)
-    built = [builder(ctx) for builder in SECTION_BUILDERS]
     kind = cat(f"kind_{inputs.kind}")
     runs = sum(1 for r in inputs.runs if r.ok)
+    source = cat(
+        "figure_source", county=ctx.county, kind=kind, runs=runs, date=time.strftime("%Y-%m-%d")
+    )
+    built = []
+    for builder in SECTION_BUILDERS:
+        section = builder(ctx)
+        if section is not None:
+            built.append(section)
+            if on_section is not None:
+                on_section(section, source)
     return Document(
         title=cat("title", county=ctx.county),
         subtitle=cat(
@@ -121,15 +145,9 @@ def build_document(inputs: ReportInputs, lang: str = "zh") -> Document:
             cat("generated", time=time.strftime("%Y-%m-%d %H:%M"), version=__version__),
             cat("workbook_note"),
         ],
-        sections=[s for s in built if s is not None],
+        sections=built,
         catalogue=cat,
-        source=cat(
-            "figure_source",
-            county=ctx.county,
-            kind=kind,
-            runs=runs,
-            date=time.strftime("%Y-%m-%d"),
-        ),
+        source=source,
     )
 
 
@@ -189,9 +207,12 @@ Progress = Callable[[str], None]
 """Receives one line per stage of a report build (what is being done now)."""
 
 
-def stderr_progress(prefix: str = "hdsim-report") -> Progress:
-    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr."""
-    started = time.perf_counter()
+def stderr_progress(prefix: str = "hdsim-report", started: float | None = None) -> Progress:
+    """A progress callback printing ``<prefix>: [<seconds> s] <stage>`` lines on stderr.
+
+    Seconds count from ``started`` (a :func:`time.perf_counter` value; default: now).
+    """
+    started = time.perf_counter() if started is None else started
 
     def say(stage: str) -> None:
         print(f"{prefix}: [{time.perf_counter() - started:4.1f} s] {stage}", file=sys.stderr)
@@ -201,6 +222,14 @@ def stderr_progress(prefix: str = "hdsim-report") -> Progress:
 
 def _quiet(_stage: str) -> None:
     """No progress."""
+
+
+def _write_pdf(path: Path, pdf: bytes | list[bytes]) -> None:
+    """Write the compiled PDF atomically."""
+    from hdsim.utils.io import atomic_write_bytes
+
+    assert isinstance(pdf, bytes)
+    atomic_write_bytes(path, pdf)
 
 
 def build_report(
@@ -241,8 +270,26 @@ def build_report(
     from hdsim.report.helper import Helper, worth_a_helper
 
     use_helper = worth_a_helper() if helper is None else helper
-    with Helper() if use_helper else nullcontext() as assistant:
+    with fewer_collections(), Helper() if use_helper else nullcontext() as assistant:
         return _build(folder, lang, formats, out, headline, hires, say, assistant)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect Python's youngest generation of garbage less often while a report is built.
+
+    See :data:`hdsim.report.helper.GC_THRESHOLD`; the caller's thresholds are restored on exit.
+    """
+    import gc
+
+    from hdsim.report.helper import GC_THRESHOLD
+
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _build(
@@ -258,18 +305,24 @@ def _build(
     """:func:`build_report` once the formats are checked (``assistant``: a Helper or None)."""
     from hdsim.utils.io import atomic_write_text
 
-    inputs = load_inputs(folder)  # a bad folder fails here, before any progress line
-    say(f"read the outputs of {inputs.root.name} ({len(inputs.runs)} runs)")
+    inputs = load_inputs(folder, progress=say)  # a bad folder fails before any progress line
     target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
     target.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     pdf_pages = None
     headline_path = None
+    figure_dir = target / "figures" if "md" in formats or hires else None
+    kinds = ("png", "svg", "hires") if hires else ("png", "svg")
+    svg = "pdf" in formats or figure_dir is not None
+    hook: SectionHook | None = None
+    if assistant is not None:
+        # the helper draws each section's figures while the next sections are built
+        def hook(section: Section, source: str) -> None:
+            assistant.submit(section.figures(), source, svg, hires)
+
     with matplotlib.rc_context(report_rc()):  # type: ignore[arg-type]
         say(f"building the {lang} document")
-        doc = build_document(inputs, lang)
-        figure_dir = target / "figures" if "md" in formats or hires else None
-        kinds = ("png", "svg", "hires") if hires else ("png", "svg")
+        doc = build_document(inputs, lang, on_section=hook)
         say(
             f"drawing {len(doc.figures())} figures"
             + (" (and 300 dpi PNGs)" if hires else "")
@@ -283,25 +336,34 @@ def _build(
         text = page_text(doc) if "html" in formats else ""
         if assistant is not None and text:
             assistant.start_font(text)
-        if "md" in formats:
-            files["md"] = target / "report.md"
-            atomic_write_text(files["md"], render_markdown(doc, "figures"))
-        if "pdf" in formats:
-            from hdsim.report.typeset import write_pdf
+        with tempfile.TemporaryDirectory(prefix="hdsim-typst-") as typst_dir:
+            if "pdf" in formats:
+                from hdsim.report.typeset import compile_folder, page_count, prepare
 
-            say("typesetting report.pdf")
-            files["pdf"] = target / "report.pdf"
-            pdf_pages = write_pdf(doc, files["pdf"])
-        if headline:
-            headline_path = write_headline(doc, Path(headline).expanduser().resolve())
-        say("writing report.xlsx")
-        files["xlsx"] = target / "report.xlsx"
-        frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
-        if "html" in formats:
-            say("writing report.html (with its font subset)")
-            files["html"] = target / "report.html"
-            font = assistant.font(text) if assistant is not None else None
-            atomic_write_text(files["html"], render_html(doc, font=font))
+                say("typesetting report.pdf" + (" in the helper process" if assistant else ""))
+                prepare(doc, Path(typst_dir))
+                if assistant is not None:  # compiled there while the workbook is written here
+                    assistant.start_pdf(Path(typst_dir))
+                else:
+                    _write_pdf(target / "report.pdf", compile_folder(Path(typst_dir)))
+            if "md" in formats:
+                files["md"] = target / "report.md"
+                atomic_write_text(files["md"], render_markdown(doc, "figures"))
+            if headline:
+                headline_path = write_headline(doc, Path(headline).expanduser().resolve())
+            say("writing report.xlsx")
+            files["xlsx"] = target / "report.xlsx"
+            frames = write_workbook(sections.Context(inputs, doc.catalogue), files["xlsx"])
+            if "html" in formats:
+                say("writing report.html (with its font subset)")
+                files["html"] = target / "report.html"
+                font = assistant.font(text) if assistant is not None else None
+                atomic_write_text(files["html"], render_html(doc, font=font))
+            if "pdf" in formats:
+                files["pdf"] = target / "report.pdf"
+                if assistant is not None:
+                    _write_pdf(files["pdf"], assistant.pdf(Path(typst_dir)))
+                pdf_pages = page_count(files["pdf"].read_bytes())
     write_people_csv(target / "inputs.csv", frames["inputs"])
     write_people_csv(target / "summary.csv", frames["summary"])
     result = ReportResult(
@@ -324,6 +386,7 @@ __all__ = [
     "ReportResult",
     "build_document",
     "build_report",
+    "fewer_collections",
     "parse_formats",
     "stderr_progress",
     "write_headline",

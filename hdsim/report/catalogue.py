@@ -15,9 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-
-from hdsim.model.scenarios import available_scenarios, load_scenario
-from hdsim.policies.registry import lever_specs
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 """Report languages; the first is the default."""
@@ -905,6 +903,8 @@ def scenario_labels() -> dict[str, dict[str, str]]:
 
     The names are the ``label_zh`` and ``label_en`` of the scenario files (one label each).
     """
+    from hdsim.model.scenarios import available_scenarios, load_scenario
+
     scenarios = {name: load_scenario(name) for name in available_scenarios()}
     return {
         "zh": {name: s.label_zh for name, s in scenarios.items()},
@@ -912,8 +912,15 @@ def scenario_labels() -> dict[str, dict[str, str]]:
     }
 
 
+@cache
 def lever_names() -> dict[str, dict[str, str]]:
-    """Lever name → display name, by language: the names each lever declares in its module."""
+    """Lever name → display name, by language: the names each lever declares in its module.
+
+    The lever registry is imported here, when a report first names a lever, so that drawing
+    figures in the report's helper process does not import every policy.
+    """
+    from hdsim.policies.registry import lever_specs
+
     specs = lever_specs()
     return {
         "zh": {name: spec.name_zh for name, spec in specs.items()},
@@ -921,8 +928,12 @@ def lever_names() -> dict[str, dict[str, str]]:
     }
 
 
-LEVERS: dict[str, dict[str, str]] = lever_names()
-"""Lever names of the report, derived from :mod:`hdsim.policies.registry` (one name a lever)."""
+def __getattr__(name: str) -> Any:
+    """``LEVERS``: :func:`lever_names`, made when first asked for (it imports every lever)."""
+    if name == "LEVERS":
+        return lever_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SECTORS: dict[str, dict[str, str]] = {
     "zh": {
@@ -1025,6 +1036,8 @@ class Catalogue:
 
     def lever(self, name: str) -> str:
         """Display name of a policy lever, as its module declares it."""
+        from hdsim.policies.registry import lever_specs
+
         spec = lever_specs().get(name)
         if spec is None:
             return name.replace("_", " ")

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 
-from hdsim.report.build import FORMATS, build_report, stderr_progress
 from hdsim.report.catalogue import LANGUAGES
-from hdsim.report.fonts import FontError
-from hdsim.report.inputs import ReportError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     """The command's argument parser (every option with its help text)."""
+    from hdsim.report.build import FORMATS
+
     p = _Parser(
         prog="hdsim-report",
         description=(
@@ -85,8 +85,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``hdsim-report``; returns the exit status."""
+    """Entry point of ``hdsim-report``; returns the exit status.
+
+    The report's modules are imported here, after the clock of the progress lines starts, so
+    that their seconds count from the command's start.
+    """
+    started = time.perf_counter()
     args = parser().parse_args(argv)
+    from hdsim.report.build import build_report, stderr_progress
+    from hdsim.report.fonts import FontError
+    from hdsim.report.inputs import ReportError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=DeprecationWarning)
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.out,
                 args.headline,
                 hires=args.hires,
-                progress=None if args.quiet else stderr_progress(),
+                progress=None if args.quiet else stderr_progress(started=started),
             )
     except (ReportError, FontError) as exc:
         print(f"hdsim-report: error: {exc}", file=sys.stderr)

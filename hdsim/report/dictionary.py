@@ -74,7 +74,7 @@ def entry(
         lang_names: ``(zh, en)`` display names of levers or sectors for pattern entries; by
             default the catalogue's.
     """
-    from hdsim.report.catalogue import LEVERS, SECTORS
+    from hdsim.report.catalogue import SECTORS, lever_names
 
     raw = _raw()
     if name in raw["indicators"]:
@@ -84,7 +84,7 @@ def entry(
         if not name.startswith(prefix):
             continue
         code = name[len(prefix) :]
-        table = LEVERS if "<lever>" in pattern else SECTORS
+        table = lever_names() if "<lever>" in pattern else SECTORS
         zh = (lang_names or (table["zh"], table["en"]))[0].get(code, code)
         en = (lang_names or (table["zh"], table["en"]))[1].get(code, code.replace("_", " "))
         return Entry(

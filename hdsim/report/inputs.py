@@ -23,6 +23,7 @@ names and columns are in :data:`OPTIONAL_TABLES` and ``docs/reports.md``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -437,11 +438,13 @@ def _read_townships(paths: list[Path], name: str = "township.parquet") -> pd.Dat
     return table.to_pandas()
 
 
-def load_inputs(folder: str | Path) -> ReportInputs:
+def load_inputs(folder: str | Path, progress: Callable[[str], None] | None = None) -> ReportInputs:
     """Read a run, job or experiment folder.
 
     Args:
         folder: The folder to report on.
+        progress: Told what is read, once the folder is known to hold outputs (a folder
+            without any fails before).
 
     Returns:
         The report's inputs.
@@ -473,6 +476,8 @@ def load_inputs(folder: str | Path) -> ReportInputs:
             f"{folder}: holds no hdsim output (no county.parquet, runs/, ensemble.parquet "
             "or aggregate/runs.parquet)"
         )
+    if progress is not None:
+        progress(f"reading the outputs of {root.name} ({len(runs)} runs)")
     if series_file is not None:
         county = _read_series(series_file)
     else:

@@ -57,6 +57,12 @@ def _parameter_file() -> dict[str, Any]:
 
 def parameter_texts() -> dict[str, ParameterText]:
     """Chinese texts by parameter path (``behaviour.<group>.<name>``)."""
+    return dict(_parameter_texts())
+
+
+@cache
+def _parameter_texts() -> dict[str, ParameterText]:
+    """:func:`parameter_texts`, made once per process (a report asks for it per parameter)."""
     entries = _parameter_file().get("parameters") or {}
     return {
         str(key): ParameterText(_clean(item.get("description")), _clean(item.get("source")))
@@ -96,7 +102,7 @@ def parameter_note(row: dict[str, Any], lang: str) -> str:
     if lang != "zh":
         source = f"; {row['source']}" if row["source"] else ""
         return f"{row['description']} [{row['unit']}]{source}"
-    text = parameter_texts().get(row["key"])
+    text = _parameter_texts().get(row["key"])
     if text is None or not text.description:
         return ""
     source = f"；{text.source}" if text.source else ""

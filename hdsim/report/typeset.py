@@ -240,6 +240,45 @@ def page_count(pdf: bytes) -> int:
     return len(PAGE_PATTERN.findall(pdf))
 
 
+SOURCE_FILE = "report.typ"
+"""Name of the Typst source inside the folder :func:`prepare` writes."""
+
+
+def prepare(doc: Document, folder: Path) -> Path:
+    """Write the Typst source of ``doc`` and its figure SVGs into ``folder``; return the source.
+
+    The figures must have been rendered, with SVG.
+    """
+    source = folder / SOURCE_FILE
+    source.write_text(markup(doc, folder), encoding="utf-8")
+    return source
+
+
+def compile_folder(
+    folder: Path, fmt: str = "pdf", ppi: float | None = None
+) -> bytes | list[bytes]:
+    """Compile the source :func:`prepare` wrote into ``folder`` (in any process).
+
+    Args:
+        folder: Folder holding ``report.typ`` and its figures.
+        fmt: ``"pdf"``, or ``"png"`` for page images (one PNG per page, for previews).
+        ppi: Resolution of page images.
+    """
+    import typst
+
+    result = typst.compile(
+        str(folder / SOURCE_FILE),
+        root=str(folder),
+        font_paths=[str(cjk_font_path().parent)],
+        ignore_system_fonts=True,
+        format="png" if fmt == "png" else "pdf",
+        ppi=ppi,
+    )
+    if isinstance(result, list):
+        return [bytes(page) for page in result]
+    return bytes(result)
+
+
 def compile_pdf(doc: Document, fmt: str = "pdf", ppi: float | None = None) -> bytes | list[bytes]:
     """The PDF bytes of ``doc`` (figures must have been rendered, with SVG).
 
@@ -248,24 +287,10 @@ def compile_pdf(doc: Document, fmt: str = "pdf", ppi: float | None = None) -> by
         fmt: ``"pdf"``, or ``"png"`` for page images (one PNG per page, for previews).
         ppi: Resolution of page images.
     """
-    import typst
-
-    font_dir = cjk_font_path().parent
     with tempfile.TemporaryDirectory(prefix="hdsim-typst-") as tmp:
         folder = Path(tmp)
-        source = folder / "report.typ"
-        source.write_text(markup(doc, folder), encoding="utf-8")
-        result = typst.compile(
-            str(source),
-            root=str(folder),
-            font_paths=[str(font_dir)],
-            ignore_system_fonts=True,
-            format="png" if fmt == "png" else "pdf",
-            ppi=ppi,
-        )
-    if isinstance(result, list):
-        return [bytes(page) for page in result]
-    return bytes(result)
+        prepare(doc, folder)
+        return compile_folder(folder, fmt, ppi)
 
 
 def write_pdf(doc: Document, path: Path) -> int:
@@ -278,4 +303,13 @@ def write_pdf(doc: Document, path: Path) -> int:
     return page_count(pdf)
 
 
-__all__ = ["compile_pdf", "markup", "page_count", "typst_string", "write_pdf"]
+__all__ = [
+    "SOURCE_FILE",
+    "compile_folder",
+    "compile_pdf",
+    "markup",
+    "page_count",
+    "prepare",
+    "typst_string",
+    "write_pdf",
+]

@@ -25,8 +25,11 @@ a CSV with a UTF-8 byte-order mark, which Excel on a Chinese Windows desktop nee
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hdsim.report.sections import Context
@@ -177,35 +180,66 @@ def write_workbook(ctx: Context, path: Path) -> dict[str, pd.DataFrame]:
     """Write the workbook (``.xlsx``, openpyxl) atomically; return the frames written.
 
     Headers are in the report's language; the first row is frozen and columns are widened to
-    their content.
+    their content. The sheets are streamed (openpyxl's write-only mode: a third of the time of
+    ``DataFrame.to_excel`` for the main job's 26,000 cells), with the cells ``to_excel`` wrote:
+    missing values left empty, infinities as ``inf``, numbers as numbers, the rest as text.
     """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     from hdsim.utils.io import atomic_write_bytes
 
     frames = workbook_frames(ctx)
+    book = Workbook(write_only=True)
+    for key in SHEETS:
+        if key not in frames:
+            continue
+        frame = _labelled(frames[key], ctx)
+        sheet = book.create_sheet(ctx.cat(f"sheet_{key}")[:31])
+        sheet.freeze_panes = "A2"
+        formats: dict[int, str] = {}
+        for j, column in enumerate(frames[key].columns):
+            width = max(len(str(frame.columns[j])), 8)
+            sheet.column_dimensions[get_column_letter(j + 1)].width = min(40, width * 1.6 + 2)
+            if key == "summary" and column in PERCENT_COLUMNS:
+                formats[j] = "0.00%"
+            if key == "levers" and (isinstance(column, int) or column == "total"):
+                formats[j] = "0.00"
+        sheet.append([_cell_value(c) for c in frame.columns])
+        for row in _rows(frame):
+            for j, fmt in formats.items():
+                cell = WriteOnlyCell(sheet, row[j])
+                cell.number_format = fmt
+                row[j] = cell
+            sheet.append(row)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for key in SHEETS:
-            if key not in frames:
-                continue
-            frame = _labelled(frames[key], ctx)
-            title = ctx.cat(f"sheet_{key}")[:31]
-            frame.to_excel(writer, sheet_name=title, index=False)
-            sheet = writer.sheets[title]
-            sheet.freeze_panes = "A2"
-            for j, column in enumerate(frames[key].columns, start=1):
-                letter = get_column_letter(j)
-                width = max(len(str(frame.columns[j - 1])), 8)
-                sheet.column_dimensions[letter].width = min(40, width * 1.6 + 2)
-                if key == "summary" and column in PERCENT_COLUMNS:
-                    for cell in sheet[letter][1:]:
-                        cell.number_format = "0.00%"
-                if key == "levers" and (isinstance(column, int) or column == "total"):
-                    for cell in sheet[letter][1:]:
-                        cell.number_format = "0.00"
+    book.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
     return frames
+
+
+def _cell_value(value: Any) -> Any:
+    """A cell's value as ``DataFrame.to_excel`` writes it (None: an empty cell)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return float(value)
+    return str(value)
+
+
+def _rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """The cell values of ``frame``'s rows (:func:`_cell_value`), column by column."""
+    columns = [[_cell_value(v) for v in frame.iloc[:, j].tolist()] for j in range(frame.shape[1])]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
 def write_people_csv(path: Path, frame: pd.DataFrame) -> None:
