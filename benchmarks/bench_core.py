@@ -50,7 +50,7 @@ def _measure(scale: float, path: str) -> dict[str, Any]:
     model = hd.build_model(scale, replicate=0, path=path, data=data)
     t1 = time.perf_counter()
     rule = 0.0
-    stage = model.household_stage
+    stage = model.step_functions["location"]  # model.household_stage
 
     def timed_stage() -> None:
         nonlocal rule
@@ -58,7 +58,7 @@ def _measure(scale: float, path: str) -> dict[str, Any]:
         stage()
         rule += time.perf_counter() - start
 
-    model.household_stage = timed_stage
+    model.step_functions["location"] = timed_stage
     model.run()
     t2, c2 = time.perf_counter(), time.process_time()
     return {
