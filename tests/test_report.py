@@ -832,6 +832,9 @@ def test_cli_hires_writes_300_dpi_pngs_and_prints_one_line_per_stage(
     assert len(stages) >= 4, err
     assert "reading the outputs" in stages[0], err  # said before the Parquet is read
     pngs = sorted((out / "figures").glob("*@300dpi.png"))
+    # the figures, the longest stage, count themselves off one line each, to the last one
+    counted = [line for line in stages if re.search(r"figure \d+ of \d+ drawn", line)]
+    assert len(counted) == len(pngs) and f"figure {len(pngs)} of {len(pngs)}" in counted[-1]
     assert pngs
     for big in pngs:
         small = big.with_name(big.name.replace("@300dpi", ""))

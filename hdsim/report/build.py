@@ -329,7 +329,16 @@ def _build(
             + (" with a helper process" if assistant is not None else "")
         )
         drawer = assistant.drawer if assistant is not None else draw_here
-        figures = render_figures(doc, figure_dir, kinds, svg="pdf" in formats, drawer=drawer)
+        count = len(doc.figures())
+        drawn: list[str] = []
+
+        def done(key: str) -> None:
+            drawn.append(key)
+            say(f"figure {len(drawn)} of {count} drawn ({key})")
+
+        figures = render_figures(
+            doc, figure_dir, kinds, svg="pdf" in formats, drawer=drawer, done=done
+        )
         # The font subset is made after every figure is drawn, in either process: fontTools
         # run before a figure changes the low digits of its SVG clip ids, so this order keeps
         # the files the same with or without the helper.

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from matplotlib.figure import Figure, FigureBase
 
@@ -217,13 +217,35 @@ def draw_block(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn
     return Drawn(buffer.getvalue(), vector, fine)
 
 
-Drawer = Callable[[list[FigureBlock], str, bool, bool], dict[str, Drawn]]
-"""Draws figure blocks (source line, SVG wanted, 300 dpi wanted) into images by key."""
+FigureDone = Callable[[str], None]
+"""Told the key of each figure as soon as it is drawn (the report's progress)."""
 
 
-def draw_here(blocks: list[FigureBlock], source: str, svg: bool, hires: bool) -> dict[str, Drawn]:
-    """:data:`Drawer` drawing every block in this process."""
-    return {b.key: draw_block(b, source, svg, hires) for b in blocks}
+class Drawer(Protocol):
+    """Draws figure blocks (source line, SVG wanted, 300 dpi wanted) into images by key."""
+
+    def __call__(
+        self,
+        blocks: list[FigureBlock],
+        source: str,
+        svg: bool,
+        hires: bool,
+        done: FigureDone | None = None,
+    ) -> dict[str, Drawn]:
+        """Draw ``blocks``, telling ``done`` each key as its figure is ready."""
+        ...
+
+
+def draw_here(
+    blocks: list[FigureBlock], source: str, svg: bool, hires: bool, done: FigureDone | None = None
+) -> dict[str, Drawn]:
+    """:class:`Drawer` drawing every block in this process."""
+    out = {}
+    for b in blocks:
+        out[b.key] = draw_block(b, source, svg, hires)
+        if done is not None:
+            done(b.key)
+    return out
 
 
 def render_figures(
@@ -232,6 +254,7 @@ def render_figures(
     formats: tuple[str, ...],
     svg: bool = False,
     drawer: Drawer = draw_here,
+    done: FigureDone | None = None,
 ) -> dict[str, list[Path]]:
     """Draw every figure (with the document's source line) to bytes and, optionally, files.
 
@@ -245,6 +268,7 @@ def render_figures(
         svg: Keep the SVG bytes even when no file is written (the PDF uses them).
         drawer: Draws the blocks (here, or shared with a helper process:
             :mod:`hdsim.report.helper`).
+        done: Told each figure's key as soon as it is drawn (progress).
 
     Returns:
         Files written per figure key.
@@ -253,7 +277,7 @@ def render_figures(
 
     want_svg = svg or (folder is not None and "svg" in formats)
     want_hires = folder is not None and "hires" in formats
-    drawn = drawer(doc.figures(), doc.source, want_svg, want_hires)
+    drawn = drawer(doc.figures(), doc.source, want_svg, want_hires, done)
     written: dict[str, list[Path]] = {}
     for block in doc.figures():
         images = drawn[block.key]
@@ -455,6 +479,7 @@ __all__ = [
     "Drawer",
     "Drawn",
     "FigureBlock",
+    "FigureDone",
     "Paragraph",
     "Section",
     "Table",

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hdsim.report.document import Drawn, FigureBlock, draw_here
+from hdsim.report.document import Drawn, FigureBlock, FigureDone, draw_here
 
 GC_THRESHOLD = 50_000
 """Allocations between two collections of Python's youngest generation during a report build
@@ -221,24 +221,30 @@ class Helper:
         return pdf
 
     def drawer(
-        self, blocks: list[FigureBlock], source: str, svg: bool, hires: bool
+        self,
+        blocks: list[FigureBlock],
+        source: str,
+        svg: bool,
+        hires: bool,
+        done: FigureDone | None = None,
     ) -> dict[str, Drawn]:
         """Draw ``blocks``: the worker takes them from the front, this process from the back.
 
         Blocks not yet handed over by :meth:`submit` are queued first. A
-        :data:`hdsim.report.document.Drawer`.
+        :class:`hdsim.report.document.Drawer` (``done`` hears of a worker's figure when this
+        process takes it).
         """
         if self.pool is None and not self._running:
-            return draw_here(blocks, source, svg, hires)
+            return draw_here(blocks, source, svg, hires, done)
         wanted = [_Task(b, source, svg, hires) for b in blocks]
         with self._lock:
             known = set(self._queue) | set(self._running)
         self.submit([t.block for t in wanted if t not in known], source, svg, hires)
         if self.pool is None:  # the worker could not be reached
-            return draw_here(blocks, source, svg, hires)
+            return draw_here(blocks, source, svg, hires, done)
         out: dict[str, Drawn] = {}
         while (task := self._take_back()) is not None:
-            out.update(draw_here([task.block], task.source, task.svg, task.hires))
+            out.update(draw_here([task.block], task.source, task.svg, task.hires, done))
         for task in wanted:
             if task.block.key in out:
                 continue
@@ -247,8 +253,10 @@ class Helper:
                 if future is None:
                     raise LookupError(task.block.key)
                 out[task.block.key] = future.result()
+                if done is not None:
+                    done(task.block.key)
             except Exception:  # drawn here instead
-                out.update(draw_here([task.block], source, svg, hires))
+                out.update(draw_here([task.block], source, svg, hires, done))
         for key in [b.key for b in blocks]:
             for message in out[key].warnings:
                 warnings.warn(message, UserWarning, stacklevel=2)
