@@ -237,7 +237,9 @@ def run_scenarios(
     months = shared_months(configs)
     if months == 0:
         for i, cfg in enumerate(configs):
-            yield i, run_replicate(cfg, replicate, data, synthesis)
+            result = run_replicate(cfg, replicate, data, synthesis)
+            gc.collect()  # a model is a cycle (agents refer to it): free it before the next
+            yield i, result
         return
     start = time.perf_counter()
     first = configs[0]
