@@ -6,7 +6,11 @@ formula or full scan the kernel replaced, and asserts that the check was exercis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+import pytest
 from conftest import county_data
 from test_census import every_lever_config
 
@@ -24,25 +28,39 @@ def consider_rate_by_household(location: LocationChoice) -> float:
     return float(np.mean(1.0 - (1.0 - p) ** 12))
 
 
+def run_checked(
+    monkeypatch: pytest.MonkeyPatch, owner: type, name: str, reference: Callable[[Any], Any]
+) -> tuple[CountyModel, list[Any]]:
+    """Run the every-lever model with ``owner.name`` checked against ``reference`` each call.
+
+    Returns:
+        The finished model and the values the method returned, in order.
+    """
+    kept = getattr(owner, name)
+    values: list[Any] = []
+
+    def both(obj: Any) -> Any:
+        out = kept(obj)
+        assert out == reference(obj)
+        values.append(out)
+        return out
+
+    monkeypatch.setattr(owner, name, both)
+    cfg = every_lever_config()
+    model = CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0))
+    model.run()
+    return model, values
+
+
 def test_mean_consider_rate_from_the_event_codes_equals_the_household_formula_bit_for_bit(
     monkeypatch,
 ):
     """Rates computed once per combination of events and gathered give the same mean to the
     last bit as rates computed per household, every month, households added since the
     month's events included."""
-    kept = LocationChoice.mean_consider_rate
-    rates: list[float] = []
-
-    def both(location: LocationChoice) -> float:
-        out = kept(location)
-        assert out == consider_rate_by_household(location)
-        rates.append(out)
-        return out
-
-    monkeypatch.setattr(LocationChoice, "mean_consider_rate", both)
-    cfg = every_lever_config()
-    model = CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0))
-    model.run()
+    model, rates = run_checked(
+        monkeypatch, LocationChoice, "mean_consider_rate", consider_rate_by_household
+    )
     assert len(rates) >= model.steps
     base = 1.0 - (1.0 - model.location.consider_probability()) ** 12
     assert max(rates) > base  # households had events that raised their rate
@@ -77,19 +95,9 @@ def test_registration_counts_kept_by_every_recount_equal_a_scan_of_every_person_
     from hdsim.model.recorder import Recorder
     from hdsim.state.census import Residence
 
-    kept = Recorder._registration
-    seen: list[dict[str, float]] = []
-
-    def both(recorder: Recorder) -> dict[str, float]:
-        out = kept(recorder)
-        assert out == registration_by_scan(recorder.model)
-        seen.append(out)
-        return out
-
-    monkeypatch.setattr(Recorder, "_registration", both)
-    cfg = every_lever_config()
-    model = CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0))
-    model.run()
+    model, seen = run_checked(
+        monkeypatch, Recorder, "_registration", lambda rec: registration_by_scan(rec.model)
+    )
     assert len(seen) == model.steps + 1
     assert seen[-1]["residents_from_other_provinces"] > seen[0]["residents_from_other_provinces"]
     assert len({s["residents_away_from_hukou_township"] for s in seen}) > 1  # people moved

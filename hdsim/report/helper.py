@@ -34,6 +34,7 @@ import os
 import threading
 import warnings
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,40 +181,47 @@ class Helper:
         with self._lock:
             return self._queue.pop() if self._queue else None
 
+    def _offload(self, task: Callable[..., bytes], *args: Any) -> Future[bytes] | None:
+        """``task(*args)`` submitted to the worker (None: there is none, or it refused)."""
+        if self.pool is None:
+            return None
+        try:
+            return self.pool.submit(task, *args)
+        except Exception:
+            return None
+
+    @staticmethod
+    def _taken(future: Future[bytes] | None) -> bytes | None:
+        """The worker's result of ``future`` (None: not offloaded, or it failed there)."""
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:
+            return None
+
     def start_font(self, text: str) -> None:
         """Have the worker make the font subset of ``text``, after its figures."""
-        if self.pool is not None:
-            try:
-                self._font = self.pool.submit(_subset, text)
-            except Exception:
-                self._font = None
+        self._font = self._offload(_subset, text)
 
     def font(self, text: str) -> bytes:
         """The font subset of ``text``: the worker's, or made here if it failed."""
-        if self._font is not None:
-            try:
-                return self._font.result()
-            except Exception:
-                pass
+        made = self._taken(self._font)
+        if made is not None:
+            return made
         from hdsim.report.fonts import woff2_subset
 
         return woff2_subset(text)
 
     def start_pdf(self, folder: Path) -> None:
         """Have the worker compile the Typst source in ``folder`` (:func:`typeset.prepare`)."""
-        if self.pool is not None:
-            try:
-                self._pdf = self.pool.submit(_compile, str(folder))
-            except Exception:
-                self._pdf = None
+        self._pdf = self._offload(_compile, str(folder))
 
     def pdf(self, folder: Path) -> bytes:
         """The PDF of ``folder``'s source: the worker's, or compiled here if it failed."""
-        if self._pdf is not None:
-            try:
-                return self._pdf.result()
-            except Exception:
-                pass
+        made = self._taken(self._pdf)
+        if made is not None:
+            return made
         from hdsim.report.typeset import compile_folder
 
         pdf = compile_folder(folder)
