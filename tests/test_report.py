@@ -887,7 +887,8 @@ def test_rate_split_sheet_adds_up_to_the_change_of_the_urban_population(
     cat = Catalogue("zh")
     book = openpyxl.load_workbook(job[0] / "report" / "zh" / "report.xlsx", read_only=True)
     rows = list(book[cat("sheet_rate_split")].iter_rows(values_only=True))
-    sheet = pd.DataFrame(rows[1:], columns=rows[0])
+    width = len(rows[0])  # a streamed row ends at its last value: pad the empty cells back
+    sheet = pd.DataFrame([(*r, *(None,) * (width - len(r))) for r in rows[1:]], columns=rows[0])
     whole = sheet[cat("xl_township")] == cat("settlement_all")
     total = sheet[cat("xl_statistical")] + sheet[cat("xl_behavioural")]
     keys = [cat("xl_scenario"), cat("xl_year")]
