@@ -12,7 +12,6 @@ status 2, before anything runs.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import shlex
@@ -307,17 +306,24 @@ def _run_dir(argv: list[str]) -> Path | None:
 def _check_output_folder(folder: Path) -> None:
     """Refuse an output folder that cannot be one, or that another job holds, in one line."""
     from hdsim.run import FolderLockedError, lock_holder
-    from hdsim.utils.io import OutputError
+    from hdsim.utils.io import check_folder
 
-    for part in (folder, *folder.parents):
-        if part.exists():
-            if not part.is_dir():
-                reason = OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-                raise OutputError(folder, reason)
-            break
+    check_folder(folder)
     holder = lock_holder(folder)
     if holder is not None:
         raise FolderLockedError(folder, holder)
+
+
+def _check_sweep_folder(overrides: list[str]) -> None:
+    """Refuse a sweep folder (``hydra.sweep.dir=``, else ``multirun/`` here) that cannot be one."""
+    from hdsim.utils.io import check_folder
+
+    for arg in overrides:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key == "hydra.sweep.dir":
+            check_folder(Path(value))
+            return
+    check_folder(Path.cwd() / "multirun")
 
 
 VALUE_FLAGS: frozenset[str] = frozenset(
@@ -379,6 +385,11 @@ def _preflight(argv: list[str]) -> HdsimConfig | None:
         check_overrides(overrides)
     except OverrideError as exc:
         _fail(str(exc))
+    if MULTIRUN_FLAGS & set(flags):  # the sweep's folder is checked before Hydra makes it
+        try:
+            _check_sweep_folder(overrides)
+        except OSError as exc:
+            _fail(str(exc))
     if flags:  # multirun (each job is checked by Hydra and the job), --help, --cfg, ...
         return None
     from hydra import compose, initialize_config_dir

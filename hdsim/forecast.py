@@ -307,9 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hdsim-forecast`` (exit 0, or 2 with one line on stderr)."""
     args = build_parser().parse_args(argv)
+    from hdsim.utils.io import OutputError
+
     try:
         return _main(args, list(sys.argv[1:] if argv is None else argv))
-    except ForecastError as exc:
+    except (ForecastError, OutputError) as exc:
         print(f"hdsim-forecast: {exc}", file=sys.stderr)
         return 2
 
@@ -320,6 +322,7 @@ def _main(args: argparse.Namespace, argv: list[str]) -> int:
     from hdsim.config.fields import ConfigError
     from hdsim.data import load_county_data
     from hdsim.ensemble import run_ensemble
+    from hdsim.utils.io import check_folder
 
     if args.runs < 2:
         raise ForecastError(f"--runs {args.runs}: a forecast needs at least 2 runs per scenario")
@@ -328,6 +331,7 @@ def _main(args: argparse.Namespace, argv: list[str]) -> int:
     commit = "draft" if args.draft else clean_commit()
     if not args.draft:
         check_ledger(args.ledger)
+        check_folder(args.ledger.parent)  # before the runs: the entry must be writable
     scenarios = args.scenarios or list(FORECAST_SCENARIOS)
     try:
         base = compose(scenarios[0], args.overrides)

@@ -19,8 +19,11 @@ COMMANDS = [
     ["hdsim-aggregate"],
     ["hdsim-report"],
     ["hdsim-calibrate"],
+    ["hdsim-county"],
     ["hdsim-county", "init"],
     ["hdsim-county", "compare"],
+    ["hdsim-forecast"],
+    ["hdsim-hindcast"],
 ]
 
 
@@ -60,3 +63,13 @@ def test_every_option_of_the_console_script_has_help_text(command: list[str]) ->
     assert run.returncode == 0, run.stderr
     assert "usage:" in run.stdout
     assert bare_options(run.stdout) == []
+
+
+def test_every_console_script_of_the_package_is_checked() -> None:
+    """The list above names every console script ``pyproject.toml`` declares (``hdsim``'s own
+    page is Hydra's, checked by the fault suite's help-page test)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
+    assert set(scripts) - {"hdsim"} == {c[0] for c in COMMANDS}

@@ -25,6 +25,7 @@ from pathlib import Path
 from hdsim.calibration.pipeline import CalibrationRequest, calibrate
 from hdsim.calibration.smc import SMCSettings
 from hdsim.config.fields import ConfigError
+from hdsim.utils.io import OutputError, check_folder
 
 
 def _positive_float(text: str) -> float:
@@ -223,8 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     try:
         request = request_from(args)
+        check_folder(request.out_dir)  # before the first of its runs
         outcome = calibrate(request, say=lambda line: print(line, flush=True))
-    except ConfigError as exc:  # CalibrationError is one
+    except (ConfigError, OutputError) as exc:  # CalibrationError is a ConfigError
         print(f"hdsim-calibrate: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except ValueError as exc:

@@ -75,9 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from hdsim.county.overrides import read_overrides
     from hdsim.county.scaffold import write_folder
+    from hdsim.utils.io import OutputError, check_folder
 
     start = time.perf_counter()
     try:
+        check_folder(Path(args.folder))
         if args.census == 2010:
             from hdsim.county.census2010 import write_folder_2010
 
@@ -85,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        args.villages_2010, "given with --villages-2010")
         else:
             tables = write_folder(args.folder, args.code, read_overrides(args.source), args.force)
-    except DataError as exc:
+    except (DataError, OutputError) as exc:
         print(f"hdsim-county: {exc}", file=sys.stderr)
         return 1
     ident = {r["key"]: r["value"] for r in tables["identity"]}

@@ -56,6 +56,7 @@ from hdsim.data.loader import load_county_data
 from hdsim.data.plan import PLAN_FILE
 from hdsim.data.spec import SPECS
 from hdsim.data.table import DataError
+from hdsim.utils.io import OutputError, make_folder
 
 ESTIMATES_FILE: Path = Path(__file__).resolve().parent / "estimates.yaml"
 """Parameters of the scaffold's estimates (value, unit, source, status)."""
@@ -170,11 +171,15 @@ def install_folder(
 
     Raises:
         DataError: One line if the folder exists (without ``force``) or does not validate.
+        OutputError: One line if the folder cannot be written (read-only disk, no permission).
     """
     if folder.exists() and not force:
         raise DataError(f"{folder}: folder exists; choose a new folder or add --force")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    make_folder(folder.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as exc:
+        raise OutputError(folder, exc) from exc
     try:
         for name, rows in tables.items():
             (tmp / SPECS[name].file).write_text(csv_text(name, rows), encoding="utf-8")
@@ -185,8 +190,10 @@ def install_folder(
         if folder.exists():
             shutil.rmtree(folder)
         tmp.rename(folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(folder, exc) from exc  # a full disk, a folder gone read-only
         raise
 
 

@@ -46,7 +46,7 @@ from hdsim.experiments.design import schema_field
 from hdsim.experiments.target import init_worker, interrupted, run_rates, split_overrides
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import sharing_groups
-from hdsim.utils.io import atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_text, check_folder
 from hdsim.utils.pool import process_pool, stop_pool
 
 __all__ = ["SETTINGS", "Arm", "Assumption", "assumptions_of", "main", "run_assumptions"]
@@ -515,6 +515,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(options)
     out = args.out or Path("assumptions") / time.strftime("%Y-%m-%d_%H-%M-%S")
     try:
+        check_folder(out)  # before the first arm runs
         settings = load_settings(
             args.settings,
             replicates=args.replicates,
@@ -523,7 +524,7 @@ def main(argv: list[str] | None = None) -> None:
             behaviour=args.behaviour,
         )
         run_assumptions([*args.overrides, *overrides], args.scenarios, settings, out, args.jobs)
-    except ConfigError as exc:
+    except (ConfigError, OutputError) as exc:
         print(f"hdsim-assumptions: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -44,7 +44,7 @@ from hdsim.ensemble import wilson_interval
 from hdsim.experiments.design import package_levers, schema_field
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.run import run_and_write, run_and_write_scenarios
-from hdsim.utils.io import atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_text, check_folder
 from hdsim.utils.pool import process_pool, stop_pool, worker_count
 
 INTENSITY_MAX = 2.0
@@ -453,6 +453,7 @@ def main(argv: list[str] | None = None) -> None:
         print("hdsim-target: error: --replicates must be at least 1", file=sys.stderr)
         sys.exit(2)
     try:
+        check_folder(out)  # before the first candidate runs
         run_target(
             args.overrides,
             args.lever,
@@ -463,7 +464,7 @@ def main(argv: list[str] | None = None) -> None:
             out,
             args.jobs,
         )
-    except ConfigError as exc:
+    except (ConfigError, OutputError) as exc:
         print(f"hdsim-target: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -164,13 +164,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
     Returns:
-        0 on success, 2 on bad input (one line on stderr).
+        0 on success, 2 on bad input or an output that cannot be written (one line on stderr).
     """
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    from hdsim.utils.io import OutputError
+
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except OutputError as exc:
+        print(f"hdsim-hindcast: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    """:func:`main` with output errors left to it."""
+    args = _parser().parse_args(argv)
     from hdsim.config.fields import ConfigError
     from hdsim.data.table import DataError
     from hdsim.hindcast.pipeline import hindcast_county, load_settings
-    from hdsim.utils.io import atomic_write_csv, atomic_write_text
+    from hdsim.utils.io import atomic_write_csv, atomic_write_text, check_folder, make_folder
+
+    check_folder(args.out)  # now, not after the runs that would fill it
 
     settings = load_settings()
     listed = args.counties if args.counties is not None else str(settings["counties"])
@@ -203,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hdsim-hindcast: {exc}", file=sys.stderr)
         return 2
     frame = pd.concat(frames, ignore_index=True)
-    command = "hdsim-hindcast " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "hdsim-hindcast " + " ".join(argv)
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     record: dict[str, Any] = {
         "command": command,
@@ -212,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": settings,
         "counties": summaries,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
+    make_folder(args.out)
     atomic_write_csv(args.out / "hindcast.csv", frame)
     atomic_write_text(args.out / "hindcast.json", json.dumps(record, ensure_ascii=False,
                                                               indent=2, default=str))

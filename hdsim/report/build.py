@@ -303,11 +303,12 @@ def _build(
     assistant: Any,
 ) -> ReportResult:
     """:func:`build_report` once the formats are checked (``assistant``: a Helper or None)."""
-    from hdsim.utils.io import atomic_write_text
+    from hdsim.utils.io import atomic_write_text, check_folder, make_folder
 
+    if out:
+        check_folder(Path(out))  # before the inputs are read: a folder that cannot be fails now
     inputs = load_inputs(folder, progress=say)  # a bad folder fails before any progress line
-    target = Path(out).expanduser().resolve() if out else inputs.root / "report" / lang
-    target.mkdir(parents=True, exist_ok=True)
+    target = make_folder(Path(out).expanduser().resolve() if out else inputs.root / "report" / lang)
     files: dict[str, Path] = {}
     pdf_pages = None
     headline_path = None

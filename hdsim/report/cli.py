@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     from hdsim.report.build import build_report, stderr_progress
     from hdsim.report.fonts import FontError
     from hdsim.report.inputs import ReportError
+    from hdsim.utils.io import OutputError
 
     try:
         with warnings.catch_warnings():
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 hires=args.hires,
                 progress=None if args.quiet else stderr_progress(started=started),
             )
-    except (ReportError, FontError) as exc:
+    except (ReportError, FontError, OutputError) as exc:
         print(f"hdsim-report: error: {exc}", file=sys.stderr)
         return 2
     for run in result.failed_runs:

@@ -61,6 +61,46 @@ class OutputError(OSError):
         return (_rebuild_output_error, (self.filename, self.errno))
 
 
+def check_folder(folder: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be created or written.
+
+    The folder itself or its nearest existing parent must be a folder the process may write
+    into; a read-only disk, a folder without write permission or a path through a file is
+    reported now rather than after the runs that would fill it.
+
+    Args:
+        folder: The output folder (it need not exist yet).
+
+    Raises:
+        OutputError: One line naming the folder, the reason and the fix.
+    """
+    folder = Path(folder).expanduser()
+    for part in (folder, *folder.parents):
+        if not part.exists():
+            continue
+        if not part.is_dir():
+            raise OutputError(folder, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+        if not os.access(part, os.W_OK | os.X_OK):
+            read_only = bool(os.statvfs(part).f_flag & os.ST_RDONLY)
+            code = errno.EROFS if read_only else errno.EACCES
+            raise OutputError(folder, OSError(code, os.strerror(code)))
+        return
+
+
+def make_folder(folder: Path) -> Path:
+    """Create ``folder`` and its parents (if missing) and return it.
+
+    Raises:
+        OutputError: The folder cannot be created (one line: folder, reason, fix).
+    """
+    folder = Path(folder).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(folder, exc) from exc
+    return folder
+
+
 def _rebuild_output_error(path: str, code: int) -> OutputError:
     """The :class:`OutputError` of ``path`` and ``code`` (for unpickling)."""
     return OutputError(Path(path), OSError(code, os.strerror(code) if code else ""))
