@@ -132,10 +132,12 @@ def allowed(key: str) -> str:
 
 
 def _value_of(key: str, overrides: Iterable[str]) -> str | None:
+    """The value the user gave ``key`` (the last override of it: Hydra applies them in order)."""
+    given = None
     for override in overrides:
         if override_key(override) == key and "=" in override:
-            return override.split("=", 1)[1]
-    return None
+            given = override.split("=", 1)[1]
+    return given
 
 
 def describe_error(exc: BaseException, overrides: Iterable[str] = ()) -> str:
@@ -168,7 +170,8 @@ def describe_error(exc: BaseException, overrides: Iterable[str] = ()) -> str:
         keys = [override_key(o) for o in overrides]
         key = next((k for k in keys if k == full_key or k.startswith(f"{full_key}.")), full_key)
         return f"unknown key '{key}'{did_you_mean(key)}"
-    value = _value_of(full_key, overrides)
+    rejected = getattr(cause, "value", None)  # OmegaConf's errors carry the value they refused
+    value = str(rejected) if isinstance(rejected, str) else _value_of(full_key, overrides)
     shown = f"{full_key}={value}" if value is not None else full_key
     converted = re.search(r"could not be converted to (\w+)", text)
     if converted:

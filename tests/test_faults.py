@@ -606,8 +606,8 @@ CLI_CASES: list[CliCase] = [
     ),
     CliCase(
         "scale_abc_reason",
-        ["households.scale=abc"],
-        "not a number",
+        ["households.scale=abc"],  # after TINY's households.scale=0.02: the bad one is named
+        "households.scale=abc: not a number",
     ),
     CliCase(
         "unknown_scenario_full_list",
