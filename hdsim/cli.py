@@ -491,7 +491,11 @@ def main() -> None:
         sys.argv.remove("--debug")
         argv = sys.argv[1:]
         os.environ["HYDRA_FULL_ERROR"] = "1"
-    flags, _ = split_argv(argv)
+    flags, overrides = split_argv(argv)
+    # Hydra's parser takes its flags only before the overrides (``hdsim a=1 -m b=2`` stops with
+    # "unrecognized arguments"); put them first, so a flag may stand anywhere on the line.
+    argv = [*flags, *overrides]
+    sys.argv[1:] = argv
     if HELP_FLAGS & set(flags) and "--hydra-help" not in flags:
         print(help_page())
         return

@@ -665,6 +665,20 @@ def test_shortened_horizon_runs_and_prints_the_note(tmp_path):
     assert pd.read_csv(outcome.out / "summary.csv")["scenario"].tolist() == ["baseline"]
 
 
+def test_a_flag_after_the_overrides_is_still_hydra_s_flag(tmp_path):
+    """``hdsim KEY=VALUE --cfg job`` works as ``hdsim --cfg job KEY=VALUE`` (Hydra's own parser
+    stops at a flag after an override with "unrecognized arguments")."""
+    proc = subprocess.run(
+        [HDSIM, "households.scale=0.03", "--cfg", "job", "seed=5"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "seed: 5" in proc.stdout and "scale: 0.03" in proc.stdout
+
+
 # --------------------------------------------------------------------------------------------
 # Damaged run folders meet hdsim-aggregate
 # --------------------------------------------------------------------------------------------
