@@ -679,6 +679,26 @@ def test_a_flag_after_the_overrides_is_still_hydra_s_flag(tmp_path):
     assert "seed: 5" in proc.stdout and "scale: 0.03" in proc.stdout
 
 
+def test_ensembles_inside_joblib_launcher_jobs_run_and_match_a_plain_job(tmp_path):
+    """``hdsim -m scenario=a,b hydra/launcher=joblib`` with each job an ensemble on 2 processes:
+    the nested pool works (it failed with "cannot find context for 'loky'"), and a sweep job's
+    outputs are byte-identical to the same job run on its own with one process."""
+    small = [a for a in TINY if not a.startswith(("replicates", "compare", "n_jobs"))]
+    sweep = subprocess.run(
+        [HDSIM, "-m", "scenario=baseline,hukou_reform", "seed=1", "hydra/launcher=joblib",
+         *small, "replicates=2", "n_jobs=2", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert sweep.returncode == 0, sweep.stderr[-3000:]
+    assert "cannot find context" not in sweep.stderr
+    plain = run_hdsim(["scenario=baseline", "seed=1", *small, "replicates=2", "n_jobs=1"],
+                      tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    for name in ("ensemble.parquet", "summary.csv", "runs/baseline/rep_001/county.parquet"):
+        assert (tmp_path / "sweep" / "0" / name).read_bytes() == (plain.out / name).read_bytes()
+    assert (tmp_path / "sweep" / "1" / "summary.csv").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # Damaged run folders meet hdsim-aggregate
 # --------------------------------------------------------------------------------------------

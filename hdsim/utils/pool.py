@@ -143,8 +143,12 @@ def process_pool(
     setup = (env, os.getpid(), initializer, tuple(initargs))
     if in_loky_worker():
         from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+        from multiprocessing import get_context, set_start_method
 
+        # A new process is told the start method of its creator, and a loky worker's is
+        # 'loky', which the forkserver's children cannot find ("cannot find context for
+        # 'loky'"): this worker's own children are forkserver children.
+        set_start_method("forkserver", force=True)
         return ProcessPoolExecutor(
             workers, mp_context=get_context("forkserver"), initializer=_bootstrap, initargs=setup
         )
