@@ -14,6 +14,8 @@ Each run folder holds (written atomically, ``_SUCCESS`` last):
 - ``county.parquet``: tidy monthly county series (scenario, replicate, seed, date, indicator,
   value);
 - ``township.parquet``: tidy monthly series by township and settlement type;
+- ``codes.parquet``: the urban-rural code of every village, seat and the county city in each
+  code list of the run (census day, each yearly cut-off, end), ``Recorder.code_list_frame``;
 - ``rate_change.parquet``: the yearly change of the urban count and of the rate split into its
   statistical and behavioural parts (``Recorder.rate_change_frame``);
 - ``config.yaml``: the effective configuration of the run (given back to ``hdsim``, it
@@ -162,6 +164,8 @@ class RunResult:
         shared_seconds: Wall time of building and running the shared model before the branch
             (0 for a run on its own); ``shared_by`` runs share it.
         shared_by: Runs that share ``shared_seconds`` (this one included).
+        codes: The urban-rural code of every place in each code list of the run
+            (``Recorder.code_list_frame``, labelled).
     """
 
     county: pd.DataFrame
@@ -170,6 +174,7 @@ class RunResult:
     rate_change: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     shared_seconds: float = 0.0
     shared_by: int = 1
+    codes: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def run_replicate(
@@ -284,6 +289,7 @@ def _result(
         rate_change=labelled(recorder.rate_change_frame()),
         shared_seconds=shared,
         shared_by=shared_by,
+        codes=labelled(recorder.code_list_frame()),
     )
 
 
@@ -402,6 +408,8 @@ def write_run(
     if cfg.output.township_series:
         atomic_write_parquet(run_dir / "township.parquet", result.township)
     atomic_write_parquet(run_dir / "rate_change.parquet", result.rate_change)
+    if not result.codes.empty:
+        atomic_write_parquet(run_dir / "codes.parquet", result.codes)
     atomic_write_text(run_dir / "config.yaml", config_yaml(cfg))
     prov = provenance(cfg, replicate, data) | {"seconds": round(result.seconds, 3)}
     if result.shared_by > 1:  # built and run in part with other scenarios (run_scenarios)

@@ -291,3 +291,56 @@ def test_target_bias_shifts_the_standardised_error() -> None:
     sim = np.array([0.397])
     assert standardised_errors(sim, plain)[0] == pytest.approx(-6.0)
     assert standardised_errors(sim, biased)[0] == pytest.approx(0.0)
+
+
+def test_code_lists_hold_every_place_at_the_census_each_cutoff_and_the_end() -> None:
+    """The run's code lists: one at t0, one per cut-off month, one at the end; each list's
+    urban residents are the county series' urban population of its month, to the person."""
+    model = run(config(end_year=2022, **ON))
+    lists = model.recorder.code_list_frame()
+    dates = sorted(lists["date"].unique())
+    assert [str(d)[:7] for d in dates] == ["2020-11", "2021-06", "2022-06", "2022-12"]
+    in_county = int(np.count_nonzero(model.geo.kind != PlaceKind.OUTSIDE))
+    assert (lists.groupby("date").size() == in_county).all()
+    assert set(lists["code"]) <= {111, 112, 121, 122, 123, 210, 220}
+    assert (lists["urban"] == lists["code"].isin(URBAN_CODES)).all()
+    county = model.recorder.county_wide()
+    for date, one in lists.groupby("date"):
+        urban = one.loc[one["urban"], "residents"].sum()
+        assert urban == pytest.approx(county.loc[date, "urban_population"], abs=1e-6)
+
+
+def test_code_list_ranks_are_those_of_village_codes_csv_and_merged_villages_share_codes() -> None:
+    """A row's (township, village) is the village ``village_codes.csv`` would name, its code is
+    that village's code at the end, and a merged village carries its administrative one's."""
+    model = run(config(end_year=2022, **ON))
+    geo = model.geo
+    lists = model.recorder.code_list_frame()
+    last = lists[lists["date"] == lists["date"].max()]
+    villages = last[last["settlement"] == "village"]
+    for t, one in villages.groupby("township_code"):
+        index = geo.township_codes.index(str(t))
+        for row in one.itertuples(index=False):
+            place = model.classification._village(index, int(row.village))
+            assert geo.code[place] == row.code
+        admin = one.set_index("village")["code"]
+        assert (one["code"].to_numpy() == admin[one["administrative_village"]].to_numpy()).all()
+    assert (villages["administrative_village"] != villages["village"]).sum() == (
+        model.state.services.merged
+    )
+    assert (last.loc[last["settlement"] != "village", "village"] == 0).all()
+
+
+def test_code_lists_change_only_where_the_layer_or_the_city_recoded() -> None:
+    """With every pace of the layer off, no built-up growth, no dated upgrade or merger, every
+    list equals the census day's; with the rules on, some village's code changes."""
+    cfg = config(townships={"builtup_growth_share": 0.0, "builtup_pressure": 0.0}, **OFF)
+    model = CountyModel(cfg, data=county_data())
+    model.admin.pending.clear()
+    model.classification.mergers = model.classification.mergers.iloc[:0]
+    lists = model.run().recorder.code_list_frame()
+    first = lists[lists["date"] == lists["date"].min()]["code"].to_numpy()
+    for _, one in lists.groupby("date"):
+        assert (one["code"].to_numpy() == first).all()
+    moving = run(config(end_year=2022, **ON)).recorder.code_list_frame()
+    assert (moving.groupby("date")["code"].apply(tuple).nunique()) > 1

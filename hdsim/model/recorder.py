@@ -25,6 +25,11 @@ statistical layer, ``hdsim.mechanisms.classification``, the county city's growth
 administrative changes) and its behavioural part (births, deaths, arrivals and departures at
 urban places), by year, township and settlement type: :meth:`Recorder.rate_change_frame`.
 
+A fourth gives the code lists themselves: the urban-rural code of every village, seat and the
+county city at the census day, at each yearly cut-off and at the end, with the village it is
+merged into and its residents (:meth:`Recorder.code_list_frame`), so that each village's code by
+year can be read, and edited into a county folder's ``village_codes.csv``.
+
 Flows are counted per place during the step (:class:`hdsim.state.flows.Flows`), so that for
 every township and settlement type ``residents(t+1) = residents(t) + births - deaths +
 arrivals - departures`` holds exactly, arrivals and departures including moves between places
@@ -39,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from hdsim.policies.outputs import policy_indicators
-from hdsim.state.places import SETTLEMENT_NAMES, PlaceKind
+from hdsim.state.places import SETTLEMENT_NAMES, URBAN_CODES, PlaceKind
 
 if TYPE_CHECKING:
     from hdsim.model.model import CountyModel
@@ -57,6 +62,7 @@ class Recorder:
         self._township_rows: list[np.ndarray] = []
         self._dates: list[str] = []
         self._urban_rows: list[np.ndarray] = []
+        self._code_lists: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
         self._last_residents: np.ndarray | None = None
         # residents by place and registration, kept up to date by every recount from now on
         model.state.residence.track_registration(geo.n_townships)
@@ -124,6 +130,9 @@ class Recorder:
             self._county_rows.append((date, key, float(val)))
         self._dates.append(date)
         self._urban_rows.append(urban.copy())
+        cutoff = m.state.clock.calendar_month == int(m.params.classification.cutoff_month)
+        if not self._code_lists or (cutoff and m.steps > 0) or m.steps >= m.n_steps:
+            self._code_lists.append((date, geo.code.copy(), geo.merged_into.copy(), residents))
         self._township_rows.append(
             np.stack(
                 [
@@ -248,6 +257,51 @@ class Recorder:
             "residents_from_other_counties_of_province": float(reg.from_other_counties() * w),
             "residents_from_other_provinces": float(reg.from_other_provinces() * w),
         }
+
+    def code_list_frame(self) -> pd.DataFrame:
+        """The urban-rural code of every place in each code list the run made (tidy).
+
+        One list at the census day, one at each yearly cut-off (the end of the month
+        ``classification.cutoff_month``, after that month's reclassification) and one at the
+        end of the run. Columns: ``date, township_code, township, settlement, village`` (the
+        1-based rank of a village among its township's villages in the model's order, as in a
+        county folder's ``village_codes.csv``; 0 for a seat or the county city), ``code``,
+        ``urban``, ``administrative_village`` (the rank of the village it is merged into, its
+        own rank if it is an administrative village itself) and ``residents`` (real persons).
+        """
+        m = self.model
+        geo = m.geo
+        places = np.flatnonzero(geo.kind != PlaceKind.OUTSIDE)
+        village = geo.kind[places] == PlaceKind.VILLAGE
+        rank = np.zeros(geo.n_places, dtype=np.int64)
+        for t in range(geo.n_townships):
+            own = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.township == t))
+            rank[own] = np.arange(1, own.size + 1)
+        codes = np.asarray(geo.township_codes, dtype=object)[geo.township[places]]
+        towns = np.asarray(geo.township_names, dtype=object)[geo.township[places]]
+        settlement = self._settlement[places]
+        frames = []
+        for date, code, merged_into, residents in self._code_lists:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "date": date,
+                        "township_code": codes,
+                        "township": towns,
+                        "settlement": settlement,
+                        "village": rank[places],
+                        "code": code[places].astype(np.int64),
+                        "urban": np.isin(code[places], list(URBAN_CODES)),
+                        "administrative_village": np.where(
+                            village, rank[merged_into[places]], 0
+                        ),
+                        "residents": residents[places] * m.weight,
+                    }
+                )
+            )
+        frame = pd.concat(frames, ignore_index=True)
+        frame["date"] = pd.to_datetime(frame["date"])
+        return frame
 
     def county_frame(self) -> pd.DataFrame:
         """County indicators as a tidy frame: date, indicator, value."""
