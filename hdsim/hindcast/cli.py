@@ -11,7 +11,9 @@ built on the fly from the tables as ``hdsim-county init --census 2010`` builds i
 hindcast of :mod:`hdsim.hindcast.pipeline`, and the scores. Writes ``OUT/hindcast.csv`` (one
 row per county, figure and method) and ``OUT/hindcast.json`` (command, commit, date,
 settings, per-county ESS and fit); ``--doc`` also replaces the generated table of the
-validation note. Bad input: one line, exit status 2, nothing written.
+validation note (every figure but the 36 pyramid shares, which stay in the CSV; the pyramid
+appears as its dissimilarity index, with the trend benchmarks marked "no pyramid"). Bad input:
+one line, exit status 2, nothing written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from hdsim.hindcast.structure import DISSIMILARITY, PYRAMID_FIGURES
 
 BEGIN = "<!-- hdsim-hindcast: generated tables begin -->"
 END = "<!-- hdsim-hindcast: generated tables end -->"
@@ -87,6 +91,8 @@ def _folder(code: str, work: Path) -> Path:
 
 
 def _fmt(value: float, unit: str) -> str:
+    if unit == "points":
+        return f"{value:.2f}"
     if unit == "fraction":
         return f"{value * 100:.2f}%"
     if unit == "persons" and abs(value) >= 100:
@@ -120,6 +126,8 @@ def table_markdown(frame: pd.DataFrame, summaries: list[dict[str, Any]]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for _, r in sub.iterrows():
+            if r["figure"] in PYRAMID_FIGURES:
+                continue
             u = r["unit"]
             band = (
                 f"{_fmt(r['estimate'], u)} [{_fmt(r['p05'], u)} – {_fmt(r['p95'], u)}]"
@@ -130,8 +138,36 @@ def table_markdown(frame: pd.DataFrame, summaries: list[dict[str, Any]]) -> str:
                 f"| {r['figure']} | {_fmt(r['observed_2020'], u)} | {r['method']} | {band} | "
                 f"{'yes' if r['covered'] else 'no'} | {_fmt(r['crps'], u)} |"
             )
-        lines.append("")
+        lines += ["", *_structure_lines(sub, s), ""]
     return "\n".join(lines)
+
+
+def _structure_lines(sub: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+    """The pyramid's index by method (trend methods: no pyramid) and the estimator's t0 error."""
+    di = sub[sub["figure"] == DISSIMILARITY].set_index("method")
+    parts = []
+    for method in dict.fromkeys(sub["method"]):
+        if method in di.index:
+            r = di.loc[method]
+            band = "" if r["p05"] == r["p95"] else f" [{r['p05']:.2f} – {r['p95']:.2f}]"
+            parts.append(f"{method} {r['estimate']:.2f}{band}")
+        else:
+            parts.append(f"{method}: no pyramid")
+    lines = [
+        "Age-sex pyramid (36 shares of five-year groups by sex in `docs/hindcast.csv`), "
+        "dissimilarity index against the 2020 census in points (census 0): "
+        + "; ".join(parts) + ". The trend methods forecast no household types either.",
+    ]
+    err = summary.get("estimator_t0_error")
+    if err:
+        shown = ", ".join(f"{k.removesuffix('_share')} {v:+.2f}" for k, v in err.items())
+        lines += [
+            "",
+            f"Household-type estimator (generation gap {summary['generation_gap']:g} years) on "
+            f"the runs' t0 populations against the 2010 census, points: {shown}; the "
+            "generation shares above are the 2010 census's plus the estimated change.",
+        ]
+    return lines
 
 
 def _replace_doc(path: Path, text: str) -> None:

@@ -3,7 +3,9 @@
 **Held out** (:func:`held_out`): a county's 2020 census row, which the hindcast never reads
 before scoring: residents, urban residents and rate, the broad age groups (shares 0-14, 15-59,
 60+), the mean family-household size, the share of one-person households and the residents
-registered in another township of the same county.
+registered in another township of the same county; the age-sex pyramid (36 shares of five-year
+groups by sex, and its dissimilarity index against the census) and the shares of one-,
+two- and three-or-more-generation family households (:mod:`hdsim.hindcast.structure`).
 
 **Fitted** (:func:`fit_targets`): figures independent of the 2020 census: the 2010 census's
 birth and death rates of the census year (against the model's first year), the registered
@@ -11,7 +13,10 @@ births and deaths of a pre-census bulletin year where the 2010 folder carries th
 (``births_2019`` / ``deaths_2019`` counts, not rates on the inflated pre-census denominator),
 and a bound on the decade's change of the rate around the province's (half to double).
 
-:func:`model_figures` reads the same figures from a model at the end of its run.
+:func:`model_figures` reads the same figures from a model at the end of its run, except the two
+that need the census or the run's start: the pyramid's dissimilarity index and the
+generation shares (the estimator's raw shares, ``estimated_*``), which
+:func:`hdsim.hindcast.pipeline.run_draw` and the pipeline complete.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ import pandas as pd
 
 from hdsim.county.census import census_row
 from hdsim.county.census2010 import census_2010
+from hdsim.hindcast.structure import (
+    DISSIMILARITY,
+    PYRAMID_FIGURES,
+    census_type_shares,
+    dissimilarity,
+    estimated_types,
+    pyramid_of,
+    pyramid_shares,
+)
 
 if TYPE_CHECKING:
     from hdsim.data import CountyData
@@ -39,6 +53,15 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("household_size", "persons", "mean family-household size"),
     ("one_person_share", "fraction", "share of one-person family households"),
     ("away_same_county", "persons", "residents registered in another township of the county"),
+    ("one_generation_share", "fraction",
+     "share of one-generation family households of 2+ persons (generations estimated)"),
+    ("two_generation_share", "fraction",
+     "share of two-generation family households (generations estimated)"),
+    ("three_plus_generation_share", "fraction",
+     "share of family households of three or more generations (generations estimated)"),
+    (DISSIMILARITY, "points", "dissimilarity index of the age-sex pyramid against the census"),
+    *((name, "fraction", "share of residents in this sex and five-year age group")
+      for name in PYRAMID_FIGURES),
 )
 """Held-out figures: name, unit, description."""
 
@@ -59,15 +82,26 @@ def held_out(code: str) -> dict[str, float]:
         "household_size": c.get("家庭户人口数") / hh,
         "one_person_share": c.get("一人户数") / hh,
         "away_same_county": float(c.get("户口登记地在外乡镇街道人口_本县")),
+        **census_type_shares(
+            hh, c.get("一人户数"), c.get("一代户数"), c.get("二代户数"), c.get("三代户数"),
+            c.get("四代以上户数"),
+        ),
+        DISSIMILARITY: 0.0,
+        **pyramid_shares(c.male, c.female),
     }
 
 
 def start_figures(code: str) -> dict[str, float]:
-    """The same figures at the 2010 census (the no-change benchmark)."""
+    """The same figures at the 2010 census (the no-change benchmark).
+
+    Its pyramid's dissimilarity index is the 2010 census pyramid's against the 2020 census's.
+    """
     c = census_2010(code)
     tot = [m + f for m, f in zip(c.male, c.female, strict=True)]
     total = float(sum(tot))
     hh = c.get("户数")
+    pyramid = pyramid_shares(c.male, c.female)
+    c20 = census_row(code)
     return {
         "residents": float(c.total),
         "urban_residents": float(c.urban),
@@ -78,6 +112,12 @@ def start_figures(code: str) -> dict[str, float]:
         "household_size": c.family_persons / hh,
         "one_person_share": c.get("一人户") / hh,
         "away_same_county": float(c.get("迁入人口（人）-本县（市）/本市市区")),
+        **census_type_shares(
+            hh, c.get("一人户"), c.get("一代户"), c.get("二代户"), c.get("三代户"),
+            c.get("四代以上户"),
+        ),
+        DISSIMILARITY: dissimilarity(pyramid, pyramid_shares(c20.male, c20.female)),
+        **pyramid,
     }
 
 
@@ -188,8 +228,17 @@ def fit_statistics(wide: pd.DataFrame, targets: list[FitTarget]) -> dict[str, fl
     return out
 
 
-def model_figures(model: CountyModel) -> dict[str, float]:
-    """The held-out figures read from a model now (residents only, real persons)."""
+def model_figures(model: CountyModel, gap: float) -> dict[str, float]:
+    """The held-out figures read from a model now (residents only, real persons).
+
+    Args:
+        model: The model at the end of its run.
+        gap: Generation gap of the household-type estimator (years).
+
+    Returns:
+        Every figure of :data:`FIGURES` but the pyramid's dissimilarity index and the
+        generation shares, plus the estimator's raw shares now (``estimated_<type>``).
+    """
     wide = model.recorder.county_wide()
     last = wide.iloc[-1]
     census = model.take_census()
@@ -213,4 +262,6 @@ def model_figures(model: CountyModel) -> dict[str, float]:
         "household_size": float(sizes.mean()) if sizes.size else 0.0,
         "one_person_share": float(np.mean(sizes == 1)) if sizes.size else 0.0,
         "away_same_county": float(last["residents_away_from_hukou_township"]),
+        **pyramid_of(ages, persons.female[:n][resident]),
+        **{f"estimated_{k}": v for k, v in estimated_types(model, resident, gap).items()},
     }

@@ -14,6 +14,12 @@ For a county folder at the 2010 census:
 4. The held-out 2020 figures of every run, weighted, are the model's forecast; the same draws
    with the location step off are the cohort-component benchmark; the trend benchmarks come
    from :mod:`hdsim.hindcast.benchmarks`. Every forecast is scored (:mod:`.scoring`).
+5. Two figures are completed here (:mod:`hdsim.hindcast.structure`): the pyramid's
+   dissimilarity index of every run against the 2020 census, and the generation shares,
+   scored as the 2010 census's shares plus the change the household-type estimator sees in
+   the run (its estimate at the end minus its estimate on the run's own t0 population), since
+   the estimator is not exact at t0 (its t0 error, weighted over the runs, is in the summary).
+   The trend benchmarks have no pyramid and no household types (no rows for them).
 
 :func:`hindcast_county` returns the tidy score rows of one county.
 """
@@ -44,6 +50,13 @@ from hdsim.hindcast.figures import (
     start_figures,
 )
 from hdsim.hindcast.scoring import effective_size, score
+from hdsim.hindcast.structure import (
+    DISSIMILARITY,
+    ESTIMATED_TYPES,
+    TYPE_FIGURES,
+    dissimilarity,
+    estimated_types,
+)
 from hdsim.model.config import HdsimConfig, to_config
 from hdsim.model.scenarios import load_scenario
 from hdsim.utils.calendar import month_index
@@ -96,6 +109,7 @@ def run_draw(
     replicate: int,
     data: CountyData,
     location: bool = True,
+    gap: float | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Run one parameter set from the 2010 census to the eve of the 2020 census.
 
@@ -105,40 +119,53 @@ def run_draw(
         replicate: Random stream of the run.
         data: The county folder's data.
         location: False runs the cohort-component benchmark (the location step removed).
+        gap: Generation gap of the household-type estimator (default: ``hindcast.yaml``).
 
     Returns:
-        The held-out figures of the run, and its monthly county series (wide).
+        The held-out figures of the run (with the estimator's raw type shares at the end,
+        ``estimated_<type>``, and at t0, ``t0_<type>``), and its monthly county series (wide).
     """
     from hdsim.model.model import CountyModel  # heavy import kept out of module import
     from hdsim.run import run_seed
 
     run_cfg = dataclasses.replace(cfg, behaviour=with_parameters(cfg.behaviour, values))
+    gap = float(load_settings()["generation_gap"] if gap is None else gap)
     model = CountyModel(run_cfg, data=data, seed_sequence=run_seed(run_cfg, replicate))
+    # the census the model took at its start: read, not retaken (mechanisms read it)
+    start = estimated_types(model, model.state.census.resident, gap)
     if not location:
         model.step_order = [s for s in model.step_order if s != "location"]
     for _ in range(month_index(cfg.horizon.start, END_MONTH) + 1):
         model.step()
-    return model_figures(model), model.recorder.county_wide()
+    figures = model_figures(model, gap)
+    figures.update({f"t0_{k}": v for k, v in start.items()})
+    return figures, model.recorder.county_wide()
 
 
-def _init(cfg: HdsimConfig) -> None:
+def _init(cfg: HdsimConfig, gap: float) -> None:
     _WORKER["cfg"] = cfg
+    _WORKER["gap"] = gap
     _WORKER["data"] = load_county_data(cfg.data.dir)
 
 
 def _work(values: dict[str, float], replicate: int, location: bool) -> tuple[Any, Any]:
-    figures, wide = run_draw(_WORKER["cfg"], values, replicate, _WORKER["data"], location)
+    figures, wide = run_draw(
+        _WORKER["cfg"], values, replicate, _WORKER["data"], location, _WORKER["gap"]
+    )
     return figures, wide
 
 
 def _run_all(
-    cfg: HdsimConfig, draws: list[dict[str, float]], location: bool, pool: Executor | None
+    cfg: HdsimConfig, draws: list[dict[str, float]], location: bool, pool: Executor | None,
+    gap: float,
 ) -> list[tuple[dict[str, float], pd.DataFrame]]:
     reps = list(range(len(draws)))
     flags = [location] * len(draws)
     if pool is None:
         data = load_county_data(cfg.data.dir)
-        return [run_draw(cfg, v, r, data, location) for v, r in zip(draws, reps, strict=True)]
+        return [
+            run_draw(cfg, v, r, data, location, gap) for v, r in zip(draws, reps, strict=True)
+        ]
     return list(pool.map(_work, draws, reps, flags))
 
 
@@ -148,6 +175,38 @@ def prior_draws(n: int, seed: int) -> list[dict[str, float]]:
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x48434153,)))
     natural = prior.to_natural(prior.sample(rng, n))
     return [prior.as_dict(row) for row in natural]
+
+
+def _completed(
+    runs: list[dict[str, float]], observed: dict[str, float], start: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """Every figure of the runs, with the dissimilarity index and the generation shares.
+
+    Args:
+        runs: Figures of every run (:func:`run_draw`).
+        observed: The held-out 2020 figures.
+        start: The 2010 census figures.
+    """
+    out = {f: np.array([r[f] for r in runs]) for f, _, _ in FIGURES if f in runs[0]}
+    out[DISSIMILARITY] = np.array([dissimilarity(r, observed) for r in runs])
+    for f in TYPE_FIGURES:
+        change = np.array([r[f"estimated_{f}"] - r[f"t0_{f}"] for r in runs])
+        out[f] = start[f] + change
+    return out
+
+
+def estimator_error(
+    runs: list[dict[str, float]], start: dict[str, float], weights: np.ndarray
+) -> dict[str, float]:
+    """The household-type estimator's weighted mean error on the runs' t0 populations.
+
+    The synthesis meets the 2010 census types exactly, so the error is the estimator's own
+    (in points of the share of family households).
+    """
+    return {
+        f: float(np.sum(weights * [100.0 * (r[f"t0_{f}"] - start[f]) for r in runs]))
+        for f in ESTIMATED_TYPES
+    }
 
 
 def _rows(
@@ -196,10 +255,11 @@ def hindcast_county(
     data = load_county_data(folder)
     targets = fit_targets(code, data, settings)
     sets = prior_draws(n, int(settings["seed"]))
-    pool = process_pool(n_jobs, _init, (cfg,)) if n_jobs != 1 and n > 1 else None
+    gap = float(settings["generation_gap"])
+    pool = process_pool(n_jobs, _init, (cfg, gap)) if n_jobs != 1 and n > 1 else None
     try:
-        runs = _run_all(cfg, sets, True, pool)
-        cohort = _run_all(cfg, sets, False, pool)
+        runs = _run_all(cfg, sets, True, pool, gap)
+        cohort = _run_all(cfg, sets, False, pool, gap)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -208,13 +268,14 @@ def hindcast_county(
     weights = np.exp(-(d2 - d2.min()) / 2.0)
     weights /= weights.sum()
     observed = held_out(code)
+    start = start_figures(code)
     name = data.name("name_zh")
-    model = {f: np.array([r[0][f] for r in runs]) for f, _, _ in FIGURES}
-    coh = {f: np.array([r[0][f] for r in cohort]) for f, _, _ in FIGURES}
+    model = _completed([r[0] for r in runs], observed, start)
+    coh = _completed([r[0] for r in cohort], observed, start)
     rows = _rows(code, name, MODEL, model, weights, observed)
     rows += _rows(code, name, COHORT, coh, weights, observed)
     p = province_figures(code)
-    for method, point in trend_benchmarks(start_figures(code), p[:2], p[2:]).items():
+    for method, point in trend_benchmarks(start, p[:2], p[2:]).items():
         rows += _rows(code, name, method, {k: np.array([v]) for k, v in point.items()}, None,
                       observed)
     summary = {
@@ -234,5 +295,7 @@ def hindcast_county(
             for t in targets
         ],
         "residents_2010": census_2010(code).total,
+        "generation_gap": gap,
+        "estimator_t0_error": estimator_error([r[0] for r in runs], start, weights),
     }
     return pd.DataFrame(rows), summary
