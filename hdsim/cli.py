@@ -18,7 +18,6 @@ import logging
 import os
 import shlex
 import sys
-import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -498,71 +497,16 @@ DEFERRED_MODULES: tuple[str, ...] = (
     "mesa.discrete_space",
     "mesa.experimental.continuous_space",
     "mesa.space",
+    "pandas",
 )
-"""Modules Mesa imports on import that hdsim never uses: loaded on first use only.
+"""Modules the command's process loads on first use only (:mod:`hdsim.utils.deferred`).
 
 Mesa's spaces (cell spaces, the continuous space, the legacy grids) bring SciPy and NetworkX,
-about 0.3 s of every process that builds a model; hdsim has no space (only ``mesa`` and
-``mesa.experimental`` import them, to re-export them)."""
-
-
-NO_JOB_FLAGS: frozenset[str] = frozenset(
-    {"-c", "--cfg", "-i", "--info", "--hydra-help", "-sc", "--shell-completion"}
-)
-"""Hydra's flags that show the configuration (or Hydra's state) and run no job."""
-
-NO_JOB_DEFERRED: tuple[str, ...] = ("pandas",)
-"""Deferred too when no job runs (:data:`NO_JOB_FLAGS`): the config schema's modules import
-pandas (the lever registry imports every policy module and what they use) but composing and
-printing the configuration uses none of it: about 0.2 s of ``hdsim --cfg job``. Only for these
-processes: a module holds a stand-in as its ``pd`` until pandas is first used, and no hdsim
-module imports a pandas submodule (which would bypass the stand-in) before using pandas."""
-
-
-class _DeferredModule(types.ModuleType):
-    """Stands in for a module until an attribute of it is asked for, then imports it.
-
-    Dunder names other than ``__path__`` and ``__all__`` (a submodule's or a star import's)
-    are missing instead: ``inspect.getmodule``, which Mesa calls on import, asks every module
-    in ``sys.modules`` for ``__file__``.
-    """
-
-    def __getattr__(self, attribute: str) -> Any:
-        if attribute.startswith("__") and attribute not in ("__path__", "__all__"):
-            raise AttributeError(attribute)
-        real = _load_deferred(self.__name__)
-        return getattr(real, attribute)
-
-
-def _load_deferred(name: str) -> types.ModuleType:
-    """Import the module a :class:`_DeferredModule` stands for, in its place."""
-    import importlib
-
-    stand_in = sys.modules.get(name)
-    if isinstance(stand_in, _DeferredModule):
-        del sys.modules[name]
-    real = importlib.import_module(name)
-    parent, _, child = name.rpartition(".")
-    if parent in sys.modules and isinstance(
-        getattr(sys.modules[parent], child, None), _DeferredModule
-    ):
-        setattr(sys.modules[parent], child, real)
-    return real
-
-
-def defer_unused_imports(names: Iterable[str] = DEFERRED_MODULES) -> None:
-    """Let the submodules ``names`` load when first used rather than when their package loads.
-
-    Only before the package is imported (a process that has it keeps it as it is) and only for
-    a package that is installed.
-    """
-    from importlib.machinery import PathFinder
-
-    for name in names:
-        package = name.partition(".")[0]
-        if package in sys.modules or name in sys.modules or PathFinder.find_spec(package) is None:
-            continue
-        sys.modules[name] = _DeferredModule(name)
+about 0.3 s of every process that builds a model, and hdsim has no space (only ``mesa`` and
+``mesa.experimental`` import them, to re-export them). pandas, about 0.2 s, comes with the
+config schema (the lever registry imports every policy module and what they use), but
+composing and checking a configuration uses none of it: ``--cfg job`` and the one-line errors
+never load it, a job loads it when it first reads data."""
 
 
 HELP_FLAGS: frozenset[str] = frozenset({"-h", "--help"})
@@ -626,9 +570,9 @@ def main() -> None:
         print(help_page())
         return
     _output_dir_override(argv)
-    defer_unused_imports()
-    if NO_JOB_FLAGS & set(flags) and not MULTIRUN_FLAGS & set(flags):
-        defer_unused_imports(NO_JOB_DEFERRED)
+    from hdsim.utils.deferred import defer
+
+    defer(DEFERRED_MODULES)
     from hdsim.model.config import register_configs
 
     register_configs()

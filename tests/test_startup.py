@@ -1,12 +1,12 @@
 """Start-up of the ``hdsim`` command: what its processes compose and import (issue 16).
 
 Properties checked, none of them a timing: a single job's configuration is composed once (it
-was three times), ``--cfg job`` composes once and loads neither pandas nor Mesa, the parent of
-the main job never imports Mesa (only its workers run models), nothing in ``hdsim/conf`` sets
-``hydra.mode`` (what lets a single job skip Hydra's probe of it), Mesa's spaces load on first use
-only and are whole when they do, a bad value still ends a single job in one line before its
-folder exists, and ``hdsim-assumptions``' arm configurations equal the OmegaConf construction
-they replace.
+was three times), ``--cfg job`` and the one-line errors compose once and load neither pandas nor
+Mesa, the parent of the main job never imports Mesa (only its workers run models), nothing in
+``hdsim/conf`` sets ``hydra.mode`` (what lets a single job skip Hydra's probe of it), deferred
+modules load on first use only and whole (once, even when a submodule is imported first), a bad
+value still ends a single job in one line before its folder exists, and
+``hdsim-assumptions``' arm configurations equal the OmegaConf construction they replace.
 """
 
 from __future__ import annotations
@@ -139,10 +139,11 @@ def test_no_config_file_sets_hydras_run_mode(overrides):
 def test_deferred_spaces_load_on_first_use_and_whole():
     code = (
         "import inspect, sys\n"
-        "from hdsim.cli import defer_unused_imports\n"
-        "defer_unused_imports()\n"
+        "from hdsim.cli import DEFERRED_MODULES\n"
+        "from hdsim.utils.deferred import defer\n"
+        "defer(DEFERRED_MODULES)\n"
         "import hdsim.model.model\n"
-        "inspect.getmodule(defer_unused_imports)\n"  # asks every module for __file__
+        "inspect.getmodule(defer)\n"  # asks every module for __file__
         "print('BEFORE', sorted(m for m in ('scipy', 'networkx') if m in sys.modules))\n"
         "import mesa\n"
         "from mesa.discrete_space import OrthogonalMooreGrid\n"
@@ -159,6 +160,35 @@ def test_deferred_spaces_load_on_first_use_and_whole():
         "AFTER module True mesa.discrete_space.grid mesa.space "
         "mesa.experimental.continuous_space.continuous_space"
     ) in run.stdout
+
+
+def test_a_deferred_package_imported_by_a_submodule_first_loads_once():
+    """``import pandas.api.types`` before pandas is used: one copy of every module, real specs,
+    and the globals that held the stand-in point at the real package."""
+    code = (
+        "import importlib.util, sys\n"
+        "from hdsim.utils.deferred import defer, is_deferred\n"
+        "assert defer(['pandas']) == ['pandas']\n"
+        "import pandas as pd\n"
+        "held = type(pd).__name__\n"
+        "found = importlib.util.find_spec('pandas') is not None\n"
+        "import pandas.api.types as types\n"
+        "import pandas.core.frame as frame\n"
+        "real = sys.modules['pandas']\n"
+        "print('HELD', held, found, is_deferred('pandas'), type(pd).__name__, pd is real,\n"
+        "      frame.DataFrame is real.DataFrame, types is real.api.types,\n"
+        "      type(types.__spec__.loader).__name__)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "HELD DeferredModule True False module True True True SourceFileLoader" in run.stdout
+
+
+def test_one_line_errors_load_neither_pandas_nor_mesa(tmp_path):
+    for bad in ("households.scale=abc", "households.scale=-1"):
+        run, seen = probe(tmp_path, bad)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
+        assert seen == {"compositions": 1, "loaded": []}, bad
 
 
 def test_arm_configs_equal_the_structured_construction():
