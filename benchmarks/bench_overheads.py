@@ -13,7 +13,13 @@ load average (``os.getloadavg``, 1 minute) read just before every command next t
   minute of the sweep's window (``timing.json``), the command's wall seconds, and the speed-up;
 - **outlook** (``--outlook R``: the job of R replicates with its report, hence its 2035
   outlook, once per side): the outlook's seconds as printed and whether ``summary.csv``,
-  ``ensemble.parquet`` and ``outlook/outlook.csv`` are byte-identical.
+  ``ensemble.parquet`` and ``outlook/outlook.csv`` are byte-identical;
+- **startup** (issue 16 round 6, ``--startup-repeat`` times each): whole-process wall seconds
+  of ``hdsim --help``, ``hdsim --cfg job``, the one-line errors of a value that is no number
+  (``households.scale=abc``, Hydra's composition refuses it) and of one out of range
+  (``households.scale=-1``, the validation refuses it), one small run as a command (0.01x to
+  2021) and one full-scale run as a command (``bench_speed.one_run_command``'s); and whether
+  the run folders' Parquet files are byte-identical.
 
     git archive <branch point> | tar -x -C /tmp/old
     python benchmarks/bench_overheads.py --old /tmp/old --out benchmarks/before_after_overheads.json
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -63,6 +70,80 @@ def sweep(scale: float, runs: int, launcher: str | None, jobs: int, old: Path | 
     return row | {"load": before}
 
 
+STARTUP_RUN = ["scenario=baseline", "replicate=0", "output.report=false", "progress=false"]
+"""The single run of the start-up section (its scale and horizon are added per command)."""
+
+
+def startup_commands(folder: Path) -> dict[str, tuple[list[str], bool, Path | None]]:
+    """The start-up section's commands: ``name -> (command, fails, folder it writes)``."""
+    small, full = folder / "small_run", folder / "full_run"
+    return {
+        "help": ([hd.HDSIM, "--help"], False, None),
+        "cfg_job": ([hd.HDSIM, "--cfg", "job"], False, None),
+        "error_not_a_number": ([hd.HDSIM, "households.scale=abc"], True, None),
+        "error_out_of_range": ([hd.HDSIM, "households.scale=-1"], True, None),
+        "small_run": (
+            [
+                hd.HDSIM,
+                *STARTUP_RUN,
+                "households.scale=0.01",
+                "horizon.end_year=2021",
+                f"hydra.run.dir={small}",
+            ],
+            False,
+            small,
+        ),
+        "full_run": ([hd.HDSIM, *STARTUP_RUN, f"hydra.run.dir={full}"], False, full),
+    }
+
+
+def timed(cmd: list[str], fails: bool, fresh: Path | None, old: Path | None) -> dict:
+    """One command in a fresh process of the old (or this) checkout: wall seconds, load before."""
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
+    before = load()
+    start = time.perf_counter()
+    run = subprocess.run(
+        cmd, env=ba._env(old), cwd=tempfile.gettempdir(), capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if (run.returncode != 0) != fails:
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {run.returncode}: {run.stderr[-400:]}")
+    return {"wall_s": wall, "load": before}
+
+
+def startup(repeat: int, old: Path) -> dict:
+    """The start-up section: old and new alternating, median wall seconds and ratio old/new."""
+    sides = {"before": old, "after": None}
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="hdsim_startup_") as tmp:
+        folders = {name: Path(tmp) / name for name in sides}
+        commands = {name: startup_commands(folders[name]) for name in sides}
+        for key in commands["after"]:
+            rows: dict[str, list[dict]] = {name: [] for name in sides}
+            for _ in range(repeat):
+                for name, side in sides.items():
+                    rows[name].append(timed(*commands[name][key], side))
+            row = {name: {"wall_s": _median(r, "wall_s"), "load": _median(r, "load"), "raw": r}
+                   for name, r in rows.items()}  # fmt: skip
+            row["ratio"] = row["before"]["wall_s"] / row["after"]["wall_s"]
+            out[key] = row
+            print("startup", key, {n: round(row[n]["wall_s"], 3) for n in sides}, flush=True)
+        out["differing_parquet"] = {
+            run: sorted(
+                p.name
+                for p in (folders["before"] / run).glob("*.parquet")
+                if subprocess.run(["cmp", "-s", p, folders["after"] / run / p.name]).returncode
+            )
+            for run in ("small_run", "full_run")
+        }
+        out["parquet_files"] = {
+            run: len(list((folders["before"] / run).glob("*.parquet")))
+            for run in ("small_run", "full_run")
+        }
+    return out
+
+
 def _median(rows: list[dict], key: str) -> float:
     return statistics.median(float(r[key]) for r in rows)
 
@@ -77,7 +158,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sweep-runs", type=int, default=60)
     parser.add_argument("--outlook", type=int, default=2, metavar="REPLICATES")
-    parser.add_argument("--skip", default="", help="sections to skip: job,sweep,outlook")
+    parser.add_argument("--startup-repeat", type=int, default=5, metavar="N")
+    parser.add_argument("--skip", default="", help="sections to skip: job,sweep,outlook,startup")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     skip = set(args.skip.split(","))
@@ -87,6 +169,8 @@ def main() -> None:
         "load_start": list(os.getloadavg()),
         "args": {k: str(v) for k, v in vars(args).items()},
     }
+    if "startup" not in skip:
+        result["startup"] = startup(args.startup_repeat, args.old.resolve())
     if "job" not in skip:
         rows: dict[str, list[dict]] = {name: [] for name in sides}
         with tempfile.TemporaryDirectory(prefix="hdsim_ovh_") as tmp:

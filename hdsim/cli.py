@@ -12,17 +12,18 @@ status 2, before anything runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hdsim.paths import require_config_dir
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     import pandas as pd
     from omegaconf import DictConfig
@@ -368,48 +369,50 @@ def split_argv(argv: list[str]) -> tuple[list[str], list[str]]:
     return flags, overrides
 
 
-def _preflight(argv: list[str]) -> HdsimConfig | None:
-    """Check the overrides and, for a single job, compose and validate its config first.
+def _preflight(argv: list[str]) -> None:
+    """Check the overrides' keys before Hydra starts: an unknown key is one line, exit 2.
 
-    Hydra reports a bad override over several lines and drops its reason; this turns it into
-    one line (``hdsim.usage.describe_error``) with exit status 2. The validation notes (e.g. a
-    target year that follows a shortened horizon) are printed by the job itself.
-
-    Returns:
-        The validated configuration of a single job (None for a sweep or Hydra's flags).
+    A single job's configuration is then checked where Hydra composes it
+    (:func:`_composed_once`).
     """
-    from hdsim.usage import OverrideError, check_overrides, describe_error
+    from hdsim.usage import OverrideError, check_overrides
 
-    flags, overrides = split_argv(argv)
     try:
-        check_overrides(overrides)
+        check_overrides(split_argv(argv)[1])
     except OverrideError as exc:
         _fail(str(exc))
-    if MULTIRUN_FLAGS & set(flags):  # the sweep's folder is checked before Hydra makes it
+    if MULTIRUN_FLAGS & set(split_argv(argv)[0]):  # the sweep's folder, before Hydra makes it
         try:
-            _check_sweep_folder(overrides)
+            _check_sweep_folder(split_argv(argv)[1])
         except OSError as exc:
             _fail(str(exc))
-    if flags:  # multirun (each job is checked by Hydra and the job), --help, --cfg, ...
-        return None
-    from hydra import compose, initialize_config_dir
+
+
+def _check_job(composed: DictConfig, overrides: list[str]) -> HdsimConfig:
+    """Validate a single job's composition (Hydra's node included) as its task will.
+
+    A value out of range is one line and exit 2, and so is an output folder that cannot be
+    one or that another job holds, before Hydra creates the folder.
+
+    Returns:
+        The validated configuration (the task validates its own copy again; that is cheap).
+    """
+    import copy
+
+    from omegaconf import open_dict
 
     from hdsim.config.fields import ConfigError
     from hdsim.model.config import to_config
 
-    config = [a for a in overrides if not a.startswith(("hydra.", "hydra/"))]
+    task = copy.deepcopy(composed)  # ~10 ms; Hydra goes on with the composition untouched
+    with open_dict(task):
+        del task["hydra"]
     try:
-        with initialize_config_dir(config_dir=_CONFIG_PATH, version_base="1.3"):
-            raw = compose(config_name="hdsim", overrides=config)
-        checked = to_config(raw, notes=[], explicit=config)
+        checked = to_config(task, notes=[], explicit=_config_overrides(overrides))
     except ConfigError as exc:
         if _debug():
             raise
         _fail(str(exc))
-    except Exception as exc:  # hydra/omegaconf override and composition errors
-        if _debug():
-            raise
-        _fail(describe_error(exc, config))
     folder = _run_dir(overrides)
     if folder is not None:
         try:
@@ -419,8 +422,74 @@ def _preflight(argv: list[str]) -> HdsimConfig | None:
     return checked
 
 
+def _config_overrides(overrides: list[str]) -> list[str]:
+    """The overrides of the job's configuration (Hydra's own, ``hydra.*``, left out)."""
+    return [a for a in overrides if not a.startswith(("hydra.", "hydra/"))]
+
+
+def composes_once(argv: list[str]) -> bool:
+    """Whether Hydra composes this command's job once (:func:`_composed_once`).
+
+    A single job (no Hydra flag: no sweep, ``--cfg``, ``--info``...) whose run mode no override
+    sets. No file of ``hdsim/conf`` sets ``hydra.mode`` (``tests/test_startup.py``).
+    """
+    flags, overrides = split_argv(argv)
+    keys = {o.lstrip("+~").partition("=")[0] for o in overrides}
+    return not flags and "hydra.mode" not in keys
+
+
+@contextlib.contextmanager
+def _composed_once(argv: list[str]) -> Iterator[None]:
+    """While Hydra runs a single job: compose its configuration once, and check it there.
+
+    Hydra 1.3 composes a single job twice: ``Hydra.get_mode`` composes it to read
+    ``hydra.mode``, then ``Hydra.run`` composes it again to run it; the command composed it a
+    third time before, to check it (about 0.1 s each). Here the probe is skipped (its answer is
+    None, as the composition's would be when nothing sets ``hydra.mode``: see
+    :func:`composes_once`; Hydra then adds ``hydra.mode=RUN`` to the overrides as before), and
+    the run's composition is checked as soon as it is made, before Hydra creates the job's
+    folder: a composition error (:func:`hdsim.usage.describe_error`) or a value out of range is
+    one line and exit 2, and the main job's workers start right after (:func:`_start_workers`).
+    Compositions the job itself makes later (other scenarios) are Hydra's own.
+    """
+    if not composes_once(argv):
+        yield
+        return
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.hydra import Hydra
+
+    from hdsim.usage import describe_error
+
+    overrides = split_argv(argv)[1]
+    load = ConfigLoaderImpl.load_configuration
+    get_mode = Hydra.get_mode
+
+    def no_probe(self: Hydra, config_name: str | None, overrides: list[str]) -> None:
+        return None
+
+    def checked_load(self: ConfigLoaderImpl, *args: Any, **kwargs: Any) -> DictConfig:
+        ConfigLoaderImpl.load_configuration = load  # type: ignore[method-assign]
+        try:
+            composed = load(self, *args, **kwargs)
+        except Exception as exc:  # hydra/omegaconf override and composition errors
+            if _debug():
+                raise
+            _fail(describe_error(exc, _config_overrides(overrides)))
+        checked = _check_job(composed, overrides)
+        _start_workers(checked, [a for a in overrides if not a.startswith("hydra")])
+        return composed
+
+    Hydra.get_mode = no_probe  # type: ignore[method-assign]
+    ConfigLoaderImpl.load_configuration = checked_load  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Hydra.get_mode = get_mode  # type: ignore[method-assign]
+        ConfigLoaderImpl.load_configuration = load  # type: ignore[method-assign]
+
+
 def _start_workers(cfg: HdsimConfig, overrides: list[str]) -> None:
-    """Start the main job's workers now, while Hydra composes the job again and it sets up.
+    """Start the main job's workers now, while Hydra sets the job up.
 
     Only for the main job (no ``replicate``): its runs are the scenarios of
     :func:`_scenario_configs` (one when a ``scenario`` override narrows it) times
@@ -433,6 +502,22 @@ def _start_workers(cfg: HdsimConfig, overrides: list[str]) -> None:
     one = any(o.lstrip("+~").startswith("scenario") for o in overrides)
     runs = (1 if one else len(cfg.compare)) * int(cfg.replicates)
     start_pool(cfg.n_jobs, runs, cfg.data.dir)
+
+
+DEFERRED_MODULES: tuple[str, ...] = (
+    "mesa.discrete_space",
+    "mesa.experimental.continuous_space",
+    "mesa.space",
+    "pandas",
+)
+"""Modules the command's process loads on first use only (:mod:`hdsim.utils.deferred`).
+
+Mesa's spaces (cell spaces, the continuous space, the legacy grids) bring SciPy and NetworkX,
+about 0.3 s of every process that builds a model, and hdsim has no space (only ``mesa`` and
+``mesa.experimental`` import them, to re-export them). pandas, about 0.2 s, comes with the
+config schema (the lever registry imports every policy module and what they use), but
+composing and checking a configuration uses none of it: ``--cfg job`` and the one-line errors
+never load it, a job loads it when it first reads data."""
 
 
 HELP_FLAGS: frozenset[str] = frozenset({"-h", "--help"})
@@ -500,14 +585,16 @@ def main() -> None:
         print(help_page())
         return
     _output_dir_override(argv)
+    from hdsim.utils.deferred import defer
+
+    defer(DEFERRED_MODULES)
     from hdsim.model.config import register_configs
 
     register_configs()
-    checked = _preflight(argv)
-    if checked is not None:
-        _start_workers(checked, [a for a in split_argv(argv)[1] if not a.startswith("hydra")])
+    _preflight(argv)
     try:
-        _app()
+        with _composed_once(argv):
+            _app()
     except KeyboardInterrupt as exc:  # a sweep's launcher stopped its workers; exit 130
         if _debug():
             raise

@@ -206,8 +206,8 @@ def start_pool(n_jobs: int, runs: int, data_dir: str | None) -> bool:
     The ``hdsim`` command calls this as soon as its configuration is checked (it prints the
     posterior's notices itself before the first run: the workers are told not to), so the workers'
     start (Python, numpy, pandas, hdsim and Mesa imported and the county data loaded in each,
-    2-4 s) overlaps what the parent still does before the first run (Hydra's composition of
-    the job, the scenario configs, the posterior's notices) instead of following it. The pool
+    2-4 s) overlaps what the parent still does before the first run (Hydra's set-up of the
+    job, the scenario configs, the posterior's notices) instead of following it. The pool
     is kept as the outlook's is: :func:`run_ensemble` with the same workers and data takes it,
     any other shuts it down first; :func:`release_pool` or the process's exit ends it.
 

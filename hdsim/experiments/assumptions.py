@@ -24,10 +24,12 @@ The settings are data: ``hdsim/experiments/assumptions.yaml``.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import hashlib
 import sys
 import time
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,12 +220,32 @@ def assumptions_of(
     return out
 
 
-def arm_config(base: HdsimConfig, changes: tuple[tuple[str, float], ...]) -> HdsimConfig:
+def arm_config(
+    base: HdsimConfig, changes: tuple[tuple[str, float], ...], typed: HdsimConfig | None = None
+) -> HdsimConfig:
     """``base`` with the arm's keys set (behaviour keys recorded as the user's overrides).
 
     A changed arm may overspend the yearly budget (``allow_over_budget``): the question is what
     the gain rests on with the spending as planned, not whether the budget line holds.
+
+    The arm is a copy of ``base`` as the schema types it (``typed``: :func:`typed_base` of
+    ``base``, which a caller making many arms of one base passes in) with its keys set as
+    OmegaConf would set them (:func:`_set_key`), then validated: the configuration
+    :func:`structured_arm_config` gives, in a few milliseconds instead of about 0.13 s (two
+    conversions between the dataclasses and OmegaConf per arm).
     """
+    if not changes:
+        return base
+    conf = copy.deepcopy(typed if typed is not None else typed_base(base))
+    _set_key(conf, "scenario.policies.budget.allow_over_budget", True)
+    for key, value in changes:
+        _set_key(conf, key, value)
+    new = to_config(conf)
+    return with_overrides(new, [f"{k}={v}" for k, v in changes if k.startswith("behaviour.")])
+
+
+def structured_arm_config(base: HdsimConfig, changes: tuple[tuple[str, float], ...]) -> HdsimConfig:
+    """:func:`arm_config` through OmegaConf (the construction it replaces; tests compare them)."""
     if not changes:
         return base
     conf = OmegaConf.structured(base)
@@ -232,6 +254,41 @@ def arm_config(base: HdsimConfig, changes: tuple[tuple[str, float], ...]) -> Hds
         OmegaConf.update(conf, key, value, merge=False)
     new = to_config(conf)
     return with_overrides(new, [f"{k}={v}" for k, v in changes if k.startswith("behaviour.")])
+
+
+def typed_base(base: HdsimConfig) -> HdsimConfig:
+    """``base`` through the schema (``OmegaConf.structured``, then back to dataclasses).
+
+    The round trip gives each value the type the schema declares, as the per-arm conversion
+    did; the arms of one base copy its result instead of converting again.
+    """
+    return to_config(OmegaConf.structured(base))
+
+
+def _set_key(conf: HdsimConfig, key: str, value: Any) -> None:
+    """Set a dotted key of a dataclass tree in place, converting as OmegaConf's update does.
+
+    A float field takes an int as a float; an int or bool field takes only its own type.
+
+    Raises:
+        ConfigError: The key names no field, or the value does not fit its type.
+    """
+    *path, leaf = key.split(".")
+    node: Any = conf
+    for part in path:
+        node = getattr(node, part, None)
+        if node is None or not dataclasses.is_dataclass(node):
+            raise ConfigError(f"{key}: no such key of the configuration")
+    hints = typing.get_type_hints(type(node))
+    if leaf not in hints:
+        raise ConfigError(f"{key}: no such key of the configuration")
+    kind = hints[leaf]
+    kinds = set(typing.get_args(kind)) - {type(None)} or {kind}
+    if float in kinds and isinstance(value, int | float) and not isinstance(value, bool):
+        value = float(value)
+    elif not any(isinstance(k, type) and type(value) is k for k in kinds):
+        raise ConfigError(f"{key}={value!r}: not of type {kind}")
+    setattr(node, leaf, value)
 
 
 def _arm_name(scenario: str, changes: tuple[tuple[str, float], ...]) -> str:
@@ -302,7 +359,10 @@ def run_assumptions(
     }
     arms = plan_arms({n: configs[n] for n in names}, baseline, found)
     replicates = int(settings["replicates"])
-    arm_configs = [arm_config(configs[arm.scenario], arm.changes) for arm in arms]
+    typed = {name: typed_base(cfg) for name, cfg in configs.items()}  # once per scenario
+    arm_configs = [
+        arm_config(configs[arm.scenario], arm.changes, typed[arm.scenario]) for arm in arms
+    ]
     groups = sharing_groups(arm_configs, ARMS_PER_TASK)
     tasks = [
         ([(arm_configs[a], out / "runs" / arms[a].name / f"rep_{r:03d}") for a in group], r)
