@@ -15,6 +15,18 @@ from hdsim.model.scenarios import load_scenario
 from hdsim.run import RunResult
 
 SMALL_SCALE = 0.05
+TINY_JOB = [
+    "households.scale=0.02",
+    "horizon.end_year=2021",
+    "horizon.target_year=2021",
+    "replicates=1",
+    "compare=[baseline]",
+    "n_jobs=1",
+    "progress=false",
+    "output.report=false",
+]
+"""Overrides of an ``hdsim`` job of a few seconds: one replicate of the baseline, 2% of the
+households, 14 months, no report (the command-line fault tests add their calibration)."""
 
 
 @cache

@@ -21,22 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import TINY_JOB
 
 from hdsim.calibration.posterior import POSTERIOR_FILE, read_posterior
 from hdsim.calibration.targets import CalibrationError
 
 HDSIM = str(Path(sys.executable).with_name("hdsim"))
-TINY = [
-    "households.scale=0.02",
-    "horizon.end_year=2021",
-    "horizon.target_year=2021",
-    "replicates=1",
-    "compare=[baseline]",
-    "n_jobs=1",
-    "progress=false",
-    "output.report=false",
-    "calibration.use=posterior",
-]
+TINY = [*TINY_JOB, "calibration.use=posterior"]
 """A job of a few seconds, drawing from the posterior under test."""
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import TINY_JOB
 from processes import alive, descendants
 
 from hdsim.calibration.priors import PRIORS_FILE, load_priors
@@ -43,17 +44,7 @@ from hdsim.usage import OverrideError, check_overrides, describe_error
 from hdsim.utils import io as hio
 
 HDSIM = str(Path(sys.executable).with_name("hdsim"))
-TINY = [
-    "households.scale=0.02",
-    "horizon.end_year=2021",
-    "horizon.target_year=2021",
-    "replicates=1",
-    "compare=[baseline]",
-    "n_jobs=1",
-    "progress=false",
-    "output.report=false",
-    "calibration.use=point",
-]
+TINY = [*TINY_JOB, "calibration.use=point"]
 """A job of a few seconds: one replicate of the baseline, 2% of the households, 14 months."""
 
 

@@ -27,19 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TINY_JOB
 
 BIN = Path(sys.executable).parent
-TINY = [
-    "households.scale=0.02",
-    "horizon.end_year=2021",
-    "horizon.target_year=2021",
-    "replicates=1",
-    "compare=[baseline]",
-    "n_jobs=1",
-    "progress=false",
-    "output.report=false",
-]
-"""A main job of one small run (a few seconds)."""
+TINY = [*TINY_JOB, "calibration.use=point"]
 
 
 def _mount(point: Path, options: str) -> bool:
@@ -133,10 +124,6 @@ FULL_CASES = [
 """The commands whose outputs outgrow a 64 KiB disk."""
 
 
-def _fill(case: DiskCase, out: Path, job: Path) -> list[str]:
-    return [a.format(out=out, job=job) for a in case.command]
-
-
 def _last_line(stderr: str) -> str:
     lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
     assert lines, "no error line on stderr"
@@ -149,15 +136,20 @@ def _leftovers(root: Path) -> list[Path]:
     return [p for p in root.rglob(".*") if p.suffix == ".tmp" or p.name.startswith(".out.")]
 
 
+def _refused(case: DiskCase, out: Path, job: Path, cwd: Path) -> str:
+    """Run ``case`` writing into ``out``: its exit status, and the one error line it ends with."""
+    done = _run([a.format(out=out, job=job) for a in case.command], cwd)
+    assert done.returncode == case.status, done.stderr
+    return _last_line(done.stderr)
+
+
 @pytest.mark.parametrize("case", READ_ONLY_CASES, ids=lambda c: c.id)
 def test_read_only_disk_is_refused_in_one_line_before_any_run(
     case: DiskCase, disk: dict[str, Path], job: Path, tmp_path: Path
 ) -> None:
     """A read-only disk: non-zero exit, one line naming the folder and reason, disk untouched."""
     out = disk["ro"] / "out"
-    done = _run(_fill(case, out, job), tmp_path)
-    assert done.returncode == case.status, done.stderr
-    line = _last_line(done.stderr)
+    line = _refused(case, out, job, tmp_path)
     assert str(out) in line and "Read-only file system" in line, line
     assert "choose another output folder" in line
     assert list(disk["ro"].iterdir()) == []
@@ -169,9 +161,7 @@ def test_full_disk_is_one_line_and_leaves_nothing_half_written(
 ) -> None:
     """A disk that fills up mid-job: one line naming the file, no temporary or final file."""
     out = disk["full"] / "out"
-    done = _run(_fill(case, out, job), tmp_path)
-    assert done.returncode == case.status, done.stderr
-    line = _last_line(done.stderr)
+    line = _refused(case, out, job, tmp_path)
     assert "No space left on device" in line and str(disk["full"]) in line, line
     assert _leftovers(disk["full"]) == []
     for written in out.rglob("*.csv") if out.exists() else []:
