@@ -191,16 +191,28 @@ def test_one_line_errors_load_neither_pandas_nor_mesa(tmp_path):
         assert seen == {"compositions": 1, "loaded": []}, bad
 
 
+def structured_arm_config(base, changes):
+    """An arm through OmegaConf, as ``hdsim-assumptions`` built each one before (the reference
+    the copied arms are held to)."""
+    from omegaconf import OmegaConf
+
+    from hdsim.calibration.effective import with_overrides
+    from hdsim.model.config import to_config
+
+    if not changes:
+        return base
+    conf = OmegaConf.structured(base)
+    OmegaConf.update(conf, "scenario.policies.budget.allow_over_budget", True, merge=False)
+    for key, value in changes:
+        OmegaConf.update(conf, key, value, merge=False)
+    new = to_config(conf)
+    return with_overrides(new, [f"{k}={v}" for k, v in changes if k.startswith("behaviour.")])
+
+
 def test_arm_configs_equal_the_structured_construction():
     """The copied arms are the configurations the per-arm OmegaConf round trip gave."""
     from hdsim.composition import compose
-    from hdsim.experiments.assumptions import (
-        arm_config,
-        assumptions_of,
-        plan_arms,
-        structured_arm_config,
-        typed_base,
-    )
+    from hdsim.experiments.assumptions import arm_config, assumptions_of, plan_arms, typed_base
 
     items = ["households.scale=0.02", "horizon.end_year=2021", "horizon.target_year=2021"]
     names = ["hukou_reform", "seven_actions"]
@@ -224,7 +236,7 @@ def test_arm_configs_equal_the_structured_construction():
 def test_an_arm_key_of_the_wrong_type_is_refused_as_omegaconf_refused_it():
     from hdsim.composition import compose
     from hdsim.config.fields import ConfigError
-    from hdsim.experiments.assumptions import arm_config, structured_arm_config
+    from hdsim.experiments.assumptions import arm_config
 
     cfg = compose("baseline", ["households.scale=0.02"])
     with pytest.raises(ConfigError, match="not of type"):
