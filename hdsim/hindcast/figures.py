@@ -34,9 +34,11 @@ from hdsim.hindcast.structure import (
     PYRAMID_FIGURES,
     census_type_shares,
     dissimilarity,
-    estimated_types,
+    family_members,
+    generation_counts,
     pyramid_of,
     pyramid_shares,
+    type_shares,
 )
 
 if TYPE_CHECKING:
@@ -247,11 +249,10 @@ def model_figures(model: CountyModel, gap: float) -> dict[str, float]:
     persons = model.persons
     ages = persons.age[:n][resident]
     total = max(ages.size, 1)
-    coll = model.households.collective[: model.households.n]
-    hh = persons.household[:n]
-    family = resident & ~coll[hh]
-    sizes = np.bincount(hh[family], minlength=model.households.n)
-    sizes = sizes[sizes > 0]
+    # one pass over the family households serves their sizes and the type estimator
+    members, member_ages = family_members(model, resident)
+    all_sizes, generations = generation_counts(members, member_ages, model.households.n, gap)
+    sizes = all_sizes[all_sizes > 0]
     return {
         "residents": float(last["resident_population"]),
         "urban_residents": float(last["urban_population"]),
@@ -263,5 +264,5 @@ def model_figures(model: CountyModel, gap: float) -> dict[str, float]:
         "one_person_share": float(np.mean(sizes == 1)) if sizes.size else 0.0,
         "away_same_county": float(last["residents_away_from_hukou_township"]),
         **pyramid_of(ages, persons.female[:n][resident]),
-        **{f"estimated_{k}": v for k, v in estimated_types(model, resident, gap).items()},
+        **{f"estimated_{k}": v for k, v in type_shares(all_sizes, generations).items()},
     }
