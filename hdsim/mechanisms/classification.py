@@ -57,7 +57,6 @@ import pandas as pd
 from hdsim.config.behaviour import ClassificationParams, TownshipParams
 from hdsim.data.table import DataError
 from hdsim.state.county import CountyState
-from hdsim.state.places import PlaceKind
 from hdsim.utils.calendar import month_number
 
 VILLAGE_CODES_FILE = "village_codes.csv"
@@ -234,9 +233,12 @@ class StatisticalClassification:
             geo.pinned[self._village(int(r.township), int(r.village))] = True
 
     def _village(self, township: int, rank: int) -> int:
-        """Place index of the ``rank``-th (1-based) village of ``township``."""
+        """Place index of the ``rank``-th (1-based) village of ``township``.
+
+        The rank is :meth:`hdsim.state.places.Geography.village_ranks`'.
+        """
         geo = self.state.geo
-        places = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.township == township))
+        places = np.flatnonzero((geo.township == township) & (geo.village_ranks() > 0))
         if not 1 <= rank <= places.size:
             raise DataError(
                 f"{VILLAGE_CODES_FILE}: village {rank} of township "

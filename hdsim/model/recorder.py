@@ -273,10 +273,7 @@ class Recorder:
         geo = m.geo
         places = np.flatnonzero(geo.kind != PlaceKind.OUTSIDE)
         village = geo.kind[places] == PlaceKind.VILLAGE
-        rank = np.zeros(geo.n_places, dtype=np.int64)
-        for t in range(geo.n_townships):
-            own = np.flatnonzero((geo.kind == PlaceKind.VILLAGE) & (geo.township == t))
-            rank[own] = np.arange(1, own.size + 1)
+        rank = geo.village_ranks()
         codes = np.asarray(geo.township_codes, dtype=object)[geo.township[places]]
         towns = np.asarray(geo.township_names, dtype=object)[geo.township[places]]
         settlement = self._settlement[places]

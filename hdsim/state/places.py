@@ -159,6 +159,19 @@ class Geography:
         self.merged_into[members] = into
         self.code[members] = self.code[into]
 
+    def village_ranks(self) -> np.ndarray:
+        """1-based rank of every village among its township's villages, in place order.
+
+        The rank a county folder's ``village_codes.csv`` names a village by, and the one the
+        run's code lists (``codes.parquet``) give; 0 for seats, the county city and outside.
+        """
+        rank = np.zeros(self.kind.size, dtype=np.int64)
+        village = self.kind == PlaceKind.VILLAGE
+        for t in range(self.n_townships):
+            own = np.flatnonzero(village & (self.township == t))
+            rank[own] = np.arange(1, own.size + 1)
+        return rank
+
     def rural_villages(self, township: int | None = None) -> np.ndarray:
         """Rural (220) administrative villages the reclassification rules may recode.
 
