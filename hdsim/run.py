@@ -59,7 +59,7 @@ import yaml
 from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, require_effective
-from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text, make_folder
 from hdsim.utils.version import __version__
 
 if TYPE_CHECKING:
@@ -399,8 +399,8 @@ def write_run(
     run_dir: Path, cfg: HdsimConfig, replicate: int, result: RunResult, data: CountyData
 ) -> None:
     """Write a run's outputs to ``run_dir``; ``_SUCCESS`` is written last."""
+    make_folder(run_dir)
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / SUCCESS).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(run_dir, exc) from exc

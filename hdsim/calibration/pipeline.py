@@ -87,7 +87,7 @@ from hdsim.config.frame import CalibrationUse
 from hdsim.data import EMBEDDED_DIR, CountyData, load_county_data
 from hdsim.model.config import HdsimConfig
 from hdsim.paths import CONFIG_DIR
-from hdsim.utils.io import atomic_write_parquet, atomic_write_text
+from hdsim.utils.io import atomic_write_parquet, atomic_write_text, make_folder
 
 BEHAVIOUR_FILE: Path = CONFIG_DIR / "behaviour" / "hongtong.yaml"
 ACCEPT_Z = 2.5
@@ -262,7 +262,7 @@ def calibrate(
         The outcome; the job folder holds the same tables and ``report.md``.
     """
     out = Path(request.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     prior = load_priors(request.priors_file)

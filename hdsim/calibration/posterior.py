@@ -59,7 +59,7 @@ from hdsim.calibration.targets import CalibrationError, county_calibration_dir
 from hdsim.config.behaviour import BehaviourConfig
 from hdsim.config.frame import CalibrationUse
 from hdsim.model.config import HdsimConfig
-from hdsim.utils.io import atomic_write_text
+from hdsim.utils.io import atomic_write_text, make_folder
 from hdsim.utils.version import __version__
 
 POSTERIOR_NAME = "posterior.csv"
@@ -448,7 +448,7 @@ def write_posterior(frame: pd.DataFrame, meta: dict[str, Any], directory: Path) 
     The JSON records the CSV's SHA-256 (``posterior_sha256``), so a later edit of one file
     alone is detected at start-up.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     path = directory / POSTERIOR_NAME
     body = frame.to_csv(index=False, float_format="%.6g")
     record = {**meta, "posterior_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}

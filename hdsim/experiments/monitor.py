@@ -44,7 +44,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from hdsim.config.fields import ConfigError
 from hdsim.run import SUCCESS
-from hdsim.utils.io import atomic_write_text
+from hdsim.utils.io import atomic_write_text, make_folder
 
 ERROR = "_ERROR"
 JOB_RECORD = "job.json"
@@ -181,7 +181,7 @@ class SweepMonitor(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Count the jobs, check the design, start the progress thread."""
         self.sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
-        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(self.sweep_dir)
         self.experiment = str(OmegaConf.select(config, "experiment.name", default="") or "")
         self.launcher = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
         jobs = sweep_jobs(config)

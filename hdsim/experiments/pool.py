@@ -42,6 +42,7 @@ from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
+from hdsim.utils.io import make_folder
 from hdsim.utils.pool import process_pool, start_workers, stop_pool, worker_count
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def launch(
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     sweep_dir = Path(str(config.hydra.sweep.dir))
-    sweep_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(sweep_dir)
     workers = min(worker_count(n_jobs), max(1, len(job_overrides)))
     if executor is not None:
         workers = worker_count(n_jobs)
