@@ -459,22 +459,14 @@ class Demography:
         # the county city and the seat (one alternative where they coincide or no township)
         two = (township >= 0) & (seat != city)
         pair = np.sort(np.c_[np.full(homes.size, city), seat][two], axis=1).astype(np.int64)
-        at = np.where(two, np.cumsum(two) - 1, np.cumsum(~two) - 1)
         try:
-            # the utilities do not change between draws: compute them once for all, draw again
-            weights = {}
             for paired, places in ((True, pair), (False, np.array([city], dtype=np.int64))):
-                if (two == paired).any():
+                group = np.flatnonzero(two == paired)
+                if group.size:
                     chooser.alternatives = places
-                    weights[paired] = chooser.choice_weights(homes[two == paired])
-            for t in np.unique(township):
-                group = np.flatnonzero(township == t)
-                alt, weight = weights[bool(two[group[0]])]
-                rows = at[group]
-                picked, chosen = chooser.draw_until_in_county(
-                    alt[rows], weight[rows], RETURNER_DRAWS
-                )
-                dest[group[chosen]] = picked[chosen]
+                    alt, weight = chooser.choice_weights(homes[group])
+                    picked, chosen = chooser.draw_until_in_county(alt, weight, RETURNER_DRAWS)
+                    dest[group[chosen]] = picked[chosen]
             settled = (dest != fallback) & (dest != household_place)
             rationed = dest.copy()
             rationed[settled] = chooser.ration(homes[settled], dest[settled])

@@ -5,12 +5,14 @@ number per person and comparing is wasteful at 800,000 persons. :func:`rare_even
 same events by *thinning*: it proposes each of ``n`` rows independently with the bound
 ``p_max``, then accepts a proposed row with probability ``p(row) / p_max``.
 
-The proposal is a binomial count ``K ~ Binomial(n, p_max)`` of distinct rows chosen uniformly
-*without replacement*: a uniformly random subset of a binomial size is exactly a set of
-independent Bernoulli(``p_max``) draws, one per row. So every row experiences the event with
+The proposals are the rows of a Bernoulli(``p_max``) process over ``0..n-1``, walked by its
+geometric gaps (:func:`bernoulli_rows`): the distance from one proposed row to the next is
+``Geometric(p_max)``, so the proposals come out sorted and cost O(``n p_max``) draws, where a
+binomial count of rows chosen without replacement cost a permutation of all ``n`` rows once
+``p_max`` passed 2% (numpy's ``choice``), then a sort. Every row experiences the event with
 exactly its probability ``p(row)`` (capped at ``p_max``), independently of the other rows; an
-event of probability 1 fires for every row. (Drawing the ``K`` rows with replacement, as an
-earlier version did, selected a row with probability ``1 - (1 - 1/n) ** K`` times the
+event of probability 1 fires for every row. (Drawing the proposals with replacement, as an
+early version did, selected a row with probability ``1 - (1 - 1/n) ** K`` times the
 acceptance: about 63% of the rows for an event of probability 1.)
 """
 
@@ -19,6 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+GAP_WALK_LIMIT = 0.25
+"""Bound above which :func:`bernoulli_rows` compares one uniform per row instead of walking gaps.
+
+A computing constant, not a model assumption: both give the same law; above about a quarter the
+``n p`` geometric draws cost more than ``n`` uniforms (measured at 800,000 rows)."""
 
 
 def rare_events(
@@ -42,9 +50,36 @@ def rare_events(
     if n == 0 or p_max <= 0:
         return np.zeros(0, dtype=np.int64)
     p_max = min(p_max, 1.0)
-    k = int(rng.binomial(n, p_max))
-    if k == 0:
-        return np.zeros(0, dtype=np.int64)
-    candidates = np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
+    candidates = bernoulli_rows(n, p_max, rng)
+    if candidates.size == 0:
+        return candidates
     p = np.minimum(probability(candidates), p_max)
     return candidates[rng.random(candidates.size) * p_max < p]
+
+
+def bernoulli_rows(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted rows among ``0..n-1``, each one independently with probability ``p``.
+
+    Below :data:`GAP_WALK_LIMIT` the rows are found by walking the process's geometric gaps
+    (``Geometric(p)`` from one row to the next), drawn in blocks of the expected count plus six
+    standard deviations, so a block almost always covers all ``n`` rows; above it each row
+    compares one uniform with ``p``. The rows drawn depend only on ``n``, ``p`` and the stream.
+
+    Args:
+        n: Number of rows.
+        p: Probability of each row, in ``(0, 1]``.
+        rng: Generator to draw from.
+
+    Returns:
+        The chosen rows, sorted, as int64.
+    """
+    if p >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    if p > GAP_WALK_LIMIT:
+        return np.flatnonzero(rng.random(n) < p).astype(np.int64)
+    mean = n * p
+    block = int(mean + 6.0 * np.sqrt(mean) + 16.0)
+    rows = np.cumsum(rng.geometric(p, block)) - 1
+    while rows[-1] < n:
+        rows = np.concatenate([rows, rows[-1] + np.cumsum(rng.geometric(p, block))])
+    return rows[: np.searchsorted(rows, n)].astype(np.int64, copy=False)
