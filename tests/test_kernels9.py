@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import county_data
+from test_census import every_lever_config
 
+from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
+from hdsim.model.model import CountyModel
+from hdsim.run import run_seed
 
 
 @pytest.mark.parametrize("n_places", [1, 382, 1 << (63 - KEY_BITS), 5000])
@@ -28,3 +33,39 @@ def test_tied_draws_keep_the_stable_lexsort_order() -> None:
     key = rng.integers(0, 5, 3000) / 8.0  # many equal draws in every place
     assert np.unique(place * 8 + key * 8).size < place.size  # the case is exercised
     assert np.array_equal(order_by_place_then_key(place, key, 4), np.lexsort((key, place)))
+
+
+def incomes_by_scan(market: HousingMarket, rows: np.ndarray) -> np.ndarray:
+    """Household incomes as computed before: members filtered, their households gathered."""
+    m = market.state
+    p = m.persons
+    members = m.members.members(rows)
+    members = members[p.alive[members] & ~p.away[members]]
+    age = p.age[members]
+    local = np.empty(m.households.n, dtype=np.int64)
+    local[rows] = np.arange(rows.size)
+    working = (age >= 18) & (age < m.retirement_age)
+    workers = np.bincount(local[p.household[members]][working], minlength=rows.size)
+    place = m.households.place[rows]
+    wage = 12.0 * market.labour.place_wage[place] * market.labour.place_employment[place]
+    return market.location.base_income + workers * wage
+
+
+def test_incomes_from_the_member_segments_equal_the_household_gather_bit_for_bit(monkeypatch):
+    kept = HousingMarket.incomes
+    checked: list[int] = []
+
+    def both(market: HousingMarket, rows: np.ndarray) -> np.ndarray:
+        members, owner = market.state.members.members_by_household(rows)
+        assert np.array_equal(members, market.state.members.members(rows))
+        assert np.array_equal(rows[owner], market.state.persons.household[members])
+        out = kept(market, rows)
+        expected = incomes_by_scan(market, rows)
+        assert np.array_equal(out.view(np.uint64), expected.view(np.uint64))
+        checked.append(rows.size)
+        return out
+
+    monkeypatch.setattr(HousingMarket, "incomes", both)
+    cfg = every_lever_config()
+    CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0)).run()
+    assert len(checked) > 2 and max(checked) > 0

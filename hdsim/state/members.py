@@ -190,7 +190,26 @@ class MemberIndex:
             refresh: Rebuild the index first when its tail has grown long. A reader that must
                 not change the order later lookups return (the recorder) passes False.
         """
-        rows = np.asarray(rows, dtype=np.int64)
+        return self._lookup(np.asarray(rows, dtype=np.int64), refresh, owners=False)[0]
+
+    def members_by_household(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The members of households ``rows`` (as :meth:`members`) and whose each one is.
+
+        Args:
+            rows: Household rows, each at most once.
+
+        Returns:
+            The person rows :meth:`members` returns, in its order, and for each the index in
+            ``rows`` of its household (from the index's segments, not a gather of households).
+        """
+        members, owner = self._lookup(np.asarray(rows, dtype=np.int64), True, owners=True)
+        assert owner is not None
+        return members, owner
+
+    def _lookup(
+        self, rows: np.ndarray, refresh: bool, owners: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Members of households ``rows`` and, if ``owners``, the index in ``rows`` of each."""
         if refresh and self.tail_size() > self.REBUILD_TAIL:
             self.rebuild()
         lo = self.starts[rows]
@@ -198,13 +217,23 @@ class MemberIndex:
         total = int(lens.sum())
         offsets = np.repeat(lo - (np.cumsum(lens) - lens), lens) + np.arange(total)
         indexed = self.order[offsets]
+        owner = np.repeat(np.arange(rows.size), lens) if owners else None
         if self.moved.size:
-            indexed = indexed[~self.stale[indexed]]
+            current = ~self.stale[indexed]
+            indexed = indexed[current]
+            if owner is not None:
+                owner = owner[current]
         tail = np.arange(self.n_indexed, self.persons.n)
         if self.moved.size:
             tail = np.r_[self.moved, tail]
         if tail.size == 0:
-            return indexed
+            return indexed, owner
         wanted = np.zeros(self.n_households, dtype=bool)
         wanted[rows] = True
-        return np.concatenate([indexed, tail[wanted[self.persons.household[tail]]]])
+        home = self.persons.household[tail]
+        found = wanted[home]
+        if owner is not None:
+            local = np.empty(self.n_households, dtype=np.int64)  # read only at the rows
+            local[rows] = np.arange(rows.size)
+            owner = np.concatenate([owner, local[home[found]]])
+        return np.concatenate([indexed, tail[found]]), owner
