@@ -15,6 +15,7 @@ from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
+from hdsim.state.members import MemberIndex
 
 
 @pytest.mark.parametrize("n_places", [1, 382, 1 << (63 - KEY_BITS), 5000])
@@ -51,21 +52,30 @@ def incomes_by_scan(market: HousingMarket, rows: np.ndarray) -> np.ndarray:
     return market.location.base_income + workers * wage
 
 
-def test_incomes_from_the_member_segments_equal_the_household_gather_bit_for_bit(monkeypatch):
+def test_members_by_household_and_the_incomes_from_it_equal_the_gathers_they_replace(monkeypatch):
+    """Every lookup of an every-lever run (moves, incomes): same members, each one's household."""
+    lookup = MemberIndex.members_by_household
     kept = HousingMarket.incomes
+    looked: list[int] = []
     checked: list[int] = []
 
+    def checked_lookup(index: MemberIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        members, owner = lookup(index, rows)
+        assert np.unique(rows).size == rows.size  # the lookup's contract
+        assert np.array_equal(members, index.members(rows))
+        assert np.array_equal(rows[owner], index.persons.household[members])
+        looked.append(members.size)
+        return members, owner
+
     def both(market: HousingMarket, rows: np.ndarray) -> np.ndarray:
-        members, owner = market.state.members.members_by_household(rows)
-        assert np.array_equal(members, market.state.members.members(rows))
-        assert np.array_equal(rows[owner], market.state.persons.household[members])
         out = kept(market, rows)
         expected = incomes_by_scan(market, rows)
         assert np.array_equal(out.view(np.uint64), expected.view(np.uint64))
         checked.append(rows.size)
         return out
 
+    monkeypatch.setattr(MemberIndex, "members_by_household", checked_lookup)
     monkeypatch.setattr(HousingMarket, "incomes", both)
     cfg = every_lever_config()
     CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0)).run()
-    assert len(checked) > 2 and max(checked) > 0
+    assert len(looked) > len(checked) > 2 and max(checked) > 0 and max(looked) > 0
