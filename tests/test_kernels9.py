@@ -15,7 +15,8 @@ from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
-from hdsim.state.members import MemberIndex
+from hdsim.state.members import MemberIndex, row_dtype
+from hdsim.state.tables import PersonTable
 
 
 @pytest.mark.parametrize("n_places", [1, 382, 1 << (63 - KEY_BITS), 5000])
@@ -79,3 +80,22 @@ def test_members_by_household_and_the_incomes_from_it_equal_the_gathers_they_rep
     cfg = every_lever_config()
     CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0)).run()
     assert len(looked) > len(checked) > 2 and max(checked) > 0 and max(looked) > 0
+
+
+def test_the_index_stores_rows_as_int32_and_every_lookup_returns_int64() -> None:
+    persons = PersonTable(6, capacity=16)
+    persons.household[:6] = [0, 0, 1, 2, 2, 2]
+    index = MemberIndex(persons, 3)
+    assert index.order.dtype == np.int32
+    assert row_dtype(np.iinfo(np.int32).max + 1) == np.int64
+    rows = np.array([2, 0])
+    no_tail = index.members(rows)
+    born = persons.append(2)
+    persons.household[born] = [0, 2]
+    with_tail = index.members(rows)
+    assert no_tail.dtype == with_tail.dtype == np.int64
+    np.testing.assert_array_equal(no_tail, [3, 4, 5, 0, 1])
+    np.testing.assert_array_equal(with_tail, [3, 4, 5, 0, 1, 6, 7])
+    members, owner = index.members_by_household(rows)
+    np.testing.assert_array_equal(members, with_tail)
+    np.testing.assert_array_equal(rows[owner], persons.household[with_tail])

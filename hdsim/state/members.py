@@ -7,6 +7,16 @@ import numpy as np
 from hdsim.state.tables import PersonTable
 
 
+def row_dtype(n: int) -> type[np.signedinteger]:
+    """The narrowest integer type (int32, else int64) that holds person rows below ``n``.
+
+    The sorted rows are the index's one array as long as the person table: stored as int32 they
+    are half the bytes to move at every merge and every lookup (and stay below the 4 MB from
+    which a fresh array is backed by huge pages, each zeroed on first touch).
+    """
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
 class MemberIndex:
     """Index of the person rows of every household.
 
@@ -28,10 +38,11 @@ class MemberIndex:
         self.persons = persons
         self.n_households = n_households
         self.n_indexed = 0
-        self.order: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.order: np.ndarray = np.zeros(0, dtype=np.int32)
         self._starts = np.zeros(n_households + 1, dtype=np.int64)
         self._n_starts = n_households + 1
         self.moved = np.zeros(0, dtype=np.int64)
+        self._indexed_household = np.zeros(0, dtype=persons.household.dtype)
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -53,14 +64,16 @@ class MemberIndex:
             or (tail.size > 0 and (hh[tail].min() < 0 or hh[tail].max() >= k))
         )
         if fresh:
-            self.order = np.argsort(hh, kind="stable").astype(np.int64)
+            self.order = np.argsort(hh, kind="stable").astype(row_dtype(n))
             self.starts = np.searchsorted(hh[self.order], np.arange(k + 1))
         elif tail.size or self.starts.size != k + 1:
             self._merge(hh, tail)
         self.n_indexed = n
         self.stale = np.zeros(n, dtype=bool)
         self.moved = np.zeros(0, dtype=np.int64)
-        self._indexed_household = hh.copy()  # where a row that moves later is found in order
+        if self._indexed_household.size < n:  # a buffer with room for the rows appended next
+            self._indexed_household = np.empty(self.persons.capacity, dtype=hh.dtype)
+        self._indexed_household[:n] = hh  # where a row that moves later is found in order
 
     def _merge(self, hh: np.ndarray, tail: np.ndarray) -> None:
         """Merge the ``tail`` rows (ascending) into the index; drop the rows that moved.
@@ -94,7 +107,8 @@ class MemberIndex:
         # where np.insert puts each tail row: its index among the kept rows plus its rank
         into = lo + before.astype(np.int64)
         into[np.argsort(into, kind="stable")] += np.arange(into.size)
-        merged = np.empty(order.size - gone.size + tail.size, dtype=order.dtype)
+        dtype = np.promote_types(order.dtype, row_dtype(hh.size))
+        merged = np.empty(order.size - gone.size + tail.size, dtype=dtype)
         free = np.ones(merged.size, dtype=bool)
         free[into] = False
         keep = np.ones(order.size, dtype=bool)
@@ -105,7 +119,12 @@ class MemberIndex:
         shift = np.zeros(k + 1, dtype=np.int64)  # rows added less rows removed, by household
         np.add.at(shift, home + 1, 1)
         np.subtract.at(shift, np.searchsorted(starts, gone, side="right"), 1)
-        self.starts = starts[: k + 1] - starts[0] + np.cumsum(shift)
+        first = int(starts[0])
+        np.cumsum(shift, out=shift)  # the new starts, in place: no temporary of every start
+        shift += starts[: k + 1]
+        if first:
+            shift -= first
+        self.starts = shift
 
     def _positions(self, rows: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """Positions in ``order`` of indexed ``rows``, ascending.
@@ -133,7 +152,10 @@ class MemberIndex:
     @starts.setter
     def starts(self, value: np.ndarray) -> None:
         self._n_starts = int(value.size)
-        self._starts = np.empty(self._n_starts + max(1024, self._n_starts // 16), dtype=np.int64)
+        if self._n_starts > self._starts.size or np.may_share_memory(value, self._starts):
+            self._starts = np.empty(
+                self._n_starts + max(1024, self._n_starts // 16), dtype=np.int64
+            )
         self._starts[: self._n_starts] = value
 
     def reassign(self, person_rows: np.ndarray) -> None:
@@ -227,7 +249,7 @@ class MemberIndex:
         if self.moved.size:
             tail = np.r_[self.moved, tail]
         if tail.size == 0:
-            return indexed, owner
+            return indexed.astype(np.int64), owner  # person rows as int64, as every lookup
         wanted = np.zeros(self.n_households, dtype=bool)
         wanted[rows] = True
         home = self.persons.household[tail]
