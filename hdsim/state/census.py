@@ -284,6 +284,12 @@ class Residence:
     def recount(self, rows: np.ndarray) -> None:
         """Count persons ``rows`` again after a change of place, life, absence or age.
 
+        Every count the census keeps (residents, working age, each age band, and the
+        registration counts) moves in one pair of ``bincount`` calls: each count has a block
+        of bins with a first, dump bin for "not counted" (place -1), so a person counted the
+        same before and after adds to the same bin twice and cancels, with no masks of what
+        changed. The counts are integers: any order of adding gives the same counts.
+
         Args:
             rows: Person rows (any order; repeated rows are counted once).
         """
@@ -292,39 +298,61 @@ class Residence:
             return
         self._grow()
         if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
-            rows = np.unique(rows)  # a row counted twice in one call would shift twice
+            rows = np.sort(rows)  # a row counted twice in one call would shift twice
+            repeated = rows[1:] == rows[:-1]
+            if repeated.any():
+                rows = rows[np.r_[True, ~repeated]]
         p = self.persons
         place = p.place[rows]
-        resident = place != self.outside
-        resident &= p.alive[rows]
-        resident &= ~p.away[rows]
+        resident = np.greater(p.alive[rows], p.away[rows])  # alive and not away
+        resident &= place != self.outside
         age = p.age[rows]
-        working = resident & (age >= LABOUR_AGE) & (age < self.retirement_age)
+        working = age >= LABOUR_AGE
+        working &= age < self.retirement_age
+        working &= resident
         labour = working & ~(p.collective[rows] & (age < STUDENT_AGE))
         old_place = self._place[rows]
-        old_working = self._working[rows]
         new_place = np.where(resident, place, -1).astype(np.int32)
-        changed = (old_place != new_place) | (old_working != working)
-        if changed.any():
-            self._shift(self.residents_by_place, old_place[changed], new_place[changed])
-            self._shift(
-                self.working_by_place,
-                np.where(old_working[changed], old_place[changed], -1),
-                np.where(working[changed], new_place[changed], -1),
-            )
-        for band in self.bands:
-            inside = resident & (age >= band.low) & (age <= band.high)
-            was = band.member[rows]
-            moved = (old_place != new_place) | (was != inside)
-            if moved.any():
-                self._shift(
-                    band.by_place,
-                    np.where(was[moved], old_place[moved], -1),
-                    np.where(inside[moved], new_place[moved], -1),
-                )
-            band.member[rows] = inside
-        if self.registration is not None:
-            self._shift_registration(rows, old_place, new_place)
+        # one row of bins per count: residents, working age, then each age band
+        k = self.n_places + 1  # bins per count, the first for "not counted"
+        n_counts = 2 + len(self.bands)
+        before = np.empty((n_counts, rows.size), dtype=np.int64)
+        after = np.empty((n_counts, rows.size), dtype=np.int64)
+        before[0] = old_place
+        after[0] = new_place
+        np.copyto(before[1], np.where(self._working[rows], old_place, -1))
+        np.copyto(after[1], np.where(working, new_place, -1))
+        inside = []
+        for b, band in enumerate(self.bands, start=2):
+            now = resident & (age >= band.low) & (age <= band.high)
+            before[b] = np.where(band.member[rows], old_place, -1)
+            after[b] = np.where(now, new_place, -1)
+            inside.append(now)
+        offset = (np.arange(n_counts, dtype=np.int64) * k + 1)[:, None]
+        before += offset
+        after += offset
+        bins = n_counts * k
+        reg = self.registration
+        moved = old_place != new_place
+        if reg is not None and moved.any():  # registration bins follow, per place and column
+            width = reg.by_place.shape[1]
+            key = self._registration_key(rows[moved], reg.n_townships) + bins
+            old_reg = (old_place[moved].astype(np.int64) + 1) * width + key
+            new_reg = (new_place[moved].astype(np.int64) + 1) * width + key
+            size = bins + k * width
+            delta = np.bincount(np.concatenate([after.ravel(), new_reg]), minlength=size)
+            delta -= np.bincount(np.concatenate([before.ravel(), old_reg]), minlength=size)
+            flat = reg.by_place.reshape(-1)  # a view: the counts change in place
+            flat += delta[bins + width :]
+        else:
+            delta = np.bincount(after.ravel(), minlength=bins)
+            delta -= np.bincount(before.ravel(), minlength=bins)
+        delta = delta[:bins].reshape(n_counts, k)[:, 1:]
+        self.residents_by_place += delta[0]
+        self.working_by_place += delta[1]
+        for b, band in enumerate(self.bands, start=2):
+            band.by_place += delta[b]
+            band.member[rows] = inside[b - 2]
         self._place[rows] = new_place
         self._working[rows] = working
         self._resident[rows] = resident
@@ -346,28 +374,6 @@ class Residence:
         for band in self.bands:
             limit |= (age == band.low) | (age == band.high + 1)
         self.recount(rows[limit])
-
-    def _shift_registration(
-        self, rows: np.ndarray, old_place: np.ndarray, new_place: np.ndarray
-    ) -> None:
-        """Move the registration count of ``rows`` whose counted place changed."""
-        reg = self.registration
-        assert reg is not None
-        moved = old_place != new_place
-        if not moved.any():
-            return
-        width = reg.by_place.shape[1]
-        key = self._registration_key(rows[moved], reg.n_townships)
-        old, new = old_place[moved].astype(np.int64), new_place[moved].astype(np.int64)
-        flat = reg.by_place.reshape(-1)  # a view: the counts change in place
-        np.subtract.at(flat, (old * width + key)[old >= 0], 1)
-        np.add.at(flat, (new * width + key)[new >= 0], 1)
-
-    def _shift(self, counts: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """Move one count per person from place ``old`` to place ``new`` (-1 = not counted)."""
-        k = self.n_places
-        counts -= np.bincount(old[old >= 0], minlength=k)
-        counts += np.bincount(new[new >= 0], minlength=k)
 
     def _grow(self) -> None:
         """Follow the person table's capacity (births append rows)."""
