@@ -142,24 +142,21 @@ class LifeEvents:
         rows = np.flatnonzero(at_age)
         since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % 12
         recent = p.alive[rows] & ~p.away[rows] & (since < window)
-        rows, rows_age = rows[recent], age[rows[recent]]
+        rows = rows[recent]
+        rows_age = age[rows]
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
         lost = lost[p.alive[lost] & ~p.away[lost]]
-        household = p.household
+        home = p.household[rows]  # one gather for every event at an age
         code = np.zeros(nh, dtype=np.uint8)  # bit e set: the household had event e
         for bit, event in enumerate(EVENTS):
-            if event == "job_loss":
-                hit = household[lost]
-            else:
-                hit = household[rows[rows_age == ages[event]]]
+            hit = p.household[lost] if event == "job_loss" else home[rows_age == ages[event]]
             code[hit] |= np.uint8(1 << bit)
         # the relative risk of each combination of events, multiplied in the events' order
         factors = [self.factors[event] for event in EVENTS]
-        product = np.ones(1 << len(EVENTS))
-        for c in range(product.size):
-            for bit, factor in enumerate(factors):
-                if c >> bit & 1:
-                    product[c] *= factor
+        combination = np.arange(1 << len(EVENTS))
+        product = np.ones(combination.size)
+        for bit, factor in enumerate(factors):  # each product multiplied in the events' order
+            product[(combination >> bit & 1).astype(bool)] *= factor
         self._current = MonthEvents(steps, code, product)
         return self._current
 
