@@ -11,10 +11,12 @@ import pytest
 from conftest import county_data
 from test_census import every_lever_config
 
+from hdsim.mechanisms.hazards import MonthEvents
 from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
+from hdsim.state.housing import Tenure
 from hdsim.state.members import MemberIndex, row_dtype
 from hdsim.state.tables import PersonTable
 
@@ -75,11 +77,39 @@ def test_members_by_household_and_the_incomes_from_it_equal_the_gathers_they_rep
         checked.append(rows.size)
         return out
 
+    def checked_renters(market: HousingMarket) -> np.ndarray:
+        out = renters(market)
+        h = market.state.households
+        n = h.n
+        expected = np.flatnonzero(
+            ~h.collective[:n]
+            & (h.tenure[:n] == Tenure.RENTED)
+            & market.state.housing.limited[h.place[:n]]
+        )
+        assert np.array_equal(out, expected)
+        return out
+
+    renters = HousingMarket.renters
     monkeypatch.setattr(MemberIndex, "members_by_household", checked_lookup)
     monkeypatch.setattr(HousingMarket, "incomes", both)
+    monkeypatch.setattr(HousingMarket, "renters", checked_renters)
     cfg = every_lever_config()
     CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0)).run()
     assert len(looked) > len(checked) > 2 and max(checked) > 0 and max(looked) > 0
+
+
+def test_event_codes_of_rows_added_since_read_zero_as_by_the_mask() -> None:
+    code = np.array([3, 0, 5, 1], dtype=np.uint8)
+    events = MonthEvents(0, code, np.ones(8))
+    for rows in ([], [0, 2], [3, 4, 0, 9, 2], [7, 5]):
+        rows = np.array(rows, dtype=np.int64)
+        expected = np.zeros(rows.size, dtype=np.uint8)
+        known = rows < code.size
+        expected[known] = code[rows[known]]
+        out = events.codes(rows)
+        assert out.dtype == np.uint8 and np.array_equal(out, expected)
+    empty = MonthEvents(0, np.zeros(0, dtype=np.uint8), np.ones(8))
+    assert np.array_equal(empty.codes(np.array([0, 2])), [0, 0])
 
 
 def test_the_index_stores_rows_as_int32_and_every_lookup_returns_int64() -> None:

@@ -73,9 +73,10 @@ class MonthEvents:
         """Event code of the household ``rows`` (0, no event, for rows added since)."""
         if rows.size == 0 or rows.max() < self.code.size:
             return self.code[rows]
-        out = np.zeros(rows.size, dtype=self.code.dtype)
-        known = rows < self.code.size
-        out[known] = self.code[rows[known]]
+        if self.code.size == 0:
+            return np.zeros(rows.size, dtype=self.code.dtype)
+        out = self.code.take(rows, mode="clip")  # one gather; the rows added since read 0
+        out[rows >= self.code.size] = 0
         return out
 
 

@@ -167,12 +167,10 @@ class HousingMarket:
         """Renting family households living in a seat or the county city."""
         h = self.state.households
         n = h.n
-        place = h.place[:n]
-        return np.flatnonzero(
-            ~h.collective[:n]
-            & (h.tenure[:n] == Tenure.RENTED)
-            & self.state.housing.limited[place]
-        )
+        renting = h.tenure[:n] == Tenure.RENTED
+        renting &= ~h.collective[:n]
+        rows = np.flatnonzero(renting)  # the place is read for renters only
+        return rows[self.state.housing.limited[h.place[rows]]]
 
     def incomes(self, rows: np.ndarray) -> np.ndarray:
         """Yearly income of households ``rows`` where they live, yuan."""
