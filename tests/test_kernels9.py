@@ -17,7 +17,7 @@ from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
 from hdsim.state.housing import Tenure
-from hdsim.state.members import MemberIndex, row_dtype
+from hdsim.state.members import MemberIndex, row_dtype, sorted_unique
 from hdsim.state.tables import PersonTable
 
 
@@ -129,3 +129,12 @@ def test_the_index_stores_rows_as_int32_and_every_lookup_returns_int64() -> None
     members, owner = index.members_by_household(rows)
     np.testing.assert_array_equal(members, with_tail)
     np.testing.assert_array_equal(rows[owner], persons.household[with_tail])
+
+
+def test_sorted_unique_equals_np_unique() -> None:
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 2, 700, 5000):
+        values = rng.integers(0, max(size, 1), size)
+        out = sorted_unique(values)
+        assert out.dtype == values.dtype and np.array_equal(out, np.unique(values))
+    assert np.array_equal(sorted_unique(np.array([4, 4, 4])), [4])
