@@ -268,7 +268,7 @@ class Residence:
         key = p.hukou_township[rows].astype(np.int64)
         key[key < 0] = n_townships
         origin = p.origin[rows]
-        if origin.any():  # most moves are of persons born in the county
+        if np.count_nonzero(origin):  # most moves are of persons born in the county
             key[origin != 0] = n_townships
             key[origin == 1] = n_townships + 1
             key[origin == 2] = n_townships + 2
@@ -286,9 +286,10 @@ class Residence:
 
         Every count the census keeps (residents, working age, each age band, and the
         registration counts) moves in one pair of ``bincount`` calls: each count has a block
-        of bins with a first, dump bin for "not counted" (place -1), so a person counted the
+        of bins whose first is a dump bin for "not counted" (place -1), so a person counted the
         same before and after adds to the same bin twice and cancels, with no masks of what
-        changed. The counts are integers: any order of adding gives the same counts.
+        changed. The counts are integers: any order of adding gives the same counts. Most
+        calls are of a few hundred rows, so the fixed cost of each numpy call is what counts.
 
         Args:
             rows: Person rows (any order; repeated rows are counted once).
@@ -296,62 +297,67 @@ class Residence:
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
-        self._grow()
-        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+        if self.persons.capacity > self._place.size:
+            self._grow()
+        if rows.size > 1 and not (rows[1:] > rows[:-1]).all():
             rows = np.sort(rows)  # a row counted twice in one call would shift twice
             repeated = rows[1:] == rows[:-1]
-            if repeated.any():
-                rows = rows[np.r_[True, ~repeated]]
+            if np.count_nonzero(repeated):
+                rows = rows[np.concatenate(([True], ~repeated))]
         p = self.persons
         place = p.place[rows]
-        resident = np.greater(p.alive[rows], p.away[rows])  # alive and not away
+        resident = p.alive[rows] > p.away[rows]  # alive and not away
         resident &= place != self.outside
         age = p.age[rows]
         working = age >= LABOUR_AGE
         working &= age < self.retirement_age
         working &= resident
         labour = working & ~(p.collective[rows] & (age < STUDENT_AGE))
-        old_place = self._place[rows]
-        new_place = np.where(resident, place, -1).astype(np.int32)
-        # one row of bins per count: residents, working age, then each age band
-        k = self.n_places + 1  # bins per count, the first for "not counted"
-        n_counts = 2 + len(self.bands)
-        before = np.empty((n_counts, rows.size), dtype=np.int64)
-        after = np.empty((n_counts, rows.size), dtype=np.int64)
-        before[0] = old_place
-        after[0] = new_place
-        np.copyto(before[1], np.where(self._working[rows], old_place, -1))
-        np.copyto(after[1], np.where(working, new_place, -1))
-        inside = []
-        for b, band in enumerate(self.bands, start=2):
-            now = resident & (age >= band.low) & (age <= band.high)
-            before[b] = np.where(band.member[rows], old_place, -1)
-            after[b] = np.where(now, new_place, -1)
-            inside.append(now)
-        offset = (np.arange(n_counts, dtype=np.int64) * k + 1)[:, None]
-        before += offset
-        after += offset
-        bins = n_counts * k
+        new_place = np.where(resident, place, -1)
+        # one row of bin indices per count, before and after: residents, working age, each age
+        # band, then the registration columns; bin 0 of a count's block is "not counted"
+        k = self.n_places + 1
+        bands = self.bands
         reg = self.registration
-        moved = old_place != new_place
-        if reg is not None and moved.any():  # registration bins follow, per place and column
+        n_counts = 2 + len(bands)
+        n_rows = n_counts + (reg is not None)
+        before = np.empty((n_rows, rows.size), dtype=np.int64)
+        after = np.empty((n_rows, rows.size), dtype=np.int64)
+        np.add(self._place[rows], 1, out=before[0])  # place + 1, 0 when not counted
+        np.add(new_place, 1, out=after[0])
+        np.multiply(before[0], self._working[rows], out=before[1])
+        np.multiply(after[0], working, out=after[1])
+        inside = []
+        for b, band in enumerate(bands, start=2):
+            now = (age >= band.low) & (age <= band.high)
+            now &= resident
+            np.multiply(before[0], band.member[rows], out=before[b])
+            np.multiply(after[0], now, out=after[b])
+            inside.append(now)
+        bins = n_counts * k
+        size = bins
+        if reg is not None:  # bins (place + 1) * width + column, after the counts' blocks
             width = reg.by_place.shape[1]
-            key = self._registration_key(rows[moved], reg.n_townships) + bins
-            old_reg = (old_place[moved].astype(np.int64) + 1) * width + key
-            new_reg = (new_place[moved].astype(np.int64) + 1) * width + key
-            size = bins + k * width
-            delta = np.bincount(np.concatenate([after.ravel(), new_reg]), minlength=size)
-            delta -= np.bincount(np.concatenate([before.ravel(), old_reg]), minlength=size)
+            key = self._registration_key(rows, reg.n_townships) + bins
+            np.multiply(before[0], width, out=before[-1])
+            before[-1] += key
+            np.multiply(after[0], width, out=after[-1])
+            after[-1] += key
+            size += k * width
+        offset = np.arange(n_rows, dtype=np.int64) * k
+        offset[n_counts:] = 0
+        before += offset[:, None]
+        after += offset[:, None]
+        delta = np.bincount(after.ravel(), minlength=size)
+        delta -= np.bincount(before.ravel(), minlength=size)
+        if reg is not None:
             flat = reg.by_place.reshape(-1)  # a view: the counts change in place
             flat += delta[bins + width :]
-        else:
-            delta = np.bincount(after.ravel(), minlength=bins)
-            delta -= np.bincount(before.ravel(), minlength=bins)
-        delta = delta[:bins].reshape(n_counts, k)[:, 1:]
-        self.residents_by_place += delta[0]
-        self.working_by_place += delta[1]
-        for b, band in enumerate(self.bands, start=2):
-            band.by_place += delta[b]
+        counts = delta[:bins].reshape(n_counts, k)
+        self.residents_by_place += counts[0, 1:]
+        self.working_by_place += counts[1, 1:]
+        for b, band in enumerate(bands, start=2):
+            band.by_place += counts[b, 1:]
             band.member[rows] = inside[b - 2]
         self._place[rows] = new_place
         self._working[rows] = working
