@@ -6,12 +6,15 @@ could part (ties, places that do not fit an int64 key, empty inputs).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import county_data
 from test_census import every_lever_config
+from test_kernels import scanned_events
 
-from hdsim.mechanisms.hazards import MonthEvents
+from hdsim.mechanisms.hazards import LifeEvents, MonthEvents
 from hdsim.mechanisms.housing import HousingMarket
 from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
@@ -138,3 +141,26 @@ def test_sorted_unique_equals_np_unique() -> None:
         out = sorted_unique(values)
         assert out.dtype == values.dtype and np.array_equal(out, np.unique(values))
     assert np.array_equal(sorted_unique(np.array([4, 4, 4])), [4])
+
+
+def test_life_events_of_a_window_shorter_than_a_year_equal_the_scan(monkeypatch) -> None:
+    """The months since the birthday are read only for a window under a year; same flags."""
+    kept = LifeEvents.month_events
+    checked: list[int] = []
+
+    def both(events: LifeEvents) -> MonthEvents:
+        fresh = events._current is None or events._current.month != events.state.clock.steps
+        out = kept(events)
+        if fresh:
+            for event, flag in scanned_events(events).items():
+                assert np.array_equal(out.flags[event], flag), event
+                checked.append(int(flag.sum()))
+        return out
+
+    monkeypatch.setattr(LifeEvents, "month_events", both)
+    cfg = every_lever_config()
+    model = CountyModel(cfg, data=county_data(), seed_sequence=run_seed(cfg, 0))
+    events = model.location.events
+    events.params = dataclasses.replace(events.params, event_window_months=3)
+    model.run()
+    assert len(checked) > 0 and sum(checked) > 0

@@ -40,6 +40,9 @@ from hdsim.state.county import CountyState
 EVENTS: tuple[str, ...] = ("school_entry", "junior_middle", "birth", "job_loss", "retirement")
 """The life events that raise a household's moving hazard, in the order of their factors."""
 
+MONTHS = 12
+"""Months of a year: the months since a person's last birthday are fewer."""
+
 
 @dataclass(frozen=True)
 class MonthEvents:
@@ -141,8 +144,10 @@ class LifeEvents:
         for value in list(ages.values())[1:]:
             at_age |= age == value
         rows = np.flatnonzero(at_age)
-        since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % 12
-        recent = p.alive[rows] & ~p.away[rows] & (since < window)
+        recent = p.alive[rows] > p.away[rows]  # alive and not away
+        if window < MONTHS:  # a window of a year or more holds every last birthday
+            since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % MONTHS
+            recent &= since < window
         rows = rows[recent]
         rows_age = age[rows]
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
