@@ -336,22 +336,25 @@ class Residence:
             inside.append(now)
         bins = n_counts * k
         size = bins
-        if reg is not None:  # bins (place + 1) * width + column, after the counts' blocks
-            width = reg.by_place.shape[1]
-            key = self._registration_key(rows, reg.n_townships) + bins
+        # the registration counts change only with the place (ageing, e.g., leaves them)
+        moved = reg if reg is not None and np.count_nonzero(before[0] != after[0]) else None
+        if moved is not None:  # bins (place + 1) * width + column, after the counts' blocks
+            width = moved.by_place.shape[1]
+            key = self._registration_key(rows, moved.n_townships) + bins
             np.multiply(before[0], width, out=before[-1])
             before[-1] += key
             np.multiply(after[0], width, out=after[-1])
             after[-1] += key
             size += k * width
-        offset = np.arange(n_rows, dtype=np.int64) * k
-        offset[n_counts:] = 0
-        before += offset[:, None]
-        after += offset[:, None]
+        else:
+            before, after = before[:n_counts], after[:n_counts]
+        offset = np.arange(n_counts, dtype=np.int64)[:, None] * k
+        before[:n_counts] += offset
+        after[:n_counts] += offset
         delta = np.bincount(after.ravel(), minlength=size)
         delta -= np.bincount(before.ravel(), minlength=size)
-        if reg is not None:
-            flat = reg.by_place.reshape(-1)  # a view: the counts change in place
+        if moved is not None:
+            flat = moved.by_place.reshape(-1)  # a view: the counts change in place
             flat += delta[bins + width :]
         counts = delta[:bins].reshape(n_counts, k)
         self.residents_by_place += counts[0, 1:]
