@@ -20,7 +20,7 @@ from hdsim.mechanisms.labour import KEY_BITS, order_by_place_then_key
 from hdsim.model.model import CountyModel
 from hdsim.run import run_seed
 from hdsim.state.housing import Tenure
-from hdsim.state.members import MemberIndex, row_dtype, sorted_unique
+from hdsim.state.members import MemberIndex, row_dtype, sorted_unique, stable_order
 from hdsim.state.tables import PersonTable
 
 
@@ -164,3 +164,14 @@ def test_life_events_of_a_window_shorter_than_a_year_equal_the_scan(monkeypatch)
     events.params = dataclasses.replace(events.params, event_window_months=3)
     model.run()
     assert len(checked) > 0 and sum(checked) > 0
+
+
+def test_the_stable_order_from_one_sort_of_the_combined_key_equals_the_stable_argsort() -> None:
+    rng = np.random.default_rng(9)
+    for size in (0, 1, 5, 20_000):
+        household = rng.integers(-1, max(size // 3, 1), size).astype(np.int32)
+        out = stable_order(household)
+        assert out.dtype == np.int32
+        assert np.array_equal(out, np.argsort(household, kind="stable"))
+    wide = rng.integers(0, 50, 1000).astype(np.int64)  # wider than int32: the argsort itself
+    assert np.array_equal(stable_order(wide), np.argsort(wide, kind="stable"))

@@ -17,6 +17,30 @@ def row_dtype(n: int) -> type[np.signedinteger]:
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
+def stable_order(household: np.ndarray) -> np.ndarray:
+    """``np.argsort(household, kind="stable")`` as ``row_dtype`` rows, by one unstable sort.
+
+    The key ``household * 2**32 + row`` is distinct for every row and sorts as (household,
+    row) does, so any sort of it gives the stable order: numpy's vectorised sort of int64 keys
+    takes ~7 ms on 770,000 shuffled rows, its stable argsort (a merge sort) ~60 ms.
+
+    Args:
+        household: Household of each row (int32 or narrower; -1 allowed).
+
+    Returns:
+        The rows in the stable order.
+    """
+    n = household.size
+    if n >= 1 << 32 or household.dtype.itemsize > 4:
+        return np.argsort(household, kind="stable").astype(row_dtype(n))
+    key = household.astype(np.int64)
+    key <<= 32
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= 0xFFFFFFFF
+    return key.astype(row_dtype(n))
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` of an integer array by one sort (a tenth of its time on ~1,000).
 
@@ -81,7 +105,7 @@ class MemberIndex:
             or (tail.size > 0 and (hh[tail].min() < 0 or hh[tail].max() >= k))
         )
         if fresh:
-            self.order = np.argsort(hh, kind="stable").astype(row_dtype(n))
+            self.order = stable_order(hh)
             self.starts = np.searchsorted(hh[self.order], np.arange(k + 1))
         elif tail.size or self.starts.size != k + 1:
             self._merge(hh, tail)
