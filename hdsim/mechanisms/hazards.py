@@ -40,6 +40,9 @@ from hdsim.state.county import CountyState
 EVENTS: tuple[str, ...] = ("school_entry", "junior_middle", "birth", "job_loss", "retirement")
 """The life events that raise a household's moving hazard, in the order of their factors."""
 
+MONTHS = 12
+"""Months of a year: the months since a person's last birthday are fewer."""
+
 
 @dataclass(frozen=True)
 class MonthEvents:
@@ -73,9 +76,10 @@ class MonthEvents:
         """Event code of the household ``rows`` (0, no event, for rows added since)."""
         if rows.size == 0 or rows.max() < self.code.size:
             return self.code[rows]
-        out = np.zeros(rows.size, dtype=self.code.dtype)
-        known = rows < self.code.size
-        out[known] = self.code[rows[known]]
+        if self.code.size == 0:
+            return np.zeros(rows.size, dtype=self.code.dtype)
+        out = self.code.take(rows, mode="clip")  # one gather; the rows added since read 0
+        out[rows >= self.code.size] = 0
         return out
 
 
@@ -140,26 +144,25 @@ class LifeEvents:
         for value in list(ages.values())[1:]:
             at_age |= age == value
         rows = np.flatnonzero(at_age)
-        since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % 12
-        recent = p.alive[rows] & ~p.away[rows] & (since < window)
-        rows, rows_age = rows[recent], age[rows[recent]]
+        recent = p.alive[rows] > p.away[rows]  # alive and not away
+        if window < MONTHS:  # a window of a year or more holds every last birthday
+            since = (m.clock.calendar_month - p.birth_month[rows].astype(np.int64)) % MONTHS
+            recent &= since < window
+        rows = rows[recent]
+        rows_age = age[rows]
         lost = np.concatenate([r for _, r in self._job_losses]).astype(np.int64)
         lost = lost[p.alive[lost] & ~p.away[lost]]
-        household = p.household
+        home = p.household[rows]  # one gather for every event at an age
         code = np.zeros(nh, dtype=np.uint8)  # bit e set: the household had event e
         for bit, event in enumerate(EVENTS):
-            if event == "job_loss":
-                hit = household[lost]
-            else:
-                hit = household[rows[rows_age == ages[event]]]
+            hit = p.household[lost] if event == "job_loss" else home[rows_age == ages[event]]
             code[hit] |= np.uint8(1 << bit)
         # the relative risk of each combination of events, multiplied in the events' order
         factors = [self.factors[event] for event in EVENTS]
-        product = np.ones(1 << len(EVENTS))
-        for c in range(product.size):
-            for bit, factor in enumerate(factors):
-                if c >> bit & 1:
-                    product[c] *= factor
+        combination = np.arange(1 << len(EVENTS))
+        product = np.ones(combination.size)
+        for bit, factor in enumerate(factors):  # each product multiplied in the events' order
+            product[(combination >> bit & 1).astype(bool)] *= factor
         self._current = MonthEvents(steps, code, product)
         return self._current
 

@@ -31,6 +31,7 @@ import numpy as np
 from hdsim.config.behaviour import HousingParams, LocationParams, TownshipParams
 from hdsim.mechanisms.demography import monthly
 from hdsim.mechanisms.labour import LabourMarket
+from hdsim.state.census import LABOUR_AGE
 from hdsim.state.county import CountyState
 from hdsim.state.housing import Tenure
 
@@ -166,24 +167,21 @@ class HousingMarket:
         """Renting family households living in a seat or the county city."""
         h = self.state.households
         n = h.n
-        place = h.place[:n]
-        return np.flatnonzero(
-            ~h.collective[:n]
-            & (h.tenure[:n] == Tenure.RENTED)
-            & self.state.housing.limited[place]
-        )
+        renting = h.tenure[:n] == Tenure.RENTED
+        renting &= ~h.collective[:n]
+        rows = np.flatnonzero(renting)  # the place is read for renters only
+        return rows[self.state.housing.limited[h.place[rows]]]
 
     def incomes(self, rows: np.ndarray) -> np.ndarray:
         """Yearly income of households ``rows`` where they live, yuan."""
         m = self.state
         p = m.persons
-        members = m.members.members(rows)
-        members = members[p.alive[members] & ~p.away[members]]
+        members, owner = m.members.members_by_household(rows)
         age = p.age[members]
-        local = np.empty(m.households.n, dtype=np.int64)  # read only at the rows' members
-        local[rows] = np.arange(rows.size)
-        working = (age >= 18) & (age < m.retirement_age)
-        workers = np.bincount(local[p.household[members]][working], minlength=rows.size)
+        working = np.greater(p.alive[members], p.away[members])  # alive and not away
+        working &= age >= LABOUR_AGE
+        working &= age < m.retirement_age
+        workers = np.bincount(owner[working], minlength=rows.size)
         place = m.households.place[rows]
         wage = 12.0 * self.labour.place_wage[place] * self.labour.place_employment[place]
         return self.location.base_income + workers * wage

@@ -33,6 +33,36 @@ MANUFACTURING = np.array(
 )
 """Sector indices that specialised towns grow."""
 
+KEY_BITS = 53
+"""Bits of a draw of ``Generator.random`` (a multiple of ``2**-53``, exact as an integer)."""
+
+
+def order_by_place_then_key(place: np.ndarray, key: np.ndarray, n_places: int) -> np.ndarray:
+    """The order ``np.lexsort((key, place))`` gives, from one sort of a combined integer key.
+
+    Each draw ``key`` in [0, 1) is ``k * 2**-53``: the place in the high bits and ``k`` in the
+    low 53 give one int64 that sorts as (place, key) does. The unstable sort is taken when no
+    two combined keys are equal (then every sort gives the same order); a tie, or places that
+    do not fit in the high bits, falls back to ``lexsort`` (stable, by the draw itself).
+
+    Args:
+        place: Place of each element (non-negative, below ``n_places``).
+        key: A draw in [0, 1) for each element.
+        n_places: Number of places.
+
+    Returns:
+        Indices that sort the elements by place, then key, then index.
+    """
+    if n_places > 1 << (63 - KEY_BITS):
+        return np.lexsort((key, place))
+    combined = place.astype(np.int64) << KEY_BITS
+    combined |= (key * float(1 << KEY_BITS)).astype(np.int64)
+    order = np.argsort(combined)
+    ranked = combined[order]
+    if ranked.size > 1 and not np.all(ranked[1:] > ranked[:-1]):
+        return np.lexsort((key, place))
+    return order
+
 
 def build_firms(geo: Geography, firms: pd.DataFrame, scale: float) -> FirmTable:
     """The firm table of ``firms.csv`` (targets scaled), with room for firms added later."""
@@ -212,17 +242,21 @@ class LabourMarket:
         )
         kept = np.flatnonzero(keep)  # a few per cent of the seekers: gather, do not mask thrice
         pool, pool_place, pool_key = seekers[kept], seeker_place[kept], key[kept]
-        order = np.lexsort((pool_key, pool_place))
+        order = order_by_place_then_key(pool_place, pool_key, n_places)
         pool, pool_place = pool[order], pool_place[order]
         start = np.searchsorted(pool_place, np.arange(n_places))
         available = np.bincount(pool_place, minlength=n_places)
+        placed = per_place  # hires by place (hires.sum(axis=0))
         per_place = np.minimum(per_place, available)
         slot_place = np.repeat(np.arange(n_places), per_place)
         rank = np.arange(slot_place.size) - np.repeat(np.cumsum(per_place) - per_place, per_place)
         people = pool[start[slot_place] + rank]
-        firm_slots = np.repeat(np.tile(hiring, n_places), hires.T.ravel())
+        # the firm of every hire, place by place: only the (place, firm) cells that hire
+        by_place = hires.T.ravel()
+        cells = np.flatnonzero(by_place)
+        firm_slots = np.repeat(hiring[cells % hiring.size], by_place[cells])
         # a place's slots are ordered by firm; if its pool ran short, the last firms wait
-        slot_start = np.repeat(np.cumsum(hires.sum(axis=0)) - hires.sum(axis=0), per_place)
+        slot_start = np.repeat(np.cumsum(placed) - placed, per_place)
         self._employ(people, firm_slots[slot_start + rank])
 
     def _staff_at_census(self) -> None:

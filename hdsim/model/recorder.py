@@ -83,9 +83,11 @@ class Recorder:
         alive = m.persons.alive[:n]
         # 户籍人口: persons registered in the county wherever they live (away members included,
         # in-migrants registered in another county or province excluded)
-        in_county = alive & (m.persons.hukou_township[:n] >= 0)
+        in_county = m.persons.hukou_township[:n] >= 0
+        in_county &= alive
         registered = np.count_nonzero(in_county)
-        hukou_urban = np.count_nonzero(in_county & m.persons.hukou_urban[:n])
+        in_county &= m.persons.hukou_urban[:n]  # now: registered in the county, urban hukou
+        hukou_urban = np.count_nonzero(in_county)
         kind = geo.kind
         values: dict[str, float] = {
             "resident_population": total * w,

@@ -54,13 +54,12 @@ class Relocation:
         rows = np.asarray(rows, dtype=np.int64)
         dest = np.asarray(dest, dtype=np.int64)
         old = h.place[rows].astype(np.int64)
-        local = np.empty(h.n, dtype=np.int64)  # read only at the rows' members
-        local[rows] = np.arange(rows.size)
-        everyone = s.members.members(rows)
-        p.place[everyone] = dest[local[p.household[everyone]]]
+        # every member and the index in rows of its household (rows move at most once each)
+        everyone, owner = s.members.members_by_household(rows)
+        p.place[everyone] = dest[owner]
         s.residence.recount(everyone)
-        members = everyone[p.alive[everyone] & ~p.away[everyone]]
-        idx = local[p.household[members]]
+        present = np.greater(p.alive[everyone], p.away[everyone])  # alive and not away
+        members, idx = everyone[present], owner[present]
         per_hh = np.bincount(idx, minlength=rows.size)
         outside = s.geo.outside
         from_in = old != outside

@@ -268,7 +268,7 @@ class Residence:
         key = p.hukou_township[rows].astype(np.int64)
         key[key < 0] = n_townships
         origin = p.origin[rows]
-        if origin.any():  # most moves are of persons born in the county
+        if np.count_nonzero(origin):  # most moves are of persons born in the county
             key[origin != 0] = n_townships
             key[origin == 1] = n_townships + 1
             key[origin == 2] = n_townships + 2
@@ -284,47 +284,84 @@ class Residence:
     def recount(self, rows: np.ndarray) -> None:
         """Count persons ``rows`` again after a change of place, life, absence or age.
 
+        Every count the census keeps (residents, working age, each age band, and the
+        registration counts) moves in one pair of ``bincount`` calls: each count has a block
+        of bins whose first is a dump bin for "not counted" (place -1), so a person counted the
+        same before and after adds to the same bin twice and cancels, with no masks of what
+        changed. The counts are integers: any order of adding gives the same counts. Most
+        calls are of a few hundred rows, so the fixed cost of each numpy call is what counts.
+
         Args:
             rows: Person rows (any order; repeated rows are counted once).
         """
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
-        self._grow()
-        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
-            rows = np.unique(rows)  # a row counted twice in one call would shift twice
+        if self.persons.capacity > self._place.size:
+            self._grow()
+        if rows.size > 1 and not (rows[1:] > rows[:-1]).all():
+            rows = np.sort(rows)  # a row counted twice in one call would shift twice
+            repeated = rows[1:] == rows[:-1]
+            if np.count_nonzero(repeated):
+                rows = rows[np.concatenate(([True], ~repeated))]
         p = self.persons
         place = p.place[rows]
-        resident = place != self.outside
-        resident &= p.alive[rows]
-        resident &= ~p.away[rows]
+        resident = p.alive[rows] > p.away[rows]  # alive and not away
+        resident &= place != self.outside
         age = p.age[rows]
-        working = resident & (age >= LABOUR_AGE) & (age < self.retirement_age)
+        working = age >= LABOUR_AGE
+        working &= age < self.retirement_age
+        working &= resident
         labour = working & ~(p.collective[rows] & (age < STUDENT_AGE))
-        old_place = self._place[rows]
-        old_working = self._working[rows]
-        new_place = np.where(resident, place, -1).astype(np.int32)
-        changed = (old_place != new_place) | (old_working != working)
-        if changed.any():
-            self._shift(self.residents_by_place, old_place[changed], new_place[changed])
-            self._shift(
-                self.working_by_place,
-                np.where(old_working[changed], old_place[changed], -1),
-                np.where(working[changed], new_place[changed], -1),
-            )
-        for band in self.bands:
-            inside = resident & (age >= band.low) & (age <= band.high)
-            was = band.member[rows]
-            moved = (old_place != new_place) | (was != inside)
-            if moved.any():
-                self._shift(
-                    band.by_place,
-                    np.where(was[moved], old_place[moved], -1),
-                    np.where(inside[moved], new_place[moved], -1),
-                )
-            band.member[rows] = inside
-        if self.registration is not None:
-            self._shift_registration(rows, old_place, new_place)
+        new_place = np.where(resident, place, -1)
+        # one row of bin indices per count, before and after: residents, working age, each age
+        # band, then the registration columns; bin 0 of a count's block is "not counted"
+        k = self.n_places + 1
+        bands = self.bands
+        reg = self.registration
+        n_counts = 2 + len(bands)
+        n_rows = n_counts + (reg is not None)
+        before = np.empty((n_rows, rows.size), dtype=np.int64)
+        after = np.empty((n_rows, rows.size), dtype=np.int64)
+        np.add(self._place[rows], 1, out=before[0])  # place + 1, 0 when not counted
+        np.add(new_place, 1, out=after[0])
+        np.multiply(before[0], self._working[rows], out=before[1])
+        np.multiply(after[0], working, out=after[1])
+        inside = []
+        for b, band in enumerate(bands, start=2):
+            now = (age >= band.low) & (age <= band.high)
+            now &= resident
+            np.multiply(before[0], band.member[rows], out=before[b])
+            np.multiply(after[0], now, out=after[b])
+            inside.append(now)
+        bins = n_counts * k
+        size = bins
+        # the registration counts change only with the place (ageing, e.g., leaves them)
+        moved = reg if reg is not None and np.count_nonzero(before[0] != after[0]) else None
+        if moved is not None:  # bins (place + 1) * width + column, after the counts' blocks
+            width = moved.by_place.shape[1]
+            key = self._registration_key(rows, moved.n_townships) + bins
+            np.multiply(before[0], width, out=before[-1])
+            before[-1] += key
+            np.multiply(after[0], width, out=after[-1])
+            after[-1] += key
+            size += k * width
+        else:
+            before, after = before[:n_counts], after[:n_counts]
+        offset = np.arange(n_counts, dtype=np.int64)[:, None] * k
+        before[:n_counts] += offset
+        after[:n_counts] += offset
+        delta = np.bincount(after.ravel(), minlength=size)
+        delta -= np.bincount(before.ravel(), minlength=size)
+        if moved is not None:
+            flat = moved.by_place.reshape(-1)  # a view: the counts change in place
+            flat += delta[bins + width :]
+        counts = delta[:bins].reshape(n_counts, k)
+        self.residents_by_place += counts[0, 1:]
+        self.working_by_place += counts[1, 1:]
+        for b, band in enumerate(bands, start=2):
+            band.by_place += counts[b, 1:]
+            band.member[rows] = inside[b - 2]
         self._place[rows] = new_place
         self._working[rows] = working
         self._resident[rows] = resident
@@ -346,28 +383,6 @@ class Residence:
         for band in self.bands:
             limit |= (age == band.low) | (age == band.high + 1)
         self.recount(rows[limit])
-
-    def _shift_registration(
-        self, rows: np.ndarray, old_place: np.ndarray, new_place: np.ndarray
-    ) -> None:
-        """Move the registration count of ``rows`` whose counted place changed."""
-        reg = self.registration
-        assert reg is not None
-        moved = old_place != new_place
-        if not moved.any():
-            return
-        width = reg.by_place.shape[1]
-        key = self._registration_key(rows[moved], reg.n_townships)
-        old, new = old_place[moved].astype(np.int64), new_place[moved].astype(np.int64)
-        flat = reg.by_place.reshape(-1)  # a view: the counts change in place
-        np.subtract.at(flat, (old * width + key)[old >= 0], 1)
-        np.add.at(flat, (new * width + key)[new >= 0], 1)
-
-    def _shift(self, counts: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """Move one count per person from place ``old`` to place ``new`` (-1 = not counted)."""
-        k = self.n_places
-        counts -= np.bincount(old[old >= 0], minlength=k)
-        counts += np.bincount(new[new >= 0], minlength=k)
 
     def _grow(self) -> None:
         """Follow the person table's capacity (births append rows)."""
