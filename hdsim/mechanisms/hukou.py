@@ -86,13 +86,10 @@ class HukouConversion:
         """Whether households ``rows`` have a resident member aged 3 to 15."""
         m = self.state
         p = m.persons
-        members = m.members.members(rows)
-        members = members[p.alive[members] & ~p.away[members]]
+        members, idx = m.members.members_by_household(rows)  # idx: position in rows
         age = p.age[members]
-        school = members[(age >= 3) & (age <= 15)]
-        local = np.zeros(m.households.n, dtype=bool)
-        local[p.household[school]] = True
-        return local[rows]
+        school = p.alive[members] & ~p.away[members] & (age >= 3) & (age <= 15)
+        return np.bincount(idx[school], minlength=rows.size) > 0
 
     def step(self) -> None:
         """Convert the hukou of the eligible households that decide to this month."""

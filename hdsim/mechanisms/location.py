@@ -202,26 +202,24 @@ class LocationChoice:
         """Workers, children, elderly and hukou of the resident members of ``rows``."""
         m = self.state
         p = m.persons
-        members = m.members.members(rows)
-        members = members[p.alive[members] & ~p.away[members]]
-        hh = p.household[members]
+        members, idx = m.members.members_by_household(rows)  # idx: position in rows
+        resident = p.alive[members] & ~p.away[members]
+        members, idx = members[resident], idx[resident]
         age = p.age[members]
-        local = np.empty(m.households.n, dtype=np.int64)  # read only at the rows' members
-        local[rows] = np.arange(rows.size)
-        idx = local[hh]
         k = rows.size
 
         def count(mask: np.ndarray) -> np.ndarray:
             return np.bincount(idx[mask], minlength=k)
 
-        size = count(np.ones(members.size, dtype=bool))
+        size = np.bincount(idx, minlength=k)
+        workers = count((age >= 18) & (age < 60))
         return {
             "size": size,
-            "workers": count((age >= 18) & (age < 60)),
+            "workers": workers,
             "children": count((age >= 3) & (age <= 15)),
             "elderly": count(age >= 60),
             "agri": (count(~p.hukou_urban[members]) * 2 > size).astype(np.float64),
-            "head_elderly": count((age >= 18) & (age < 60)) == 0,
+            "head_elderly": workers == 0,
         }
 
     def choose(self, rows: np.ndarray) -> np.ndarray:
