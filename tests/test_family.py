@@ -264,3 +264,22 @@ def test_a_worker_moving_to_town_alone_leaves_the_household_behind():
     assert (sizes[h.origin_household[new]] == 3).all()
     assert (h.formed_by[new] == Formation.WORK).all()
     assert_consistent(state)
+
+
+def test_a_household_listed_twice_is_counted_at_each_position():
+    """Two split households of one origin both see its living members (the home they may rejoin).
+
+    Before 2026-12-02 the count went through a scratch array indexed by household, so a
+    household listed twice was counted only at its last position and the first split saw an
+    empty home (26 such rows in two full-scale runs of the whole plan).
+    """
+    state = small_state()
+    family = family_of(state)
+    p = state.persons
+    p.alive[np.flatnonzero(p.household[: p.n] == 1)[0]] = False  # household 1: two living
+    rows = np.array([2, 1, 2, 3, 1])
+    living = family._living(rows)
+    expected = np.array([np.sum(p.alive[: p.n] & (p.household[: p.n] == r)) for r in rows])
+    assert np.array_equal(living, expected)
+    assert living[0] == living[2] == 3 and living[1] == living[4] == 2
+    assert np.array_equal(family._living(np.unique(rows)), expected[[1, 0, 3]])

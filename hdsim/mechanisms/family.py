@@ -154,13 +154,18 @@ class Family:
     # -- helpers -------------------------------------------------------------------------------
 
     def _living(self, rows: np.ndarray, resident: bool = False) -> np.ndarray:
-        """Living (or, with ``resident``, living and not away) members of households ``rows``."""
+        """Living (or, with ``resident``, living and not away) members of households ``rows``.
+
+        A household listed twice is counted at each of its positions: two split households
+        of one origin household both see its members (a scratch array indexed by household,
+        as before 2026-12-02, counted them only at the household's last position, so the
+        first split saw an empty home and never rejoined it).
+        """
         p = self.state.persons
-        members = self.state.members.members(rows)
+        households, position = np.unique(rows, return_inverse=True)
+        members, idx = self.state.members.members_by_household(households)
         keep = p.alive[members] & ~p.away[members] if resident else p.alive[members]
-        local = np.empty(self.state.households.n, dtype=np.int64)  # read only at the rows' members
-        local[rows] = np.arange(rows.size)
-        return np.bincount(local[p.household[members[keep]]], minlength=rows.size)
+        return np.bincount(idx[keep], minlength=households.size)[position]
 
     def _town(self, rows: np.ndarray, city_share: float) -> np.ndarray:
         """A town for each household: the county city with ``city_share``, else its seat."""
