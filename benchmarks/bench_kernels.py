@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from measure import median_table, run_child
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,34 +81,14 @@ print(json.dumps({{"ms_per_step": {{k: 1000 * v / steps for k, v in spent.items(
 
 def one(scale: float, scenario: str | None, kernels: tuple[str, ...], old: Path | None) -> dict:
     """One run in a fresh process of the old (``old`` first on PYTHONPATH) or this code."""
-    env = dict(os.environ)
-    if old is not None:
-        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
     code = CHILD.format(bench=str(HERE), kernels=kernels, scale=scale, scenario=scenario)
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(),
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(code, old)
 
 
 def table(runs: dict[str, list[dict]], kernels: tuple[str, ...]) -> str:
     """Markdown table of the medians: one row per kernel, one column per side."""
-    sides = list(runs)
     names = [k.split(":")[1] for k in kernels]
-
-    def median(side: str, name: str) -> str:
-        values = [r["ms_per_step"][name] for r in runs[side] if name in r["ms_per_step"]]
-        return f"{statistics.median(values):.2f}" if values else ""
-
-    lines = ["| kernel | " + " | ".join(f"{s}, CPU ms/step" for s in sides) + " |"]
-    lines.append("|---" * (len(sides) + 1) + "|")
-    lines += [f"| {n} | " + " | ".join(median(s, n) for s in sides) + " |" for n in names]
-    steps = [statistics.median(r["step_ms"] for r in runs[s]) for s in sides]
-    lines.append("| whole step | " + " | ".join(f"{v:.2f}" for v in steps) + " |")
-    rates = [f"{runs[s][0]['rate']:.6f}" for s in sides]
-    lines.append("| urbanization 2025 | " + " | ".join(rates) + " |")
-    return "\n".join(lines)
+    return median_table("kernel", runs, names, (("step_ms", "whole step"),))
 
 
 def main() -> None:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
+
+from measure import median_table, run_child
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,35 +54,19 @@ print(json.dumps({{"build_s": build, "steps_s": total, "steps": steps,
 
 def one(scale: float, scenario: str | None, old: Path | None) -> dict:
     """One run in a fresh process of the old (``old`` first on PYTHONPATH) or this code."""
-    env = dict(os.environ)
-    if old is not None:
-        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
-    code = CHILD.format(bench=str(HERE), scale=scale, scenario=scenario)
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(),
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD.format(bench=str(HERE), scale=scale, scenario=scenario), old)
 
 
 def table(runs: dict[str, list[dict]]) -> str:
-    """Markdown table of the medians: one row per step, one column per side."""
-    sides = list(runs)
-    steps = list(runs[sides[0]][0]["ms_per_step"])
-    med = {
-        side: {s: statistics.median(r["ms_per_step"][s] for r in rs) for s in steps}
-        for side, rs in runs.items()
-    }
-    order = sorted(steps, key=lambda s: -med[sides[0]][s])
-    lines = ["| step | " + " | ".join(f"{s}, CPU ms/step" for s in sides) + " |"]
-    lines.append("|---" * (len(sides) + 1) + "|")
-    lines += [f"| {s} | " + " | ".join(f"{med[x][s]:.2f}" for x in sides) + " |" for s in order]
-    for key, label in (("steps_s", "all steps, CPU s"), ("build_s", "build, CPU s")):
-        vals = [statistics.median(r[key] for r in runs[x]) for x in sides]
-        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
-    rates = [f"{runs[x][0]['rate']:.6f}" for x in sides]
-    lines.append("| urbanization 2025 | " + " | ".join(rates) + " |")
-    return "\n".join(lines)
+    """Markdown table of the medians: a row per step (costliest first), a column per side."""
+    first = runs[next(iter(runs))]
+
+    def cost(step: str) -> float:
+        return -statistics.median(r["ms_per_step"][step] for r in first)
+
+    steps = sorted(first[0]["ms_per_step"], key=cost)
+    totals = (("steps_s", "all steps, CPU s"), ("build_s", "build, CPU s"))
+    return median_table("step", runs, steps, totals)
 
 
 def main() -> None:

@@ -7,6 +7,10 @@
 - :func:`run_sampled` runs a command once while sampling the memory of its whole process tree
   (the command and every descendant, from ``/proc``) and returns the wall time and the peaks of
   the summed proportional set sizes (shared pages split between processes) and resident sets.
+- :func:`run_child` runs a snippet in a fresh Python process, of the old code (a checkout first
+  on ``PYTHONPATH``) or this one, and returns the JSON its last line prints;
+  :func:`median_table` sets the medians of such runs side by side (``bench_steps.py``,
+  ``bench_kernels.py``).
 - :func:`reference_workload` is the fixed numpy workload every time is divided by, so that figures
   measured on a busy or a different machine can be compared: 62 "months" of vectorized operations
   over arrays the size of the full-scale person table (random draws, masks, a relocation by fancy
@@ -21,6 +25,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -234,3 +239,56 @@ def run_sampled(cmd: Sequence[str], cwd: Path) -> dict[str, float]:
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{err.strip()[-2000:]}")
     return {"wall_s": wall, "peak_tree_mb": peak[0], "peak_tree_rss_mb": peak[1]}
+
+
+def run_child(code: str, old: Path | None) -> dict:
+    """Run ``code`` in a fresh process and return the JSON object its last line prints.
+
+    Args:
+        code: A Python snippet that prints one JSON object last.
+        old: A checkout put first on ``PYTHONPATH`` (the old code), or None for this code.
+    """
+    env = dict(os.environ)
+    if old is not None:
+        env["PYTHONPATH"] = str(old) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(),
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_table(
+    label: str, runs: dict[str, list[dict]], rows: Sequence[str], totals: Sequence[tuple[str, str]]
+) -> str:
+    """Markdown table of the medians of ``runs[side][i]["ms_per_step"][row]``, side by side.
+
+    Args:
+        label: Header of the first column (``step``, ``kernel``).
+        runs: The runs of each side (``before``, ``after``), each a child's JSON.
+        rows: Keys of ``ms_per_step`` to show, in order (a row missing from a run is blank).
+        totals: ``(key, label)`` of the whole-run figures shown below the rows (``steps_s``).
+
+    Returns:
+        The table, with the 2025 urbanization rate of each side's first run as its last row.
+    """
+    sides = list(runs)
+
+    def median(side: str, values: list[float], digits: int) -> str:
+        return f"{statistics.median(values):.{digits}f}" if values else ""
+
+    lines = [f"| {label} | " + " | ".join(f"{s}, CPU ms/step" for s in sides) + " |"]
+    lines.append("|---" * (len(sides) + 1) + "|")
+    for row in rows:
+        cells = [
+            median(s, [r["ms_per_step"][row] for r in runs[s] if row in r["ms_per_step"]], 2)
+            for s in sides
+        ]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    for key, name in totals:
+        digits = 3 if key.endswith("_s") else 2
+        cells = [median(s, [r[key] for r in runs[s]], digits) for s in sides]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    rates = [f"{runs[s][0]['rate']:.6f}" for s in sides]
+    lines.append("| urbanization 2025 | " + " | ".join(rates) + " |")
+    return "\n".join(lines)
