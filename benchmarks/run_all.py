@@ -335,9 +335,11 @@ def write_markdown(path: Path, sessions: list[dict]) -> None:
         "persons), so that sessions on a busy machine can be compared. Start-up and commands are "
         "whole-process wall times (hyperfine when installed); in-process figures are best of 3 "
         "fresh processes; kernels are hdsim functions with the numpy calls they make, under "
-        "cProfile; memory of the main job is the peak, sampled every 50 ms, of the summed "
+        "cProfile; memory of the main job is the peak, sampled every second, of the summed "
         "proportional set sizes of all its processes (shared pages split between them; the "
-        "summed resident sets, which count them once per process, are given too).",
+        "summed resident sets, which count them once per process, are given too). Sessions "
+        "before 2026-12-03 12:00 UTC sampled every 50 ms, which itself slowed the main job by "
+        "7-20 % on 2 cores (`benchmarks/measure.py`): their main-job seconds read high.",
         "",
         "| session | label | commit | machine | load before → after |",
         "|---|---|---|---|---|",
