@@ -150,7 +150,7 @@ def phases(folder: str, profile: str | None) -> dict[str, float]:
     _wrap(typeset, "compile_folder", "pdf: compile_folder (typst)", times)
     _wrap(build, "write_workbook", "xlsx: write_workbook (all)", times)
     _wrap(workbook, "workbook_frames", "xlsx: frames", times)
-    _wrap(fonts, "woff2_subset", "html: font subset (woff2_subset)", times)
+    _wrap(fonts, "web_font_subset", "html: font subset (web_font_subset)", times)
     _wrap(build, "render_html", "html: render_html", times)
     _wrap(build, "write_people_csv", "csv: inputs.csv + summary.csv", times)
     runner: Any = None

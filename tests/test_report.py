@@ -616,7 +616,7 @@ def test_html_renders_in_chromium_with_the_embedded_font_and_no_overflow(
     job: tuple[Path, subprocess.CompletedProcess], tmp_path: Path
 ) -> None:
     """With no system font visible to chromium, the zh page's Chinese text uses the embedded
-    WOFF2 subset (document.fonts.check), and no table is wider than its box or the page."""
+    WOFF subset (document.fonts.check), and no table is wider than its box or the page."""
     playwright = pytest.importorskip("playwright.sync_api")
     from hdsim.report.fonts import WEB_FAMILY
 

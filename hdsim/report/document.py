@@ -354,7 +354,7 @@ def render_html(doc: Document, font: bytes | None = None) -> str:
 
     Args:
         doc: The document.
-        font: The WOFF2 subset of the page's characters (:func:`page_text`), when already
+        font: The WOFF subset of the page's characters (:func:`page_text`), when already
             made; made here otherwise.
     """
     esc = html.escape
@@ -395,9 +395,9 @@ def render_html(doc: Document, font: bytes | None = None) -> str:
     parts.append("</body>\n</html>\n")
     page = "\n".join(parts)
     if font is None:
-        from hdsim.report.fonts import woff2_subset
+        from hdsim.report.fonts import web_font_subset
 
-        font = woff2_subset(_visible_text(page))
+        font = web_font_subset(_visible_text(page))
     return page if not font else page.replace("<style>", f"<style>{_font_face(font)}", 1)
 
 
@@ -413,14 +413,14 @@ def page_text(doc: Document) -> str:
     return _visible_text(render_html(doc, font=b""))
 
 
-def _font_face(woff2: bytes) -> str:
-    """CSS ``@font-face`` embedding a WOFF2 subset of the CJK font with the page's glyphs."""
-    from hdsim.report.fonts import WEB_FAMILY
+def _font_face(subset: bytes) -> str:
+    """CSS ``@font-face`` embedding the WOFF subset of the CJK font with the page's glyphs."""
+    from hdsim.report.fonts import WEB_FAMILY, WEB_FONT_FLAVOR, WEB_FONT_MIME
 
-    font = base64.b64encode(woff2).decode("ascii")
+    font = base64.b64encode(subset).decode("ascii")
     return (
         f'@font-face{{font-family:"{WEB_FAMILY}";font-display:block;'
-        f'src:url(data:font/woff2;base64,{font}) format("woff2")}}\n'
+        f'src:url(data:{WEB_FONT_MIME};base64,{font}) format("{WEB_FONT_FLAVOR}")}}\n'
     )
 
 

@@ -84,10 +84,10 @@ def _draw(block: FigureBlock, source: str, svg: bool, hires: bool) -> Drawn:
 
 
 def _subset(text: str) -> bytes:
-    """Worker task: the WOFF2 subset of ``text`` (cached as in the main process)."""
-    from hdsim.report.fonts import woff2_subset
+    """Worker task: the WOFF subset of ``text`` (cached as in the main process)."""
+    from hdsim.report.fonts import web_font_subset
 
-    return woff2_subset(text)
+    return web_font_subset(text)
 
 
 def _compile(folder: str) -> bytes:
@@ -209,9 +209,9 @@ class Helper:
         made = self._taken(self._font)
         if made is not None:
             return made
-        from hdsim.report.fonts import woff2_subset
+        from hdsim.report.fonts import web_font_subset
 
-        return woff2_subset(text)
+        return web_font_subset(text)
 
     def start_pdf(self, folder: Path) -> None:
         """Have the worker compile the Typst source in ``folder`` (:func:`typeset.prepare`)."""
