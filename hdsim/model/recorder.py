@@ -38,7 +38,7 @@ of one township. All values are in real persons (simulated persons times the pop
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -190,30 +190,30 @@ class Recorder:
         years = np.array([int(d[:4]) for d in self._dates[1:]])
         in_county = np.flatnonzero(geo.kind != PlaceKind.OUTSIDE)
         group = geo.township[in_county].astype(np.int64) * 4 + geo.kind[in_county]
-        codes = np.asarray(geo.township_codes, dtype=object)
-        towns = np.asarray(geo.township_names, dtype=object)
-        frames = []
+        uniq, inv = np.unique(group, return_inverse=True)
+        n = uniq.size
+        code = np.asarray(geo.township_codes, dtype=object)[uniq // 4]
+        town = np.asarray(geo.township_names, dtype=object)[uniq // 4]
+        settlement = np.array([SETTLEMENT_NAMES[PlaceKind(k)] for k in uniq % 4], dtype=object)
+        # the columns are gathered block by block and made into one frame at the end (one
+        # frame per block and a concat cost 56 ms a run at 0.1x, a tenth of a run's recording)
+        columns: dict[str, list[np.ndarray]] = {c: [] for c in cols}
+
+        def block(year: int, size: int, **values: Any) -> None:
+            columns["year"].append(np.full(size, year, dtype=np.int64))
+            for key, val in values.items():
+                columns[key].append(
+                    val if isinstance(val, np.ndarray) else np.full(size, val, dtype=object)
+                )
+
         for year in np.unique(years):
             months = years == year
             for component, values in parts.items():
                 by_place = values[months][:, in_county].sum(axis=0)
-                uniq, inv = np.unique(group, return_inverse=True)
-                sums = np.bincount(inv, weights=by_place, minlength=uniq.size) * w
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "year": int(year),
-                            "township_code": codes[uniq // 4],
-                            "township": towns[uniq // 4],
-                            "settlement": [SETTLEMENT_NAMES[PlaceKind(k)] for k in uniq % 4],
-                            "part": "statistical" if component == "reclassification"
-                            else "behavioural",
-                            "component": component,
-                            "unit": "persons",
-                            "value": sums,
-                        }
-                    )
-                )
+                sums = np.bincount(inv, weights=by_place, minlength=n) * w
+                part = "statistical" if component == "reclassification" else "behavioural"
+                block(int(year), n, township_code=code, township=town, settlement=settlement,
+                      part=part, component=component, unit="persons", value=sums)  # fmt: skip
         total = res.sum(axis=1)
         urban_count = (urban * res).sum(axis=1)
         rate = urban_count / np.maximum(total, 1)
@@ -224,18 +224,10 @@ class Recorder:
             stat = float(stat_points[months].sum())
             for part, value in (("statistical", stat),
                                 ("behavioural", float(change[months].sum()) - stat)):
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "year": [int(year)], "township_code": ["all"], "township": ["all"],
-                            "settlement": ["all"], "part": [part],
-                            "component": ["reclassification" if part == "statistical"
-                                          else "behaviour"],
-                            "unit": ["rate"], "value": [value],
-                        }
-                    )
-                )  # fmt: skip
-        return pd.concat(frames, ignore_index=True)[cols]
+                block(int(year), 1, township_code="all", township="all", settlement="all",
+                      part=part, component="reclassification" if part == "statistical"
+                      else "behaviour", unit="rate", value=np.array([value]))  # fmt: skip
+        return pd.DataFrame({c: np.concatenate(columns[c]) for c in cols})
 
     def _registration(self) -> dict[str, float]:
         """Residents registered elsewhere (人户分离), as the census counts them.
