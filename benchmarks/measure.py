@@ -86,6 +86,39 @@ def best_reference(repeat: int = 3, months: int = REFERENCE_MONTHS) -> float:
     return min(reference_workload(months=months) for _ in range(repeat))
 
 
+def reference_in_parallel(processes: int = 2, months: int = REFERENCE_MONTHS) -> float:
+    """Throughput of the reference workload in ``processes`` processes at once over one alone.
+
+    The ceiling of a process pool on this machine for code like the model's (vectorized
+    numpy over person-sized arrays): the cores share the memory bus and the last-level cache,
+    so ``processes`` copies at once may each run slower than one alone. On the 2026-12-03 host
+    a pair ran at 1.62x, 1.91x, 2.00x, 2.00x and 1.72x in five tries within half an hour (one
+    alone took 2.25 s, the pair of the first try 2.68 and 2.87 s), while a pure-Python loop ran
+    a pair at 1.95x: the ceiling itself moves with what else the host runs. A sweep's pool
+    speed-up is read against this figure of the same session.
+
+    Args:
+        processes: Copies run at once, each in a fresh process.
+        months: Iterations of the workload's monthly block.
+
+    Returns:
+        ``processes`` x (seconds alone) / (mean seconds of the copies run together).
+    """
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+        "from measure import reference_workload as w; w(months=2); "
+        f"print(w(months={months}))"
+    )
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+
+    alone = float(start().communicate()[0])
+    together = [start() for _ in range(processes)]
+    seconds = [float(p.communicate()[0]) for p in together]
+    return processes * alone / statistics.mean(seconds)
+
+
 def ensure_hyperfine(install: bool = True) -> str | None:
     """Path of ``hyperfine``; install it from Debian first when missing, ``install`` and root."""
     found = shutil.which("hyperfine")

@@ -2,7 +2,8 @@
 
 One session measures, in this order (each section can be skipped with ``--skip``):
 
-1. ``reference``: the fixed numpy workload of ``measure.py`` (best of 3), the yardstick;
+1. ``reference``: the fixed numpy workload of ``measure.py`` (best of 3), the yardstick, and
+   its throughput in 2 processes at once over 1 (the ceiling of a pool on this machine);
 2. ``startup``: ``hdsim --help``, ``hdsim --cfg job``, a one-line config error, bare Python;
 3. ``command``: one full-scale run as a command (``bench_speed.py``), best/median of 3;
 4. ``core``: build and 62 steps in-process, best of 3 fresh processes, the scale curve to 4× and
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bench_speed
-from measure import best_reference, ensure_hyperfine
+from measure import best_reference, ensure_hyperfine, reference_in_parallel
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -97,6 +98,11 @@ QUICK = Plan(
 # section is skipped; the quick test checks that each is there, positive and finite.
 FIGURES: dict[str, tuple[str, str, str]] = {
     "reference_s": ("numpy reference workload (the yardstick)", "s", ""),
+    "reference_pair_speedup": (
+        "numpy reference, 2 processes at once, throughput over 1 (a pool's ceiling here)",
+        "×",
+        "",
+    ),
     "python_start_s": ("bare `python -c pass`, median", "s", ""),
     "help_s": ("`hdsim --help`, median", "s", "≤ 1"),
     "cfg_job_s": ("`hdsim --cfg job`, median", "s", "≤ 1"),
@@ -134,7 +140,7 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "agents_run_ratio": ("agent by agent over vectorized: whole run", "×", ""),
 }
 SECTION_FIGURES = {
-    "reference": ["reference_s"],
+    "reference": ["reference_s", "reference_pair_speedup"],
     "startup": ["python_start_s", "help_s", "cfg_job_s", "config_error_s"],
     "command": ["command_best_s", "command_median_s"],
     "core": [
@@ -200,6 +206,7 @@ def measure(plan: Plan, skip: set[str], quick: bool, where: Path) -> dict:
 
     if section("reference"):
         fig["reference_s"] = best_reference(plan.reference_repeat, plan.reference_months)
+        fig["reference_pair_speedup"] = reference_in_parallel(2, plan.reference_months)
     if section("startup"):
         hyperfine = None if quick else ensure_hyperfine()
         start = bench_speed.startup(plan.startup_runs, hyperfine, where)
