@@ -181,12 +181,22 @@ def subset_key(chars: str) -> str:
     return digest.hexdigest()
 
 
+def subset_chars(text: str) -> str:
+    """The characters a subset of ``text`` holds: its own and :data:`SUBSET_EXTRA`, sorted."""
+    return "".join(sorted(set(text + SUBSET_EXTRA)))
+
+
+def subset_path(text: str) -> Path:
+    """Where the cached subset of ``text`` is kept (:func:`cache_dir`, :func:`subset_key`)."""
+    return cache_dir() / f"{subset_key(subset_chars(text))}.{WEB_FONT_FLAVOR}"
+
+
 def web_font_subset(text: str, cache: bool = True) -> bytes:
     """A WOFF subset of the CJK face holding the glyphs of ``text`` (fontTools).
 
     Embedded in the HTML report, it makes the page render without any system CJK font, at a
-    fraction of the collection's size. Making it takes 1.8-2.8 s of CPU for the main job's page
-    on the 2026-12-03 host (5.7-8 s before :func:`_make_subset` kept the default layout
+    fraction of the collection's size. Making it takes 2.5-3.0 s of CPU for the main job's page
+    on the 2026-12-03 host (7.7-8.1 s before :func:`_make_subset` kept the default layout
     features, the font's own bounding boxes and zlib), so subsets are cached by
     :func:`subset_key` in :func:`cache_dir`: a report with the same characters (the same job
     reported again, a job like an earlier one) reuses its subset. A cached file that is not a
@@ -199,10 +209,10 @@ def web_font_subset(text: str, cache: bool = True) -> bytes:
     Returns:
         The WOFF font file.
     """
-    chars = "".join(sorted(set(text + SUBSET_EXTRA)))
+    chars = subset_chars(text)
     if not cache:
         return _make_subset(chars)
-    path = cache_dir() / f"{subset_key(chars)}.{WEB_FONT_FLAVOR}"
+    path = subset_path(text)
     try:
         data = path.read_bytes()
         if data.startswith(WEB_FONT_MAGIC):
@@ -274,6 +284,8 @@ __all__ = [
     "cjk_font_path",
     "register_cjk_font",
     "report_rc",
+    "subset_chars",
     "subset_key",
+    "subset_path",
     "web_font_subset",
 ]
