@@ -13,9 +13,16 @@ The package is organised in layers, lowest first (``tests/test_layers.py`` check
   sweeps and target seeking, calibration); ``hdsim.calibration.effective`` resolves each run.
 - ``hdsim.report``: the Chinese report; ``hdsim.cli`` and ``hdsim.api``: the command and the
   Python API re-exported here (``docs/api.md``).
+
+Importing hdsim first pins numpy's and OpenBLAS's processor paths (:mod:`hdsim.utils.numerics`),
+so that the same seed gives the same bits on every x86-64 machine.
 """
 
-from hdsim.api import (
+from hdsim.utils.numerics import pin
+
+pin()  # before anything below imports numpy
+
+from hdsim.api import (  # noqa: E402
     CountyModel,
     Ensemble,
     Run,
@@ -25,7 +32,7 @@ from hdsim.api import (
     run_ensemble,
     run_replicate,
 )
-from hdsim.utils.version import __version__
+from hdsim.utils.version import __version__  # noqa: E402
 
 __all__ = [
     "CountyModel",

@@ -59,6 +59,7 @@ import yaml
 from hdsim.config.frame import CalibrationUse
 from hdsim.data import CountyData, load_county_data
 from hdsim.model.config import HdsimConfig, require_effective
+from hdsim.utils import numerics
 from hdsim.utils.io import OutputError, atomic_write_parquet, atomic_write_text, make_folder
 from hdsim.utils.version import __version__
 
@@ -300,6 +301,7 @@ def provenance(cfg: HdsimConfig, replicate: int | None, data: CountyData) -> dic
         "hdsim_version": __version__,
         "mesa_version": _version("mesa"),
         "numpy_version": np.__version__,
+        "numeric_paths": numerics.record(),
         "python_version": platform.python_version(),
         "config_hash": config_hash(cfg),
         "scenario": cfg.scenario.name,
