@@ -14,7 +14,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m mypy
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile
 
 # make bench BENCH_ARGS="--skip main-full" (or --quick, --label ...): see benchmarks/run_all.py
 bench: $(STAMP)
