@@ -23,7 +23,7 @@ def test_this_test_process_imported_hdsim_before_numpy_so_the_pins_hold() -> Non
 
 
 def test_openblas_is_pinned_only_where_the_processor_has_avx2_and_fma() -> None:
-    """Haswell kernels on an AVX2 + FMA processor; none without (they would not run); none off x86."""
+    """Haswell kernels with AVX2 and FMA; none without (they would not run); none off x86."""
     assert numerics.pinned_environment("x86_64", frozenset({"avx2", "fma", "sse4_2"})) == {
         numerics.NUMPY_VARIABLE: " ".join(numerics.NUMPY_OFF),
         numerics.OPENBLAS_VARIABLE: numerics.OPENBLAS_CORE,
