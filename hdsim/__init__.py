@@ -15,7 +15,7 @@ The package is organised in layers, lowest first (``tests/test_layers.py`` check
   Python API re-exported here (``docs/api.md``).
 
 Importing hdsim first pins numpy's and OpenBLAS's processor paths (:mod:`hdsim.utils.numerics`),
-so that the same seed gives the same bits on every x86-64 machine.
+so that the same seed gives the same bits on every x86-64-v3 or v4 (AVX2 or AVX-512) machine.
 """
 
 from hdsim.utils.numerics import pin

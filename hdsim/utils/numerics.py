@@ -1,4 +1,4 @@
-"""The same bits on every x86-64 machine: numpy's and OpenBLAS's processor paths, pinned.
+"""The same bits on every AVX2 or AVX-512 machine: numpy's and OpenBLAS's kernels, pinned.
 
 At import, numpy picks the widest SIMD kernels the processor has (x86-64-v3: AVX2 and FMA;
 x86-64-v4: AVX-512) and OpenBLAS picks its kernels by processor family. Some of those kernels
