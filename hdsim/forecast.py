@@ -146,7 +146,8 @@ def forecast_table(ensemble: pd.DataFrame, dates: Sequence[ForecastDate]) -> pd.
     order = {name: i for i, name in enumerate(FORECAST_INDICATORS)}
     table = pd.DataFrame(rows)
     table["_i"] = table["indicator"].map(order)
-    table["_s"] = table["scenario"].map({s: i for i, s in enumerate(dict.fromkeys(frame.scenario))})
+    scenarios = frame["scenario"].unique().tolist()  # in order of appearance
+    table["_s"] = table["scenario"].map({s: i for i, s in enumerate(scenarios)})
     return table.sort_values(["_s", "date", "_i"], kind="stable").drop(columns=["_i", "_s"])
 
 

@@ -151,7 +151,7 @@ def outlook_table(
     rates = year_end_rates(ensemble)
     hit = reached_by(rates, h.target_rate)
     rows = []
-    order = list(dict.fromkeys(ensemble["scenario"]))
+    order = ensemble["scenario"].unique().tolist()  # in order of appearance, as fromkeys
     for scenario in order:
         runs = hit.loc[scenario]
         n = len(runs)

@@ -166,7 +166,7 @@ def cost_effectiveness(
         raise ValueError(f"baseline scenario '{baseline}' is not in the ensemble")
     spent = ensemble[(ensemble["indicator"] == "spending_total") & (ensemble["date"] <= end)]
     spend = spent.groupby(["scenario", "replicate"])["value"].sum().unstack("scenario")
-    order = list(dict.fromkeys(ensemble["scenario"]))
+    order = ensemble["scenario"].unique().tolist()  # in order of appearance, as fromkeys
     rows = []
     for scenario in order:
         gain = 100.0 * (rate[scenario] - rate[baseline]).dropna()
