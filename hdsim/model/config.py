@@ -192,7 +192,14 @@ def _one_line(exc: Exception) -> str:
 
 
 def register_configs() -> None:
-    """Register the schema in Hydra's ConfigStore so YAML files are validated against it."""
+    """Register the schema in Hydra's ConfigStore so YAML files are validated against it.
+
+    The schemas come from :func:`hdsim.config.schema_cache.structured`: built once per version
+    of the code rather than in every process.
+    """
+    from hdsim.config.schema_cache import structured
+
+    job, scenario = structured(HdsimConfig, ScenarioConfig)
     cs = ConfigStore.instance()
-    cs.store(name="hdsim_schema", node=HdsimConfig)
-    cs.store(group="scenario", name="scenario_schema", node=ScenarioConfig)
+    cs.store(name="hdsim_schema", node=job)
+    cs.store(group="scenario", name="scenario_schema", node=scenario)

@@ -38,8 +38,9 @@ __all__ = ["available_scenarios", "load_scenario"]
 @cache
 def _schema() -> DictConfig:
     """The structured scenario schema (built once: building it costs more than composing)."""
-    schema = OmegaConf.structured(ScenarioConfig)
-    assert isinstance(schema, DictConfig)
+    from hdsim.config.schema_cache import structured
+
+    (schema,) = structured(ScenarioConfig)
     return schema
 
 

@@ -149,11 +149,10 @@ CACHE_FILES = 32
 
 
 def cache_dir() -> Path:
-    """Folder of the font-subset cache: ``$XDG_CACHE_HOME/hdsim/fonts`` (``~/.cache/...``)."""
-    import os
+    """Folder of the font-subset cache: ``fonts`` in :func:`hdsim.paths.user_cache_dir`."""
+    from hdsim.paths import user_cache_dir
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hdsim" / "fonts"
+    return user_cache_dir() / "fonts"
 
 
 def subset_key(chars: str) -> str:
