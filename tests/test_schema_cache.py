@@ -28,9 +28,12 @@ def files(folder: Path) -> list[Path]:
 
 def test_a_cached_schema_is_the_schema_omegaconf_builds_and_validates_alike(cache_in: Path):
     built = schema_cache.structured(HdsimConfig, ScenarioConfig)  # builds and stores
-    assert len(files(cache_in)) == 1
+    schema_cache.structured(ScenarioConfig)  # another entry of the same code: both are kept
+    assert len(files(cache_in)) == 2
+    stored = {path: path.stat().st_mtime_ns for path in files(cache_in)}
     loaded = schema_cache.structured(HdsimConfig, ScenarioConfig)  # read from the file
     assert loaded[0] is not built[0]
+    assert {path: path.stat().st_mtime_ns for path in files(cache_in)} == stored  # not rewritten
     for fresh, cached, kind in zip(built, loaded, (HdsimConfig, ScenarioConfig), strict=True):
         assert OmegaConf.to_yaml(cached) == OmegaConf.to_yaml(fresh)
         assert OmegaConf.get_type(cached) is kind
