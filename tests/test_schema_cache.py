@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,29 @@ def test_an_unwritable_cache_or_the_switch_off_leaves_every_process_building(
     monkeypatch.setenv(schema_cache.SWITCH_VARIABLE, "0")
     schema_cache.structured(ScenarioConfig)
     assert not folder.exists()
+
+
+@dataclass
+class Plugin:
+    """A config class as a plugin declares it (module level, so that pickle can name it)."""
+
+    level: float = 1.0
+
+
+def test_a_class_whose_shape_changed_at_run_time_gets_its_own_schema(
+    cache_in: Path, monkeypatch: pytest.MonkeyPatch
+):
+    (before,) = schema_cache.structured(Plugin)
+    assert before.level == 1.0
+    # a lever registered at run time changes the class, not the package's files: another key
+    monkeypatch.setattr(Plugin.__dataclass_fields__["level"], "default", 2.0)
+    (after,) = schema_cache.structured(Plugin)
+    assert after.level == 2.0
+    assert len(files(cache_in)) == 2
+
+    @dataclass
+    class Local:  # pickle cannot name it: built, not cached, no error
+        level: int = 3
+
+    (local,) = schema_cache.structured(Local)
+    assert local.level == 3 and len(files(cache_in)) == 2

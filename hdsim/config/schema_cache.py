@@ -5,11 +5,13 @@ builds from the dataclasses (:class:`hdsim.model.config.HdsimConfig` and the sce
 ~0.24 s of every ``hdsim`` command, a third of what ``hdsim --cfg job`` or a one-line config
 error costs after its imports. The built schema is the same as long as the code that declares
 it is: :func:`structured` keeps it in a pickle in the user's cache folder, under a key made of
-the content of every ``.py`` file of the ``hdsim`` package and the versions of Python,
-OmegaConf and Hydra, and loads it from there in ~30 ms, the key included. Any change to the
-code, a checkout of another version or an upgrade of a library gives another key, so a stale
-schema is never read; a file that cannot be read or written is rebuilt or skipped, never an
-error.
+the content of every ``.py`` file of the ``hdsim`` package, the versions of Python, OmegaConf
+and Hydra, and the shape of the classes themselves as they are in this process (every field's
+name, type and default, through nested dataclasses: :func:`shape`), since the scenario's
+levers are registered at run time, by modules outside the package too. It loads the schema
+from there in ~30 ms, the key included. Any change to the code or to what is registered, a
+checkout of another version or an upgrade of a library gives another key, so a stale schema is
+never read; a file that cannot be read or written is rebuilt or skipped, never an error.
 
 ``HDSIM_SCHEMA_CACHE=0`` switches the cache off (every process builds its schemas);
 ``HDSIM_CACHE_DIR`` moves it (:func:`hdsim.paths.user_cache_dir`: default ``~/.cache/hdsim``).
@@ -17,6 +19,7 @@ error.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -24,6 +27,7 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -33,7 +37,7 @@ SWITCH_VARIABLE = "HDSIM_SCHEMA_CACHE"
 """Environment variable: ``0`` switches the schema cache off."""
 
 PREFIX = "schema-"
-"""Name prefix of the cache files: ``schema-<code key>-<classes>.pickle``."""
+"""Name prefix of the cache files: ``schema-<code key>-<shape of the classes>.pickle``."""
 
 
 def enabled() -> bool:
@@ -63,6 +67,31 @@ def code_key(package_dir: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
+def shape(kind: type) -> str:
+    """The fields of dataclass ``kind`` and of the dataclasses of its defaults, as text.
+
+    Every field's name, declared type and default (a factory's value), class by class from
+    ``kind`` down: two classes of the same shape give the same structured schema.
+    """
+    lines: list[str] = []
+    seen: set[type] = set()
+
+    def walk(cls: type) -> None:
+        if cls in seen or not dataclasses.is_dataclass(cls):
+            return
+        seen.add(cls)
+        lines.append(f"{cls.__module__}.{cls.__qualname__}")
+        for f in dataclasses.fields(cls):
+            default: Any = f.default
+            if f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            lines.append(f"  {f.name}: {f.type} = {default!r}")
+            walk(type(default))
+
+    walk(kind)
+    return "\n".join(lines)
+
+
 def _read(path: Path, names: tuple[str, ...]) -> tuple[DictConfig, ...] | None:
     """The schemas stored at ``path`` for ``names``, or None when absent or unreadable."""
     try:
@@ -80,8 +109,11 @@ def _read(path: Path, names: tuple[str, ...]) -> tuple[DictConfig, ...] | None:
 def _write(path: Path, names: tuple[str, ...], schemas: tuple[DictConfig, ...]) -> None:
     """Store ``schemas`` at ``path`` atomically; drop other code versions' files. Best effort."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         blob = pickle.dumps({"names": names, "schemas": schemas})
+    except Exception:  # a class pickle cannot name (defined in a function): not cached
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -110,7 +142,8 @@ def structured(*classes: type) -> tuple[DictConfig, ...]:
     names = tuple(f"{c.__module__}.{c.__qualname__}" for c in classes)
     path = None
     if enabled():
-        which = hashlib.blake2b("|".join(names).encode(), digest_size=8).hexdigest()
+        what = "\n".join(shape(c) for c in classes)  # levers registered outside the code too
+        which = hashlib.blake2b(what.encode(), digest_size=8).hexdigest()
         path = user_cache_dir() / f"{PREFIX}{code_key()}-{which}.pickle"
         found = _read(path, names)
         if found is not None:
