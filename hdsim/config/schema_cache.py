@@ -24,7 +24,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -106,27 +105,22 @@ def _read(path: Path, names: tuple[str, ...]) -> tuple[DictConfig, ...] | None:
     return schemas
 
 
-def _write(path: Path, names: tuple[str, ...], schemas: tuple[DictConfig, ...]) -> None:
+def _write(
+    path: Path, version: str, names: tuple[str, ...], schemas: tuple[DictConfig, ...]
+) -> None:
     """Store ``schemas`` at ``path`` atomically; drop other code versions' files. Best effort."""
+    from hdsim.utils.io import atomic_write_bytes
+
     try:
         blob = pickle.dumps({"names": names, "schemas": schemas})
     except Exception:  # a class pickle cannot name (defined in a function): not cached
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        version = path.name.split("-")[1]  # files of this code version stay, others go
+        atomic_write_bytes(path, blob)
         for old in path.parent.glob(f"{PREFIX}*.pickle"):
-            if old.name.split("-")[1] != version:
+            if not old.name.startswith(f"{PREFIX}{version}-"):
                 old.unlink(missing_ok=True)
-    except OSError:  # a read-only or full disk: every process builds its schemas
+    except OSError:  # a read-only or full disk (OutputError): every process builds its schemas
         return
 
 
@@ -140,15 +134,16 @@ def structured(*classes: type) -> tuple[DictConfig, ...]:
         One schema per class, as ``OmegaConf.structured`` builds it.
     """
     names = tuple(f"{c.__module__}.{c.__qualname__}" for c in classes)
-    path = None
+    path, version = None, ""
     if enabled():
         what = "\n".join(shape(c) for c in classes)  # levers registered outside the code too
         which = hashlib.blake2b(what.encode(), digest_size=8).hexdigest()
-        path = user_cache_dir() / f"{PREFIX}{code_key()}-{which}.pickle"
+        version = code_key()
+        path = user_cache_dir() / f"{PREFIX}{version}-{which}.pickle"
         found = _read(path, names)
         if found is not None:
             return found
     schemas = tuple(OmegaConf.structured(c) for c in classes)
     if path is not None:
-        _write(path, names, schemas)
+        _write(path, version, names, schemas)
     return schemas
